@@ -1,0 +1,75 @@
+#include "book/debt_terms.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace tinderbox {
+namespace {
+
+// Payment dates are the month ends first_payment + j * pay months, j >= 0, through maturity.
+Date payment_date(const Debt& d, int j) {
+  const auto date = add_months(d.first_payment, j * months_of(d.pay));
+  assert(date && "the loader checks that maturity is a payment date in range");
+  return end_of_month(*date);
+}
+
+int months_between(Date a, Date b) {
+  const Ymd x = ymd(a), y = ymd(b);
+  return (y.year - x.year) * 12 + (y.month - x.month);
+}
+
+}  // namespace
+
+DebtTerms lay_out_debt(const Debt& d, const Timeline& t) {
+  const auto n = static_cast<std::size_t>(t.periods);
+  DebtTerms terms;
+  terms.pays.assign(n, 0);
+  terms.draws.assign(n, 0.0);
+  terms.scheduled.assign(n, 0.0);
+  terms.payments_left.assign(n, 0);
+  terms.amortizes.assign(n, 0);
+  terms.day_count = d.day_count;
+  terms.percent_amount = d.amortization.per_payment * d.outstanding;
+
+  const Date amort_from = d.amortization.from.value_or(d.first_payment);
+  const int step = months_of(d.pay);
+  const int total = months_between(d.first_payment, d.maturity) / step + 1;  // payments in all
+  for (int j = 0; j < total; ++j) {
+    const Date pd = payment_date(d, j);
+    const int k = t.period_ending(pd);
+    if (k < 0) continue;  // before the start or after the horizon
+    terms.pays[k] = 1;
+    terms.payments_left[k] = total - j;
+    terms.amortizes[k] = pd >= amort_from;
+    if (pd == d.maturity) terms.maturity_period = k;
+  }
+  for (const auto& [date, amount] : d.amortization.schedule) {
+    const int k = t.period_ending(date);
+    if (k >= 0) terms.scheduled[k] += amount;
+  }
+  for (const auto& [date, amount] : d.draws) {
+    const int k = t.period_of(date);
+    if (k >= 0 && k < t.periods) terms.draws[k] += amount;
+  }
+  return terms;
+}
+
+double principal_due(const Debt& d, const DebtTerms& terms, int k, double balance) {
+  const auto i = static_cast<std::size_t>(k);
+  if (balance <= 0 || !terms.pays[i]) return 0.0;
+  if (k == terms.maturity_period) return balance;
+  double due = 0.0;
+  switch (d.amortization.style) {
+    case AmortStyle::Bullet: break;
+    case AmortStyle::Level:
+      if (terms.amortizes[i]) due = balance / terms.payments_left[i];
+      break;
+    case AmortStyle::Percent:
+      if (terms.amortizes[i]) due = terms.percent_amount;
+      break;
+    case AmortStyle::Schedule: due = terms.scheduled[i]; break;
+  }
+  return std::min(due, balance);
+}
+
+}  // namespace tinderbox

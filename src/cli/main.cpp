@@ -1,0 +1,177 @@
+// tinderbox: the command-line entry point. Subcommands live in one table (STYLE.md 11).
+//
+// Exit codes (SPEC §2): 0 success; 1 the engine failed; 2 the input (file or flag) is wrong.
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/args.h"
+#include "engine/run.h"
+#include "report/json_output.h"
+#include "report/ledger_csv.h"
+#include "report/summary.h"
+#include "scenario/builtin.h"
+#include "scenario/loader.h"
+#include "util/suggest.h"
+
+namespace tinderbox {
+namespace {
+
+constexpr const char* kDefaultScenario = "coreweave-2025";
+constexpr int kOk = 0, kEngineFailed = 1, kBadInput = 2;
+
+int report(const std::vector<Diagnostic>& errors) {
+  for (const Diagnostic& d : errors) std::cerr << d.str() << "\n";
+  return kBadInput;
+}
+
+// Writes through a temporary file renamed into place, so that no half result is ever left.
+class OutputFile {
+ public:
+  explicit OutputFile(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp") {
+    out_.open(tmp_, std::ios::binary | std::ios::trunc);
+  }
+  ~OutputFile() {
+    if (!committed_) std::filesystem::remove(tmp_, ignored_);
+  }
+  bool ok() const { return out_.good(); }
+  std::ostream& stream() { return out_; }
+  bool commit() {
+    out_.close();
+    if (out_.fail()) return false;
+    std::filesystem::rename(tmp_, path_, ignored_);
+    committed_ = !ignored_;
+    return committed_;
+  }
+
+ private:
+  std::string path_, tmp_;
+  std::ofstream out_;
+  std::error_code ignored_;
+  bool committed_ = false;
+};
+
+std::optional<ParsedArgs> parse_or_report(const std::vector<Arg>& args,
+                                          const std::vector<FlagSpec>& flags,
+                                          std::size_t max_positionals) {
+  Diagnostic error;
+  auto parsed = parse_args(args, flags, max_positionals, &error);
+  if (!parsed) report({error});
+  return parsed;
+}
+
+int cmd_run(const std::vector<Arg>& args) {
+  const auto a = parse_or_report(args, {{"--json", false}, {"--ledger", true}}, 1);
+  if (!a) return kBadInput;
+  const std::string scenario_name =
+      a->positionals.empty() ? kDefaultScenario : a->positionals[0].text;
+  LoadResult loaded = load_scenario(scenario_name);
+  if (!loaded.scenario) return report(loaded.errors);
+
+  std::optional<OutputFile> ledger;
+  if (const Arg* path = a->value("--ledger")) {
+    ledger.emplace(path->text);
+    if (!ledger->ok())
+      return report({command_line_error(path->col, "cannot write '" + path->text + "'")});
+  }
+  const RunResult result = run_deterministic(*loaded.scenario);
+  if (ledger) {
+    write_ledger_csv(result, ledger->stream());
+    if (!ledger->commit())
+      return report({command_line_error(a->value("--ledger")->col,
+                                        "cannot write '" + a->value("--ledger")->text + "'")});
+  }
+  std::ostringstream out;
+  if (a->has("--json"))
+    out << run_to_json(result).dump(1) << "\n";
+  else
+    write_summary(result, out);
+  std::cout << out.str();
+  return kOk;
+}
+
+int cmd_validate(const std::vector<Arg>& args) {
+  const auto a = parse_or_report(args, {}, 1);
+  if (!a) return kBadInput;
+  if (a->positionals.empty())
+    return report({command_line_error(args.empty() ? 19 : args.back().col,
+                                      "validate needs a scenario file or built-in name")});
+  const LoadResult loaded = load_scenario(a->positionals[0].text);
+  if (!loaded.scenario) return report(loaded.errors);
+  std::cout << a->positionals[0].text << ": valid\n";
+  return kOk;
+}
+
+int cmd_scenarios(const std::vector<Arg>& args) {
+  if (!parse_or_report(args, {}, 0)) return kBadInput;
+  for (const BuiltinFile& f : builtin_files()) {
+    if (is_import_only(f)) continue;
+    const LoadResult loaded = load_scenario(std::string(f.name));
+    std::cout << f.name << "\t" << (loaded.scenario ? loaded.scenario->name : "(invalid)") << "\n";
+  }
+  return kOk;
+}
+
+int cmd_help(const std::vector<Arg>& args);
+
+struct Command {
+  const char* name;
+  const char* usage;
+  const char* help;
+  int (*run)(const std::vector<Arg>& args);
+};
+
+constexpr Command kCommands[] = {
+    {"run", "run [SCENARIO] [--json] [--ledger FILE.csv]",
+     "run a scenario's base case (default: the built-in coreweave-2025)", cmd_run},
+    {"validate", "validate SCENARIO", "check a scenario file; exit 0 if valid", cmd_validate},
+    {"scenarios", "scenarios", "list the built-in scenarios", cmd_scenarios},
+    {"help", "help", "show this list", cmd_help},
+};
+
+int cmd_help(const std::vector<Arg>&) {
+  std::cout << "tinderbox " TINDERBOX_VERSION " - stress tests for the money behind AI compute\n\n"
+               "usage:\n  tinderbox                 same as `tinderbox run`\n";
+  for (const Command& c : kCommands) {
+    const std::string usage = c.usage;
+    std::cout << "  tinderbox " << usage << std::string(usage.size() < 46 ? 46 - usage.size() : 1, ' ')
+              << c.help << "\n";
+  }
+  std::cout << "\nSCENARIO is a path or the name of a built-in scenario. Docs: docs/cli.md\n";
+  return kOk;
+}
+
+int dispatch(int argc, char** argv) {
+  const std::vector<Arg> all = command_line_args(argc, argv);
+  if (all.size() == 1) return cmd_run({});
+  const Arg& word = all[1];
+  if (word.text == "--help" || word.text == "-h") return cmd_help({});
+  if (word.text == "--version") {
+    std::cout << "tinderbox " TINDERBOX_VERSION "\n";
+    return kOk;
+  }
+  const std::vector<Arg> rest(all.begin() + 2, all.end());
+  std::vector<std::string> names;
+  for (const Command& c : kCommands) {
+    if (word.text == c.name) return c.run(rest);
+    names.push_back(c.name);
+  }
+  return report({command_line_error(
+      word.col, "unknown command '" + word.text + "'" + did_you_mean(word.text, names) +
+                    "; see 'tinderbox help'")});
+}
+
+}  // namespace
+}  // namespace tinderbox
+
+int main(int argc, char** argv) {
+  try {
+    return tinderbox::dispatch(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "tinderbox: internal error: " << e.what() << "\n";
+    return tinderbox::kEngineFailed;
+  }
+}

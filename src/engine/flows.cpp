@@ -1,0 +1,46 @@
+#include "engine/flows.h"
+
+namespace tinderbox {
+
+const char* flow_kind_name(FlowKind k) {
+  switch (k) {
+    case FlowKind::Revenue: return "revenue";
+    case FlowKind::Power: return "power";
+    case FlowKind::Opex: return "opex";
+    case FlowKind::Sga: return "sga";
+    case FlowKind::Lease: return "lease";
+    case FlowKind::Capex: return "capex";
+    case FlowKind::Draw: return "draw";
+    case FlowKind::Interest: return "interest";
+    case FlowKind::Fee: return "fee";
+    case FlowKind::Principal: return "principal";
+    case FlowKind::Prepayment: return "prepayment";
+    case FlowKind::Equity: return "equity";
+    case FlowKind::Recovery: return "recovery";
+    case FlowKind::Loss: return "loss";
+  }
+  return "?";
+}
+
+const char* event_type_name(EventType t) {
+  switch (t) {
+    case EventType::Draw: return "draw";
+    case EventType::CovenantBreach: return "covenant_breach";
+    case EventType::Default: return "default";
+    case EventType::Maturity: return "maturity";
+    case EventType::Overcontracted: return "overcontracted";
+  }
+  return "?";
+}
+
+const char* covenant_name(Covenant c) {
+  switch (c) {
+    case Covenant::None: return "";
+    case Covenant::MinLiquidity: return "min_liquidity";
+    case Covenant::MaxLtv: return "max_ltv";
+    case Covenant::MinInterestCoverage: return "min_interest_coverage";
+  }
+  return "?";
+}
+
+}  // namespace tinderbox

@@ -1,0 +1,74 @@
+#include "engine/plan.h"
+
+#include <algorithm>
+
+#include "book/operations.h"
+
+namespace tinderbox {
+namespace {
+
+EntityPlan lay_out_entity(const Entity& e, const Market& m, const Timeline& t) {
+  const int n = t.periods;
+  const auto nn = static_cast<std::size_t>(n);
+  EntityPlan p;
+  p.gpu_types = static_cast<int>(m.gpus.size());
+  p.operates = !e.fleet.empty() || !e.capex.empty() || !e.contracts.empty() || !e.leases.empty() ||
+               !e.debt.empty() || !e.equity.empty() || e.operations.sga > 0;
+
+  for (const Lot& l : e.fleet)
+    p.lots.push_back(lay_out_lot(m, t, l.gpu, l.units, l.acquired, l.unit_cost, l.book_life_years,
+                                 l.kw_per_gpu, 0));
+  for (const Capex& c : e.capex) {
+    const int k = t.period_of(c.date);
+    p.capex_period.push_back(k);
+    p.lots.push_back(lay_out_lot(m, t, c.gpu, c.units, c.date, c.unit_cost, c.book_life_years,
+                                 c.kw_per_gpu, k < 0 ? 0 : k));
+  }
+  for (const EquityIssue& q : e.equity) p.equity_period.push_back(t.period_of(q.date));
+
+  const auto slots = static_cast<std::size_t>(p.gpu_types) * nn;
+  p.owned_hours.assign(slots, 0.0);
+  p.owned_kw_hours.assign(slots, 0.0);
+  p.contracted_hours.assign(slots, 0.0);
+  for (std::size_t i = 0; i < p.lots.size(); ++i) {
+    const LotPlan& lot = p.lots[i];
+    // A capex lot bought after the horizon never enters the fleet.
+    if (i >= e.fleet.size() && p.capex_period[i - e.fleet.size()] >= n) continue;
+    for (int k = lot.first_period; k < n; ++k) {
+      const double hours = lot.units * 24.0 * t.days[static_cast<std::size_t>(k)];
+      p.owned_hours[static_cast<std::size_t>(lot.gpu * n + k)] += hours;
+      p.owned_kw_hours[static_cast<std::size_t>(lot.gpu * n + k)] += hours * lot.kw_per_gpu;
+    }
+  }
+  for (const Contract& c : e.contracts)
+    for (int k = 0; k < n; ++k) {
+      p.contract_revenue.push_back(contract_revenue(c, t, k));
+      if (c.gpu >= 0)
+        p.contracted_hours[static_cast<std::size_t>(c.gpu * n + k)] += contract_gpu_hours(c, t, k);
+    }
+  for (const Lease& l : e.leases)
+    for (int k = 0; k < n; ++k) p.lease_payment.push_back(lease_payment(l, t, k));
+
+  for (const Debt& d : e.debt) {
+    p.debt.push_back(lay_out_debt(d, t));
+    std::vector<int> lots = d.secured_by;
+    p.collateral.push_back(std::move(lots));
+  }
+  // A lot bought with a facility's money secures that facility.
+  for (std::size_t c = 0; c < e.capex.size(); ++c)
+    if (e.capex[c].funded_by >= 0) {
+      auto& lots = p.collateral[static_cast<std::size_t>(e.capex[c].funded_by)];
+      const int lot = static_cast<int>(e.fleet.size() + c);
+      if (std::find(lots.begin(), lots.end(), lot) == lots.end()) lots.push_back(lot);
+    }
+  return p;
+}
+
+}  // namespace
+
+Plan::Plan(const Scenario& s)
+    : scenario(&s), timeline(s), ttm_periods(12 / months_per_period(s.period)) {
+  for (const Entity& e : s.entities) entities.push_back(lay_out_entity(e, s.market, timeline));
+}
+
+}  // namespace tinderbox

@@ -1,0 +1,17 @@
+#include "market/market_path.h"
+
+namespace tinderbox {
+
+MarketPath deterministic_market(const Scenario& s, const Timeline& t) {
+  MarketPath m;
+  m.periods = t.periods;
+  for (const RateCurve& r : s.market.rates)
+    for (int k = 0; k < t.periods; ++k) m.rate.push_back(r.curve.at(t.starts[k]));
+  for (const GpuMarket& g : s.market.gpus) {
+    for (int k = 0; k < t.periods; ++k) m.rent.push_back(g.rent.at(t.starts[k]));
+    for (int k = 0; k < t.periods; ++k) m.rent_end.push_back(g.rent.at(t.ends[k]));
+  }
+  return m;
+}
+
+}  // namespace tinderbox

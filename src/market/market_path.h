@@ -1,0 +1,30 @@
+// One path of market values on the period grid: what every entity sees in each period.
+//
+// The deterministic run reads the scenario's curves; Monte Carlo fills the same arrays from its
+// stochastic drivers. The period loop reads nothing else from the market.
+#pragma once
+
+#include <vector>
+
+#include "engine/timeline.h"
+#include "scenario/scenario.h"
+
+namespace tinderbox {
+
+struct MarketPath {
+  int periods = 0;
+  std::vector<double> rate;      // [r * periods + k]: rate index r on d_k (fixings)
+  std::vector<double> rent;      // [g * periods + k]: GPU rent on d_k, $/GPU-hour (revenue)
+  std::vector<double> rent_end;  // [g * periods + k]: GPU rent on e_k (valuation at period end)
+
+  double rate_at(int r, int k) const { return rate[static_cast<std::size_t>(r * periods + k)]; }
+  double rent_at(int g, int k) const { return rent[static_cast<std::size_t>(g * periods + k)]; }
+  double rent_end_at(int g, int k) const {
+    return rent_end[static_cast<std::size_t>(g * periods + k)];
+  }
+};
+
+// The market of the scenario's curves, with no randomness.
+MarketPath deterministic_market(const Scenario& s, const Timeline& t);
+
+}  // namespace tinderbox

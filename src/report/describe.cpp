@@ -1,0 +1,70 @@
+#include "report/describe.h"
+
+#include <fmt/format.h>
+
+namespace tinderbox {
+namespace {
+
+const Entity& entity_of(const Scenario& s, int entity) {
+  return s.entities[static_cast<std::size_t>(entity)];
+}
+
+template <class T>
+const T& item(const std::vector<T>& v, int index) {
+  return v[static_cast<std::size_t>(index)];
+}
+
+}  // namespace
+
+std::string instrument_name(const Scenario& s, int entity, Source src, int index) {
+  const Entity& e = entity_of(s, entity);
+  switch (src) {
+    case Source::None: return "";
+    case Source::Contract: return item(e.contracts, index).id;
+    case Source::Spot: return "spot:" + item(s.market.gpus, index).name;
+    case Source::Lease: return item(e.leases, index).id;
+    case Source::Capex: return item(e.capex, index).id;
+    case Source::Equity: return item(e.equity, index).id;
+    case Source::Debt: return item(e.debt, index).id;
+  }
+  return "";
+}
+
+std::string counterparty_name(const Scenario& s, int entity, Source src, int index) {
+  const Entity& e = entity_of(s, entity);
+  switch (src) {
+    case Source::Contract: return item(e.contracts, index).customer.name;
+    case Source::Spot: return "market";
+    case Source::Lease: return item(e.leases, index).lessor.name;
+    default: return "";
+  }
+}
+
+std::string event_detail(const Scenario& s, const Event& ev) {
+  const std::string what = instrument_name(s, ev.entity, ev.source, ev.index);
+  switch (ev.type) {
+    case EventType::Draw: return fmt::format("drew {:.1f} from {}", ev.value, what);
+    case EventType::Maturity: return fmt::format("{} matured; repaid {:.1f}", what, ev.value);
+    case EventType::Default:
+      return fmt::format("liquidity: could not pay {}{}{}: {:.1f} due, {:.1f} available",
+                         flow_kind_name(ev.unpaid), what.empty() ? "" : " on ", what, ev.value,
+                         ev.limit);
+    case EventType::Overcontracted:
+      return fmt::format("{} contracts take {:.0f} GPU-hours, above the {:.0f} owned; "
+                         "the excess earns its contract price but uses no modelled power",
+                         item(s.market.gpus, ev.index).name, ev.value, ev.limit);
+    case EventType::CovenantBreach:
+      switch (ev.covenant) {
+        case Covenant::MinLiquidity:
+          return fmt::format("min_liquidity: cash {:.1f} below {:.1f}", ev.value, ev.limit);
+        case Covenant::MaxLtv:
+          return fmt::format("max_ltv: loan-to-value {:.3f} above {:.3f}", ev.value, ev.limit);
+        case Covenant::MinInterestCoverage:
+          return fmt::format("min_interest_coverage: {:.2f}x below {:.2f}x", ev.value, ev.limit);
+        case Covenant::None: break;
+      }
+  }
+  return "";
+}
+
+}  // namespace tinderbox

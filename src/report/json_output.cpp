@@ -1,0 +1,111 @@
+#include "report/json_output.h"
+
+#include <cmath>
+
+#include "report/describe.h"
+#include "report/metrics.h"
+
+namespace tinderbox {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+json opt(const std::optional<double>& v) {
+  return v && std::isfinite(*v) ? json(*v) : json(nullptr);
+}
+
+// A member pointer per series keeps the names and the figures in one table.
+struct SeriesField {
+  const char* name;
+  double PeriodFigures::*field;
+};
+constexpr SeriesField kSeries[] = {
+    {"cash", &PeriodFigures::cash},
+    {"revenue", &PeriodFigures::revenue},
+    {"ebitda", &PeriodFigures::ebitda},
+    {"interest", &PeriodFigures::interest_expense},
+    {"principal", &PeriodFigures::principal},
+    {"debt", &PeriodFigures::debt},
+    {"collateral_book", &PeriodFigures::collateral_book},
+    {"collateral_market", &PeriodFigures::collateral_market},
+    // Beyond SPEC §3's eight, documented in docs/cli.md:
+    {"power", &PeriodFigures::power},
+    {"opex", &PeriodFigures::opex},
+    {"sga", &PeriodFigures::sga},
+    {"lease", &PeriodFigures::lease},
+    {"capex", &PeriodFigures::capex},
+    {"draws", &PeriodFigures::draws},
+    {"equity", &PeriodFigures::equity},
+    {"interest_paid", &PeriodFigures::interest_paid},
+};
+
+json metrics_json(const RunResult& r, int entity) {
+  const Metrics m = compute_metrics(r, entity);
+  json j;
+  j["runway_months"] = m.runway_months ? json(*m.runway_months) : json(nullptr);
+  j["runway_date"] = m.runway_date ? json(format_date(*m.runway_date)) : json(nullptr);
+  j["price_to_sales"] = opt(m.price_to_sales);
+  j["ev_to_revenue"] = opt(m.ev_to_revenue);
+  j["debt_to_ebitda"] = opt(m.debt_to_ebitda);
+  j["interest_coverage"] = opt(m.interest_coverage);
+  j["rule_of_40"] = m.years.empty() ? json(nullptr) : opt(m.years.front().rule_of_40);
+  json years = json::array();
+  for (const YearFigures& y : m.years)
+    years.push_back({{"end", format_date(y.end)}, {"months", y.months}, {"revenue", y.revenue},
+                     {"ebitda", y.ebitda}, {"interest", y.interest}, {"principal", y.principal},
+                     {"capex", y.capex}, {"free_cash_flow", y.free_cash_flow}, {"cash", y.cash},
+                     {"debt", y.debt}, {"ltv", opt(y.ltv)},
+                     {"revenue_growth", opt(y.revenue_growth)}, {"rule_of_40", opt(y.rule_of_40)}});
+  j["years"] = years;
+  return j;
+}
+
+}  // namespace
+
+json run_to_json(const RunResult& r) {
+  const Scenario& s = *r.scenario;
+  const Timeline& t = r.plan.timeline;
+  json out;
+  out["scenario"] = s.name;
+  out["start"] = format_date(s.start);
+  out["period"] = s.period == PeriodKind::Month ? "month" : "quarter";
+  out["horizon"] = s.horizon;
+  json dates = json::array();
+  for (Date d : t.ends) dates.push_back(format_date(d));
+  out["dates"] = dates;
+
+  json entities = json::object();
+  for (std::size_t i = 0; i < s.entities.size(); ++i) {
+    const EntitySeries& es = r.entities[i];
+    json series;
+    for (const SeriesField& f : kSeries) {
+      json v = json::array();
+      for (const PeriodFigures& p : es.periods) v.push_back(p.*(f.field));
+      series[f.name] = v;
+    }
+    json def = nullptr;
+    if (es.default_period) {
+      std::string reason;
+      for (const Event& ev : r.events)
+        if (ev.entity == static_cast<int>(i) && ev.type == EventType::Default)
+          reason = event_detail(s, ev);
+      def = {{"date", format_date(t.ends[static_cast<std::size_t>(*es.default_period)])},
+             {"reason", reason}};
+    }
+    entities[s.entities[i].id] = {{"series", series}, {"default", def},
+                                  {"metrics", metrics_json(r, static_cast<int>(i))}};
+  }
+  out["entities"] = entities;
+
+  json events = json::array();
+  for (const Event& ev : r.events)
+    events.push_back({{"date", format_date(t.ends[static_cast<std::size_t>(ev.period)])},
+                      {"entity", s.entities[static_cast<std::size_t>(ev.entity)].id},
+                      {"instrument", instrument_name(s, ev.entity, ev.source, ev.index)},
+                      {"type", event_type_name(ev.type)},
+                      {"detail", event_detail(s, ev)}});
+  out["events"] = events;
+  return out;
+}
+
+}  // namespace tinderbox

@@ -1,0 +1,73 @@
+#include "report/summary.h"
+
+#include <fmt/format.h>
+
+#include "report/describe.h"
+#include "report/metrics.h"
+
+namespace tinderbox {
+namespace {
+
+std::string ratio(const std::optional<double>& v, const char* unit) {
+  return v ? fmt::format("{:.2f}{}", *v, unit) : std::string("n/a");
+}
+
+std::string percent(const std::optional<double>& v) {
+  return v ? fmt::format("{:.1f} %", *v * 100) : std::string("n/a");
+}
+
+void write_entity(const RunResult& r, int i, std::ostream& out) {
+  const Scenario& s = *r.scenario;
+  const Entity& e = s.entities[static_cast<std::size_t>(i)];
+  const Metrics m = compute_metrics(r, i);
+  out << fmt::format("\n{} ({})\n", e.id, entity_kind_name(e.kind));
+  out << fmt::format("{:<12}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>8}\n", "year to", "revenue",
+                     "EBITDA", "interest", "principal", "capex", "cash", "debt", "LTV");
+  for (const YearFigures& y : m.years)
+    out << fmt::format("{:<12}{:>10.0f}{:>10.0f}{:>10.0f}{:>10.0f}{:>10.0f}{:>10.0f}{:>10.0f}{:>8}\n",
+                       format_date(y.end) + (y.months < 12 ? "*" : ""), y.revenue, y.ebitda,
+                       y.interest, y.principal, y.capex, y.cash, y.debt,
+                       y.ltv ? fmt::format("{:.2f}", *y.ltv) : "n/a");
+  if (!m.years.empty() && m.years.back().months < 12)
+    out << fmt::format("  * a part year of {} months\n", m.years.back().months);
+
+  if (m.runway_date)
+    out << fmt::format("runway: {} months; cash runs out at {}\n", *m.runway_months,
+                       format_date(*m.runway_date));
+  else
+    out << fmt::format("runway: beyond the horizon ({} months); cash never falls below zero\n",
+                       r.plan.timeline.periods * r.plan.timeline.months_per_period);
+  for (const Event& ev : r.events)
+    if (ev.entity == i && ev.type == EventType::Default)
+      out << fmt::format("default: {} {}\n",
+                         format_date(r.plan.timeline.ends[static_cast<std::size_t>(ev.period)]),
+                         event_detail(s, ev));
+  if (m.first_breach) {
+    const Event& ev = r.events[*m.first_breach];
+    out << fmt::format("first covenant breach: {} on {}: {}\n",
+                       format_date(r.plan.timeline.ends[static_cast<std::size_t>(ev.period)]),
+                       instrument_name(s, i, ev.source, ev.index), event_detail(s, ev));
+  } else {
+    out << "first covenant breach: none\n";
+  }
+  const YearFigures* y1 = m.years.empty() ? nullptr : &m.years.front();
+  out << fmt::format("year one: P/S {}  EV/revenue {}  debt/EBITDA {}  interest coverage {}  "
+                     "Rule of 40 {}\n",
+                     ratio(m.price_to_sales, "x"), ratio(m.ev_to_revenue, "x"),
+                     ratio(m.debt_to_ebitda, "x"), ratio(m.interest_coverage, "x"),
+                     y1 ? percent(y1->rule_of_40) : "n/a");
+}
+
+}  // namespace
+
+void write_summary(const RunResult& r, std::ostream& out) {
+  const Scenario& s = *r.scenario;
+  const Timeline& t = r.plan.timeline;
+  out << fmt::format("{}: {} {}s from {} ($M)\n", s.name.empty() ? "scenario" : s.name,
+                     t.periods, s.period == PeriodKind::Month ? "month" : "quarter",
+                     format_date(s.start));
+  for (std::size_t i = 0; i < s.entities.size(); ++i)
+    if (r.plan.entities[i].operates) write_entity(r, static_cast<int>(i), out);
+}
+
+}  // namespace tinderbox

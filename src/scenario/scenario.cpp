@@ -1,0 +1,45 @@
+#include "scenario/scenario.h"
+
+#include <algorithm>
+
+#include "scenario/builtin.h"
+
+namespace tinderbox {
+
+double Curve::at(Date d) const {
+  if (d <= dates.front()) return values.front();
+  if (d >= dates.back()) return values.back();
+  const auto it = std::upper_bound(dates.begin(), dates.end(), d);
+  const std::size_t i = static_cast<std::size_t>(it - dates.begin());  // dates[i-1] <= d < dates[i]
+  const double w = double(d - dates[i - 1]) / double(dates[i] - dates[i - 1]);
+  return values[i - 1] + w * (values[i] - values[i - 1]);
+}
+
+const char* entity_kind_name(EntityKind k) {
+  switch (k) {
+    case EntityKind::Neocloud: return "neocloud";
+    case EntityKind::Hyperscaler: return "hyperscaler";
+    case EntityKind::Lab: return "lab";
+    case EntityKind::Chipmaker: return "chipmaker";
+    case EntityKind::Spv: return "spv";
+    case EntityKind::Fund: return "fund";
+    case EntityKind::Bank: return "bank";
+    case EntityKind::Insurer: return "insurer";
+    case EntityKind::Pension: return "pension";
+    case EntityKind::External: return "external";
+  }
+  return "?";
+}
+
+const BuiltinFile* find_builtin(std::string_view name) {
+  for (const BuiltinFile& f : builtin_files())
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+bool is_import_only(const BuiltinFile& f) {
+  const std::string_view t = f.text;
+  return !(t.starts_with("tinderbox:") || t.find("\ntinderbox:") != std::string_view::npos);
+}
+
+}  // namespace tinderbox

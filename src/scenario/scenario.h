@@ -1,0 +1,185 @@
+// The scenario as validated, immutable values: what the loader produces and the engine reads.
+//
+// Plain aggregates and vectors (STYLE.md 3). Every cross-reference (a lot's GPU, a capex item's
+// facility, a lender that is an entity) is resolved to an index by the loader, so the code behind
+// it never looks a name up and may assume every invariant listed here.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "conventions/date.h"
+
+namespace tinderbox {
+
+// A curve of (date, value) points, dates strictly increasing, at least one point.
+// value(d) is linear in days between the surrounding points and flat outside them.
+struct Curve {
+  std::vector<Date> dates;
+  std::vector<double> values;
+  double at(Date d) const;
+};
+
+enum class PeriodKind { Month, Quarter };
+inline int months_per_period(PeriodKind p) { return p == PeriodKind::Month ? 1 : 3; }
+
+struct GpuMarket {
+  std::string name;          // e.g. "H100"
+  Curve rent;                // $ per GPU-hour
+  double economic_life_years = 0;
+  double reference_utilization = 0;
+  double cash_cost_per_hour = 0;  // $ per GPU-hour, used in the income approach only
+};
+
+struct RateCurve {
+  std::string name;  // e.g. "sofr"
+  Curve curve;
+};
+
+struct Market {
+  std::vector<RateCurve> rates;
+  std::vector<GpuMarket> gpus;
+  double power_usd_per_mwh = 0;
+  double discount_rate = 0;
+};
+
+enum class EntityKind { Neocloud, Hyperscaler, Lab, Chipmaker, Spv, Fund, Bank, Insurer, Pension, External };
+
+struct Lot {
+  std::string id;
+  int gpu = 0;  // index into Market::gpus
+  double units = 0;
+  Date acquired;
+  double unit_cost = 0;  // $M per GPU
+  double book_life_years = 0;
+  double kw_per_gpu = 0;
+};
+
+struct Operations {
+  double utilization = 0;         // share of uncontracted GPU-hours sold at market rent
+  double cash_cost_per_hour = 0;  // $ per running GPU-hour, non-power
+  double sga = 0;                 // $M per period
+};
+
+// A party named by a contract, lender, lessor: an entity of the scenario or an external name.
+struct Party {
+  std::string name;
+  int entity = -1;  // index into Scenario::entities, or -1 for an external party
+};
+
+struct Contract {
+  std::string id;
+  Party customer;
+  // Either a GPU contract (gpu >= 0: gpus x price per GPU-hour) or a fixed amount per period.
+  int gpu = -1;
+  double gpus = 0;
+  double price_per_gpu_hour = 0;
+  double amount_per_period = 0;
+  Date start, end;  // inclusive
+};
+
+struct Lease {
+  std::string id;
+  Party lessor;  // optional in the file: name "" when not given
+  double payment_per_period = 0;
+  Date start, end;        // inclusive
+  double escalator = 0;   // yearly step-up on each anniversary of start
+};
+
+struct Capex {
+  std::string id;  // from the file, or "capex:N" (N from 1 in file order)
+  Date date;
+  int gpu = 0;
+  double units = 0;
+  double unit_cost = 0;
+  double book_life_years = 0;
+  double kw_per_gpu = 0;
+  int funded_by = -1;       // index into the entity's debt, or -1 (all cash)
+  double advance_rate = 0;  // share of cost drawn from funded_by
+};
+
+struct EquityIssue {
+  std::string id;  // from the file, or "equity:N"
+  Date date;
+  double amount = 0;
+  std::string kind;  // free text: ipo, follow_on, ...
+};
+
+enum class DebtType { TermLoan, Bond };
+enum class Frequency { Month = 1, Quarter = 3, Semiannual = 6, Annual = 12 };
+inline int months_of(Frequency f) { return static_cast<int>(f); }
+
+struct Rate {
+  bool is_fixed = false;
+  double fixed = 0;  // when is_fixed
+  int index = -1;    // into Market::rates, when floating
+  double spread = 0;
+  double floor = 0;  // applies to the index
+};
+
+enum class AmortStyle { Bullet, Level, Percent, Schedule };
+struct Amortization {
+  AmortStyle style = AmortStyle::Bullet;
+  std::optional<Date> from;  // level: first amortizing payment date (default first_payment)
+  double per_payment = 0;    // percent: share of the original outstanding
+  std::vector<std::pair<Date, double>> schedule;  // schedule: payment date -> amount
+};
+
+struct Covenants {
+  std::optional<double> min_liquidity;          // $M of cash at the test date
+  std::optional<double> max_ltv;                // balance / market value of secured_by lots
+  std::optional<double> min_interest_coverage;  // trailing-12-month EBITDA / interest expense
+};
+
+struct Lender {
+  Party party;
+  double share = 0;  // shares of one instrument sum to 1
+};
+
+struct Debt {
+  std::string id;
+  DebtType type = DebtType::TermLoan;
+  std::vector<Lender> lenders;
+  double outstanding = 0;  // drawn balance at the scenario start
+  double commitment = 0;   // >= outstanding (+ scheduled draws)
+  std::vector<std::pair<Date, double>> draws;  // explicit draws (a bond's issue), date-sorted
+  Rate rate;
+  DayCount day_count = DayCount::Act360;
+  Frequency pay = Frequency::Quarter;
+  Date first_payment;  // last day of a month; later payments every `pay`
+  Amortization amortization;
+  Date maturity;                  // one of the payment dates
+  std::vector<int> secured_by;    // indices into the entity's lots (fleet first, then capex lots)
+  Covenants covenants;
+};
+
+struct Entity {
+  std::string id;
+  EntityKind kind = EntityKind::Neocloud;
+  double cash = 0;
+  std::string rating;
+  std::optional<double> equity_value;        // $M, for P/S and EV/revenue
+  std::optional<double> revenue_prior_year;  // $M, for year-one growth in the Rule of 40
+  std::vector<Lot> fleet;
+  Operations operations;
+  std::vector<Contract> contracts;
+  std::vector<Lease> leases;
+  std::vector<Capex> capex;
+  std::vector<EquityIssue> equity;
+  std::vector<Debt> debt;
+};
+
+struct Scenario {
+  std::string name;
+  Date start;  // the 1st of a month
+  int horizon = 0;
+  PeriodKind period = PeriodKind::Month;
+  Market market;
+  std::vector<Entity> entities;
+};
+
+const char* entity_kind_name(EntityKind k);
+
+}  // namespace tinderbox

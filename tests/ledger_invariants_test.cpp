@@ -1,0 +1,99 @@
+// Ledger invariants (issue 2, item 5), on every built-in and example scenario:
+//   cash(t) = cash(t-1) + sum of the ledger in period t;
+//   debt(t) = debt(t-1) + draws(t) - principal(t) - prepayments(t);
+// and the CSV ledger, rounded to 1e-6 a row, still adds up to the cash series.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "report/ledger_csv.h"
+#include "scenario/builtin.h"
+#include "scenario/loader.h"
+
+namespace tinderbox {
+namespace {
+
+std::vector<std::string> all_scenarios() {
+  std::vector<std::string> out;
+  for (const BuiltinFile& f : builtin_files())
+    if (!is_import_only(f)) out.emplace_back(f.name);
+  const std::filesystem::path dir = std::filesystem::path(TINDERBOX_SOURCE_DIR) / "scenarios/examples";
+  if (std::filesystem::exists(dir))
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+      if (e.path().extension() == ".yaml") out.push_back(e.path().string());
+  return out;
+}
+
+class LedgerInvariants : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(LedgerInvariants, CashAndDebtFollowTheLedger) {
+  const LoadResult loaded = load_scenario(GetParam());
+  ASSERT_TRUE(loaded.scenario) << loaded.errors.front().str();
+  const Scenario& s = *loaded.scenario;
+  const RunResult r = run_deterministic(s);
+  const int n = r.plan.timeline.periods;
+  for (std::size_t i = 0; i < s.entities.size(); ++i) {
+    std::vector<double> net(n, 0.0), debt_moves(n, 0.0);
+    for (const Flow& f : r.flows) {
+      if (f.entity != static_cast<int>(i)) continue;
+      net[f.period] += f.amount;
+      if (f.kind == FlowKind::Draw) debt_moves[f.period] += f.amount;
+      if (f.kind == FlowKind::Principal || f.kind == FlowKind::Prepayment)
+        debt_moves[f.period] += f.amount;  // negative: paid
+    }
+    double cash = s.entities[i].cash, debt = 0;
+    for (const Debt& d : s.entities[i].debt) debt += d.outstanding;
+    for (int k = 0; k < n; ++k) {
+      const PeriodFigures& f = r.entities[i].periods[k];
+      cash += net[k];
+      debt += debt_moves[k];
+      EXPECT_NEAR(f.cash, cash, 1e-9 * (1 + std::abs(cash))) << s.entities[i].id << " period " << k;
+      EXPECT_NEAR(f.debt, debt, 1e-9 * (1 + std::abs(debt))) << s.entities[i].id << " period " << k;
+    }
+  }
+}
+
+TEST_P(LedgerInvariants, RoundedCsvAddsUpToTheCashSeries) {
+  const LoadResult loaded = load_scenario(GetParam());
+  ASSERT_TRUE(loaded.scenario) << loaded.errors.front().str();
+  const Scenario& s = *loaded.scenario;
+  const RunResult r = run_deterministic(s);
+  std::ostringstream csv;
+  write_ledger_csv(r, csv);
+  std::istringstream in(csv.str());
+  std::string line;
+  std::getline(in, line);
+  ASSERT_EQ(line, "date,entity,instrument,counterparty,kind,amount");
+  std::map<std::pair<std::string, std::string>, double> net;  // (entity, date) -> sum
+  std::map<std::pair<std::string, std::string>, int> rows;
+  while (std::getline(in, line)) {
+    // Entity ids and dates hold no commas; the amount is the last field.
+    const std::string date = line.substr(0, 10);
+    const std::string entity = line.substr(11, line.find(',', 11) - 11);
+    net[{entity, date}] += std::stod(line.substr(line.rfind(',') + 1));
+    ++rows[{entity, date}];
+  }
+  for (std::size_t i = 0; i < s.entities.size(); ++i) {
+    double prev = s.entities[i].cash;
+    for (int k = 0; k < r.plan.timeline.periods; ++k) {
+      const std::pair key{s.entities[i].id, format_date(r.plan.timeline.ends[k])};
+      const double cash = r.entities[i].periods[k].cash;
+      // Each row is off by at most 5e-7 from rounding.
+      EXPECT_NEAR(cash - prev, net[key], 5e-7 * (rows[key] + 1)) << key.first << " " << key.second;
+      prev = cash;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllScenarios, LedgerInvariants, ::testing::ValuesIn(all_scenarios()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = std::filesystem::path(info.param).stem().string();
+                           for (char& c : name)
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace tinderbox
