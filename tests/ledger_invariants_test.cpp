@@ -88,8 +88,8 @@ TEST_P(LedgerInvariants, RoundedCsvAddsUpToTheCashSeries) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllScenarios, LedgerInvariants, ::testing::ValuesIn(all_scenarios()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string name = std::filesystem::path(info.param).stem().string();
+                         [](const ::testing::TestParamInfo<std::string>& param) {
+                           std::string name = std::filesystem::path(param.param).stem().string();
                            for (char& c : name)
                              if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
                            return name;

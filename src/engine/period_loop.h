@@ -139,10 +139,20 @@ void step_entity(const Plan& plan, const MarketPath& m, int k, int entity, Entit
   const auto kk = static_cast<std::size_t>(k);
   PeriodFigures f;
 
-  if (s.default_period >= 0 || !p.operates) {
-    // A defaulted entity has stopped operating: its balances stay as they were at default.
+  // Balances and fleet values at the period end.
+  auto close = [&] {
     f.cash = s.cash;
     for (double b : s.balance) f.debt += b;
+    for (const LotPlan& lot : p.lots)
+      if (lot.first_period <= k) {
+        f.collateral_book += lot.book[kk];
+        f.collateral_market += lot.market_value(m.rent_end_at(lot.gpu, k), k);
+      }
+  };
+  if (s.default_period >= 0 || !p.operates) {
+    // A defaulted entity has stopped operating: its balances stay as they were at default,
+    // and its GPUs (still there for its lenders) keep their values.
+    close();
     sink.figures(k, entity, f);
     return;
   }
@@ -249,13 +259,7 @@ void step_entity(const Plan& plan, const MarketPath& m, int k, int entity, Entit
   // 5. Balances at the period end, then the covenant tests that fall on it.
   s.ebitda[kk] = f.ebitda;
   s.interest[kk] = f.interest_expense;
-  f.cash = s.cash;
-  for (double b : s.balance) f.debt += b;
-  for (const LotPlan& lot : p.lots)
-    if (lot.first_period <= k && lot.first_period < n) {
-      f.collateral_book += lot.book[kk];
-      f.collateral_market += lot.market_value(m.rent_end_at(lot.gpu, k), k);
-    }
+  close();
   if (!payer.failed()) detail::test_covenants(plan, e, p, m, k, entity, s, sink);
   sink.figures(k, entity, f);
 }
