@@ -1,0 +1,473 @@
+#include "scenario/loader.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "scenario/builtin.h"
+#include "scenario/yaml_tree.h"
+
+namespace tinderbox {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kValid = fs::path(TINDERBOX_SOURCE_DIR) / "tests" / "valid";
+
+Date d(const char* iso) { return *parse_date(iso); }
+
+std::string read_all(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A fresh folder per test, for scenarios that import each other.
+class TempDir {
+ public:
+  TempDir() {
+    const auto* info = testing::UnitTest::GetInstance()->current_test_info();
+    path_ = fs::path(testing::TempDir()) / (std::string("loader_test_") + info->name());
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  std::string write(const std::string& name, const std::string& text) const {
+    const fs::path p = path_ / name;
+    std::ofstream(p, std::ios::binary) << text;
+    return p.string();
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string all_errors(const LoadResult& r) {
+  std::string out;
+  for (const Diagnostic& e : r.errors) out += e.str() + "\n";
+  return out;
+}
+
+const Scenario& loaded(const LoadResult& r) {
+  EXPECT_TRUE(r.scenario.has_value()) << all_errors(r);
+  static const Scenario empty;
+  return r.scenario ? *r.scenario : empty;
+}
+
+// ------------------------------------------------------------------------------ a valid file
+
+class LoaderSpecExample : public testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    result_ = new LoadResult(load_scenario((kValid / "spec_example.yaml").string()));
+  }
+  static void TearDownTestSuite() { delete result_; }
+  const Scenario& s() const { return loaded(*result_); }
+  const Entity& coreweave() const { return s().entities.at(0); }
+  static LoadResult* result_;
+};
+LoadResult* LoaderSpecExample::result_ = nullptr;
+
+TEST_F(LoaderSpecExample, Header) {
+  ASSERT_TRUE(result_->scenario) << all_errors(*result_);
+  EXPECT_TRUE(result_->errors.empty());
+  EXPECT_EQ(s().name, "CoreWeave base case");
+  EXPECT_EQ(s().start, d("2025-01-01"));
+  EXPECT_EQ(s().horizon, 60);
+  EXPECT_EQ(s().period, PeriodKind::Month);
+  EXPECT_NE(result_->text.find("tinderbox: 1"), std::string::npos);
+}
+
+TEST_F(LoaderSpecExample, Market) {
+  const Market& m = s().market;
+  ASSERT_EQ(m.rates.size(), 2u);
+  EXPECT_EQ(m.rates[0].name, "sofr");
+  EXPECT_EQ(m.rates[0].curve.dates,
+            (std::vector<Date>{d("2025-01-01"), d("2026-01-01"), d("2027-01-01")}));
+  EXPECT_EQ(m.rates[0].curve.values, (std::vector<double>{0.0433, 0.0390, 0.0360}));
+  EXPECT_EQ(m.rates[1].name, "abr");
+  ASSERT_EQ(m.gpus.size(), 2u);
+  EXPECT_EQ(m.gpus[1].name, "GB200");
+  EXPECT_EQ(m.gpus[1].rent.values, (std::vector<double>{4.50, 3.00}));
+  EXPECT_DOUBLE_EQ(m.gpus[1].economic_life_years, 5);
+  EXPECT_DOUBLE_EQ(m.gpus[1].reference_utilization, 0.75);
+  EXPECT_DOUBLE_EQ(m.gpus[1].cash_cost_per_hour, 0.45);
+  EXPECT_DOUBLE_EQ(m.power_usd_per_mwh, 80);
+  EXPECT_DOUBLE_EQ(m.discount_rate, 0.12);
+}
+
+TEST_F(LoaderSpecExample, EntityAndOperations) {
+  ASSERT_EQ(s().entities.size(), 2u);
+  const Entity& e = coreweave();
+  EXPECT_EQ(e.id, "coreweave");
+  EXPECT_EQ(e.kind, EntityKind::Neocloud);
+  EXPECT_DOUBLE_EQ(e.cash, 1361);
+  EXPECT_EQ(e.rating, "B");
+  EXPECT_FALSE(e.equity_value.has_value());
+  EXPECT_DOUBLE_EQ(e.operations.utilization, 0.80);
+  EXPECT_DOUBLE_EQ(e.operations.cash_cost_per_hour, 0.30);
+  EXPECT_DOUBLE_EQ(e.operations.sga, 40);
+  const Entity& magnetar = s().entities[1];
+  EXPECT_EQ(magnetar.kind, EntityKind::Fund);
+  EXPECT_DOUBLE_EQ(magnetar.operations.utilization, 0);  // operations default to 0
+}
+
+TEST_F(LoaderSpecExample, FleetContractsLeases) {
+  const Entity& e = coreweave();
+  ASSERT_EQ(e.fleet.size(), 1u);
+  EXPECT_EQ(e.fleet[0].id, "h100_2023");
+  EXPECT_EQ(e.fleet[0].gpu, 0);
+  EXPECT_DOUBLE_EQ(e.fleet[0].units, 100000);
+  EXPECT_EQ(e.fleet[0].acquired, d("2023-09-01"));
+  EXPECT_DOUBLE_EQ(e.fleet[0].unit_cost, 0.030);
+  EXPECT_DOUBLE_EQ(e.fleet[0].book_life_years, 6);
+  EXPECT_DOUBLE_EQ(e.fleet[0].kw_per_gpu, 1.3);
+
+  ASSERT_EQ(e.contracts.size(), 2u);
+  EXPECT_EQ(e.contracts[0].customer.name, "microsoft");
+  EXPECT_EQ(e.contracts[0].customer.entity, -1);
+  EXPECT_EQ(e.contracts[0].gpu, 0);
+  EXPECT_DOUBLE_EQ(e.contracts[0].gpus, 60000);
+  EXPECT_DOUBLE_EQ(e.contracts[0].price_per_gpu_hour, 2.80);
+  EXPECT_EQ(e.contracts[1].id, "osprey");
+  EXPECT_EQ(e.contracts[1].gpu, -1);
+  EXPECT_DOUBLE_EQ(e.contracts[1].amount_per_period, 27);
+  EXPECT_EQ(e.contracts[1].end, d("2027-05-31"));
+
+  ASSERT_EQ(e.leases.size(), 1u);
+  EXPECT_DOUBLE_EQ(e.leases[0].escalator, 0.03);
+  EXPECT_EQ(e.leases[0].lessor.name, "");
+  EXPECT_EQ(e.leases[0].lessor.entity, -1);
+}
+
+TEST_F(LoaderSpecExample, CapexAndEquityDefaultIds) {
+  const Entity& e = coreweave();
+  ASSERT_EQ(e.capex.size(), 2u);
+  EXPECT_EQ(e.capex[0].id, "capex:1");
+  EXPECT_EQ(e.capex[0].gpu, 1);
+  EXPECT_EQ(e.capex[0].funded_by, 0);
+  EXPECT_DOUBLE_EQ(e.capex[0].advance_rate, 0.80);
+  EXPECT_EQ(e.capex[1].id, "gb200_2026");
+  EXPECT_EQ(e.capex[1].funded_by, -1);
+  EXPECT_DOUBLE_EQ(e.capex[1].advance_rate, 0);
+  ASSERT_EQ(e.equity.size(), 2u);
+  EXPECT_EQ(e.equity[0].id, "equity:1");
+  EXPECT_EQ(e.equity[0].kind, "ipo");
+  EXPECT_EQ(e.equity[1].id, "follow_on");
+  EXPECT_EQ(e.equity[1].kind, "");
+}
+
+TEST_F(LoaderSpecExample, TermLoan) {
+  const Debt& t = coreweave().debt.at(0);
+  EXPECT_EQ(t.id, "ddtl1");
+  EXPECT_EQ(t.type, DebtType::TermLoan);
+  ASSERT_EQ(t.lenders.size(), 2u);
+  EXPECT_EQ(t.lenders[0].party.name, "blackstone_credit");
+  EXPECT_EQ(t.lenders[0].party.entity, -1);
+  EXPECT_EQ(t.lenders[1].party.entity, 1);  // magnetar is an entity of the file
+  EXPECT_DOUBLE_EQ(t.lenders[1].share, 0.4);
+  EXPECT_DOUBLE_EQ(t.outstanding, 2012.5);
+  EXPECT_DOUBLE_EQ(t.commitment, 2300);
+  EXPECT_FALSE(t.rate.is_fixed);
+  EXPECT_EQ(t.rate.index, 0);
+  EXPECT_DOUBLE_EQ(t.rate.spread, 0.0962);
+  EXPECT_EQ(t.day_count, DayCount::Act360);
+  EXPECT_EQ(t.pay, Frequency::Quarter);
+  EXPECT_EQ(t.first_payment, d("2025-03-31"));
+  EXPECT_EQ(t.maturity, d("2028-03-31"));
+  EXPECT_EQ(t.amortization.style, AmortStyle::Level);
+  EXPECT_FALSE(t.amortization.from.has_value());
+  EXPECT_EQ(t.secured_by, (std::vector<int>{0, 1}));  // the fleet lot, then capex:1 after the fleet
+  EXPECT_EQ(t.covenants.min_liquidity, 56);
+  EXPECT_FALSE(t.covenants.max_ltv.has_value());
+}
+
+TEST_F(LoaderSpecExample, BondDefaults) {
+  const Debt& b = coreweave().debt.at(1);
+  EXPECT_EQ(b.type, DebtType::Bond);
+  EXPECT_EQ(b.day_count, DayCount::Thirty360);
+  EXPECT_EQ(b.pay, Frequency::Semiannual);
+  EXPECT_TRUE(b.rate.is_fixed);
+  EXPECT_DOUBLE_EQ(b.rate.fixed, 0.0925);
+  EXPECT_EQ(b.amortization.style, AmortStyle::Bullet);
+  ASSERT_EQ(b.draws.size(), 1u);
+  EXPECT_EQ(b.draws[0].first, d("2025-05-27"));
+  EXPECT_DOUBLE_EQ(b.commitment, 2000);  // default: outstanding + draws
+  EXPECT_TRUE(b.secured_by.empty());
+}
+
+TEST(Loader, DiagnosticFormat) {
+  EXPECT_EQ((Diagnostic{"a.yaml", 3, 5, "unknown key 'x'"}).str(),
+            "a.yaml:3:5: error: unknown key 'x'");
+}
+
+// ------------------------------------------------------------------------------ files and names
+
+TEST(Loader, MissingFileIsAnErrorAtItsFirstPosition) {
+  const LoadResult r = load_scenario("/no/such/dir/scenario.yaml");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].str(),
+            "/no/such/dir/scenario.yaml:1:1: error: cannot read file: No such file or directory");
+  EXPECT_FALSE(r.scenario);
+}
+
+TEST(Loader, DirectoryIsNotAScenario) {
+  TempDir dir;
+  const LoadResult r = load_scenario(dir.path().string() + "/");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].message, "cannot read file: Is a directory");
+}
+
+TEST(Loader, UnknownNameSaysItIsNeitherFileNorBuiltin) {
+  const LoadResult r = load_scenario("no-such-scenario-xyz");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].message.find("nor is it a built-in scenario"), std::string::npos);
+}
+
+TEST(Loader, EveryBuiltinLoads) {
+  for (const BuiltinFile& b : builtin_files()) {
+    const LoadResult r = load_scenario(std::string(b.name));
+    EXPECT_TRUE(r.scenario.has_value()) << b.name << "\n" << all_errors(r);
+  }
+}
+
+// ------------------------------------------------------------------------------ imports
+
+const char* kBase = R"(tinderbox: 1
+start: 2020-01-01
+horizon: 1
+market:
+  rates: {sofr: [[2025-01-01, 0.04]]}
+  gpu:
+    H100: {rent: [[2025-01-01, 2.0]], economic_life_years: 5, reference_utilization: 0.7,
+           cash_cost_per_hour: 0.3}
+  power_usd_per_mwh: 80
+  discount_rate: 0.1
+entities:
+  neo:
+    kind: neocloud
+    cash: 100
+    operations: {utilization: 0.5, sga: 10}
+    fleet:
+      - {id: a, gpu: H100, units: 1, acquired: 2024-01-01, unit_cost: 0.03, book_life_years: 6, kw_per_gpu: 1}
+      - {id: b, gpu: H100, units: 2, acquired: 2024-01-01, unit_cost: 0.03, book_life_years: 6, kw_per_gpu: 1}
+  bank:
+    kind: bank
+)";
+
+TEST(LoaderImport, MergesMapsAtAnyDepthAndReplacesLists) {
+  TempDir dir;
+  dir.write("base.yaml", kBase);
+  const std::string main = dir.write("main.yaml", R"(tinderbox: 1
+start: 2025-01-01
+horizon: 12
+import: [./base.yaml]
+market:
+  power_usd_per_mwh: 90
+entities:
+  neo:
+    operations: {sga: 20}
+    fleet:
+      - {id: c, gpu: H100, units: 3, acquired: 2024-06-01, unit_cost: 0.03, book_life_years: 6, kw_per_gpu: 1}
+  lab:
+    kind: lab
+)");
+  const LoadResult r = load_scenario(main);
+  const Scenario& s = loaded(r);
+  ASSERT_EQ(s.entities.size(), 3u);
+  EXPECT_EQ(s.start, d("2025-01-01"));  // the importing file's header, not the imported one's
+  EXPECT_EQ(s.horizon, 12);
+  EXPECT_DOUBLE_EQ(s.market.power_usd_per_mwh, 90);
+  EXPECT_DOUBLE_EQ(s.market.discount_rate, 0.1);
+  EXPECT_EQ(s.market.gpus.size(), 1u);
+  EXPECT_EQ(s.entities[0].id, "neo");  // imported entities first, in their order
+  EXPECT_EQ(s.entities[1].id, "bank");
+  EXPECT_EQ(s.entities[2].id, "lab");
+  const Entity& neo = s.entities[0];
+  EXPECT_DOUBLE_EQ(neo.cash, 100);
+  EXPECT_DOUBLE_EQ(neo.operations.utilization, 0.5);
+  EXPECT_DOUBLE_EQ(neo.operations.sga, 20);
+  ASSERT_EQ(neo.fleet.size(), 1u);
+  EXPECT_EQ(neo.fleet[0].id, "c");
+}
+
+TEST(LoaderImport, LaterImportsOverrideEarlierOnes) {
+  TempDir dir;
+  dir.write("base.yaml", kBase);
+  dir.write("rich.yaml", "entities:\n  neo:\n    cash: 500\n    rating: BB\n");
+  const std::string main =
+      dir.write("main.yaml",
+                "tinderbox: 1\nstart: 2025-01-01\nhorizon: 12\nimport: [./base.yaml, ./rich.yaml]\n"
+                "entities:\n  neo:\n    rating: A\n");
+  const LoadResult r = load_scenario(main);
+  const Scenario& s = loaded(r);
+  ASSERT_EQ(s.entities.size(), 2u);
+  EXPECT_DOUBLE_EQ(s.entities[0].cash, 500);
+  EXPECT_EQ(s.entities[0].rating, "A");
+  EXPECT_EQ(s.entities[0].fleet.size(), 2u);
+}
+
+TEST(LoaderImport, ErrorsPointIntoTheFileThatWroteTheNode) {
+  TempDir dir;
+  std::string base = kBase;
+  base.replace(base.find("units: 2"), 8, "units: x");  // line 18
+  const std::string imported = dir.write("base.yaml", base);
+  const std::string main =
+      dir.write("main.yaml",
+                "tinderbox: 1\nstart: 2025-01-01\nhorizon: 12\nimport: [./base.yaml]\n"
+                "entities:\n  neo:\n    cash: -1\n");
+  const LoadResult r = load_scenario(main);
+  ASSERT_EQ(r.errors.size(), 2u) << all_errors(r);
+  EXPECT_EQ(r.errors[0].str(),
+            main + ":7:11: error: 'cash' must be >= 0 (got -1)");  // the main file first
+  EXPECT_EQ(r.errors[1].file, imported);
+  EXPECT_EQ(r.errors[1].line, 18);
+  EXPECT_EQ(r.errors[1].col, 35);
+  EXPECT_EQ(r.errors[1].message, "expected a number for 'units', got 'x'");
+}
+
+TEST(LoaderImport, TextImportsResolveAgainstBaseDirAndCatchSelfImport) {
+  TempDir dir;
+  dir.write("base.yaml", kBase);
+  const LoadResult text =
+      load_scenario_text("tinderbox: 1\nstart: 2025-01-01\nhorizon: 3\nimport: [./base.yaml]\n",
+                         "<stdin>", dir.path().string());
+  EXPECT_EQ(loaded(text).entities.size(), 2u);
+
+  const std::string self = "tinderbox: 1\nstart: 2025-01-01\nhorizon: 3\nimport: [./self.yaml]\n";
+  dir.write("self.yaml", self);
+  const LoadResult r = load_scenario_text(self, "self.yaml", dir.path().string());
+  ASSERT_EQ(r.errors.size(), 1u) << all_errors(r);
+  EXPECT_EQ(r.errors[0].message.rfind("import cycle: ", 0), 0u) << r.errors[0].message;
+}
+
+TEST(LoaderImport, DiamondImportsLoadOnceAndReportOnce) {
+  TempDir dir;
+  std::string base = kBase;
+  base.replace(base.find("cash: 100"), 9, "cash: -100");
+  dir.write("base.yaml", base);
+  dir.write("left.yaml", "import: [./base.yaml]\n");
+  dir.write("right.yaml", "import: [./base.yaml]\n");
+  const LoadResult r = load_scenario(dir.write(
+      "main.yaml",
+      "tinderbox: 1\nstart: 2025-01-01\nhorizon: 3\nimport: [./left.yaml, ./right.yaml]\n"));
+  ASSERT_EQ(r.errors.size(), 1u) << all_errors(r);
+  EXPECT_EQ(r.errors[0].message, "'cash' must be >= 0 (got -100)");
+}
+
+TEST(LoaderImport, ImportedFilesMayNotHaveUnknownTopLevelKeys) {
+  TempDir dir;
+  const std::string imported = dir.write("part.yaml", "entites: {}\n");
+  const LoadResult r = load_scenario(dir.write(
+      "main.yaml", "tinderbox: 1\nstart: 2025-01-01\nhorizon: 3\nimport: [./part.yaml]\n"));
+  ASSERT_EQ(r.errors.size(), 1u) << all_errors(r);
+  EXPECT_EQ(r.errors[0].str(),
+            imported + ":1:1: error: unknown key 'entites' (did you mean 'entities'?)");
+}
+
+// ------------------------------------------------------------------------------ the YAML tree
+
+TEST(LoaderYaml, KeepsPositionsAndQuoting) {
+  const YamlParse p = parse_yaml("a: 1\nb: \"1\"\nc:\n  - [x, {y: z}]\n", 3);
+  ASSERT_TRUE(p.root && p.errors.empty());
+  const YNode& root = *p.root;
+  EXPECT_EQ(root.file, 3);
+  ASSERT_TRUE(root.find("a") && root.find("b") && root.find("c"));
+  EXPECT_FALSE(root.find("a")->quoted);
+  EXPECT_TRUE(root.find("b")->quoted);
+  const YNode& inner = root.find("c")->items.at(0);
+  EXPECT_EQ(inner.line, 4);
+  EXPECT_EQ(inner.col, 5);
+  EXPECT_EQ(inner.items.at(1).find("y")->scalar, "z");
+  EXPECT_EQ(inner.items.at(1).find("y")->col, 13);
+}
+
+TEST(LoaderYaml, DuplicateKeyKeepsTheFirstAndGoesOn) {
+  const YamlParse p = parse_yaml("a: 1\na: 2\nb: 3\n", 0);
+  ASSERT_TRUE(p.root);
+  ASSERT_EQ(p.errors.size(), 1u);
+  EXPECT_EQ(p.errors[0].line, 2);
+  EXPECT_EQ(p.root->find("a")->scalar, "1");
+  EXPECT_EQ(p.root->find("b")->scalar, "3");
+}
+
+TEST(LoaderYaml, LimitsStopHugeInputs) {
+  YamlLimits small;
+  small.max_nodes = 10;
+  const YamlParse many = parse_yaml("[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]", 0, small);
+  ASSERT_EQ(many.errors.size(), 1u);
+  EXPECT_EQ(many.errors[0].message, "more than 10 YAML nodes");
+  EXPECT_FALSE(many.root);
+
+  small.max_depth = 3;
+  const YamlParse deep = parse_yaml("a: [[[1]]]", 0, small);
+  ASSERT_EQ(deep.errors.size(), 1u);
+  EXPECT_EQ(deep.errors[0].message, "nesting deeper than 3 levels");
+  EXPECT_EQ(deep.errors[0].col, 6);
+}
+
+TEST(LoaderYaml, RejectsAnchorsTagsAndBadBytes) {
+  EXPECT_EQ(parse_yaml("a: &x 1\n", 0).errors.at(0).message,
+            "YAML anchors and aliases are not supported");
+  EXPECT_EQ(parse_yaml("a: !!str 1\n", 0).errors.at(0).message,
+            "YAML tags are not supported ('tag:yaml.org,2002:str')");
+  const YamlParse bad = parse_yaml("a: 1\nb: \xC3\x28\n", 0);
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_EQ(bad.errors[0].line, 2);
+  EXPECT_EQ(bad.errors[0].col, 4);
+  EXPECT_EQ(parse_yaml(std::string_view("a: \x04 1", 6), 0).errors.at(0).message,
+            "control character 0x04 is not allowed (a scenario is UTF-8 text)");
+}
+
+// ------------------------------------------------------------------------------ robustness
+
+// Random byte flips, insertions and deletions of a valid file never crash the loader, and every
+// outcome is either a scenario or at least one positioned error.
+TEST(LoaderFuzz, MutationsNeverCrashAndAlwaysSaySomething) {
+  const std::string original = read_all(kValid / "spec_example.yaml");
+  ASSERT_FALSE(original.empty());
+  std::mt19937 rng(12345);
+  int loaded_count = 0;
+  for (int round = 0; round < 2000; ++round) {
+    std::string text = original;
+    const int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits && !text.empty(); ++e) {
+      const std::size_t at = rng() % text.size();
+      const char byte =
+          static_cast<char>(rng() % 4 == 0 ? rng() % 256 : " :-[]{},#&*!|>'\"\n0.9a"[rng() % 21]);
+      switch (rng() % 3) {
+        case 0:
+          text[at] = byte;
+          break;
+        case 1:
+          text.insert(text.begin() + static_cast<std::ptrdiff_t>(at), byte);
+          break;
+        default:
+          text.erase(at, 1);
+          break;
+      }
+    }
+    const LoadResult r = load_scenario_text(text, "fuzz.yaml", kValid.string());
+    if (r.scenario) {
+      ++loaded_count;
+      EXPECT_TRUE(r.errors.empty());
+      continue;
+    }
+    ASSERT_FALSE(r.errors.empty()) << "round " << round;
+    for (const Diagnostic& e : r.errors) {
+      EXPECT_GE(e.line, 1) << e.str();
+      EXPECT_GE(e.col, 1) << e.str();
+      EXPECT_FALSE(e.file.empty());
+      EXPECT_EQ(e.message.find('\n'), std::string::npos) << e.str();
+    }
+  }
+  EXPECT_GT(loaded_count, 0);  // some mutations land in comments or harmless places
+}
+
+}  // namespace
+}  // namespace tinderbox
