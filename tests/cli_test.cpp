@@ -1,51 +1,24 @@
 // The command line as a user meets it (SPEC §2): exit codes, positioned errors, outputs.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
+
+#include "support.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using tinderbox::test_support::fresh_temp_dir;
+using tinderbox::test_support::read_file;
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-fs::path temp_dir() {
-  const fs::path dir = fs::temp_directory_path() /
-                       ("tinderbox_cli_" + std::to_string(::getpid()) + "_" +
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  fs::create_directories(dir);
-  return dir;
-}
-
-Result tinderbox(const std::string& args) {
-  const fs::path dir = temp_dir();
-  const std::string cmd = std::string(TINDERBOX_BINARY) + " " + args + " >" +
-                          (dir / "out").string() + " 2>" + (dir / "err").string() + " </dev/null";
-  const int status = std::system(cmd.c_str());
-  Result r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(dir / "out");
-  r.err = slurp(dir / "err");
-  return r;
+tinderbox::test_support::CliResult cli(const std::string& args) {
+  return tinderbox::test_support::run_cli(args);
 }
 
 TEST(Cli, NoArgumentsRunsTheDefaultScenario) {
-  const Result r = tinderbox("");
+  const auto r = cli("");
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("coreweave"), std::string::npos);
   EXPECT_NE(r.out.find("runway"), std::string::npos);
@@ -53,14 +26,14 @@ TEST(Cli, NoArgumentsRunsTheDefaultScenario) {
 
 TEST(Cli, UnknownFlagIsAPositionedInputError) {
   // "tinderbox run --jsn": the flag starts at column 15.
-  const Result r = tinderbox("run --jsn");
+  const auto r = cli("run --jsn");
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err, "<command line>:1:15: error: unknown flag '--jsn' (did you mean '--json'?)\n");
   EXPECT_EQ(r.out, "");
 }
 
 TEST(Cli, UnknownCommandSuggestsTheClosest) {
-  const Result r = tinderbox("rnu");
+  const auto r = cli("rnu");
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err,
             "<command line>:1:11: error: unknown command 'rnu' (did you mean 'run'?); see "
@@ -68,31 +41,31 @@ TEST(Cli, UnknownCommandSuggestsTheClosest) {
 }
 
 TEST(Cli, FlagValuesAreChecked) {
-  EXPECT_EQ(tinderbox("run --ledger").err, "<command line>:1:15: error: flag '--ledger' needs a value\n");
-  EXPECT_EQ(tinderbox("run --json=yes").code, 2);
-  EXPECT_EQ(tinderbox("run a b").err, "<command line>:1:17: error: unexpected argument 'b'\n");
-  EXPECT_EQ(tinderbox("validate").code, 2);
+  EXPECT_EQ(cli("run --ledger").err, "<command line>:1:15: error: flag '--ledger' needs a value\n");
+  EXPECT_EQ(cli("run --json=yes").code, 2);
+  EXPECT_EQ(cli("run a b").err, "<command line>:1:17: error: unexpected argument 'b'\n");
+  EXPECT_EQ(cli("validate").code, 2);
 }
 
 TEST(Cli, MissingScenarioFileIsAnInputError) {
-  const Result r = tinderbox("run no/such/file.yaml");
+  const auto r = cli("run no/such/file.yaml");
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err.rfind("no/such/file.yaml:1:1: error: ", 0), 0u) << r.err;
 }
 
 TEST(Cli, UnwritableLedgerLeavesNothingBehind) {
-  const fs::path dir = temp_dir();
+  const fs::path dir = fresh_temp_dir();
   const fs::path target = dir / "missing_dir" / "ledger.csv";
-  const Result r = tinderbox("run --ledger " + target.string());
+  const auto r = cli("run --ledger " + target.string());
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("error: cannot write"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(target));
 }
 
 TEST(Cli, JsonAndLedgerFollowTheContract) {
-  const fs::path dir = temp_dir();
+  const fs::path dir = fresh_temp_dir();
   const fs::path ledger = dir / "ledger.csv";
-  const Result r = tinderbox("run coreweave-2025 --json --ledger " + ledger.string());
+  const auto r = cli("run coreweave-2025 --json --ledger " + ledger.string());
   ASSERT_EQ(r.code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["start"], "2025-01-01");
@@ -109,21 +82,21 @@ TEST(Cli, JsonAndLedgerFollowTheContract) {
   EXPECT_TRUE(cw["metrics"].is_object());
   for (const auto& e : j["events"])
     for (const char* k : {"date", "entity", "instrument", "type", "detail"}) EXPECT_TRUE(e.contains(k));
-  const std::string csv = slurp(ledger);
+  const std::string csv = read_file(ledger);
   EXPECT_EQ(csv.rfind("date,entity,instrument,counterparty,kind,amount\n", 0), 0u);
   EXPECT_FALSE(fs::exists(ledger.string() + ".tmp"));
 }
 
 TEST(Cli, ScenariosListsTheBuiltins) {
-  const Result r = tinderbox("scenarios");
+  const auto r = cli("scenarios");
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("coreweave-2025"), std::string::npos);
 }
 
 TEST(Cli, ValidateReportsEveryErrorAndExitsTwo) {
-  const fs::path dir = temp_dir();
+  const fs::path dir = fresh_temp_dir();
   std::ofstream(dir / "bad.yaml") << "tinderbox: 1\nstart: 2025-01-02\nhorizon: 0\n";
-  const Result r = tinderbox("validate " + (dir / "bad.yaml").string());
+  const auto r = cli("validate " + (dir / "bad.yaml").string());
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find(":2:8: error:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(":3:10: error:"), std::string::npos) << r.err;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "scenario/loader.h"
+#include "support.h"
 
 namespace tinderbox {
 namespace {
@@ -103,40 +104,24 @@ TEST(InvalidCorpus, EveryCaseHasItsExpectedFile) {
 }
 
 // `tinderbox validate FILE`: the diagnostics on stderr, nothing on stdout, exit 2 (SPEC.md §2).
-struct CliRun {
-  int status = -1;
-  std::string out, err;
-};
-
-CliRun run_validate(const std::string& file) {
-  const fs::path tmp = fs::path(testing::TempDir());
-  const fs::path out = tmp / "invalid_test_stdout.txt", err = tmp / "invalid_test_stderr.txt";
-  const std::string command = std::string("'") + TINDERBOX_BINARY + "' validate '" + file + "' >'" +
-                              out.string() + "' 2>'" + err.string() + "'";
-  const int raw = std::system(command.c_str());
-  CliRun r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = read_all(out);
-  r.err = read_all(err);
-  return r;
+tinderbox::test_support::CliResult run_validate(const std::string& file) {
+  return tinderbox::test_support::run_cli("validate '" + file + "'");
 }
 
 TEST(InvalidCli, ValidateReportsEachCaseOnStderrAndExitsTwo) {
-  if (!fs::exists(TINDERBOX_BINARY)) GTEST_SKIP() << "no tinderbox binary at " << TINDERBOX_BINARY;
   for (const std::string& name : case_names()) {
     const std::string path = (kCorpus / (name + ".yaml")).string();
-    const CliRun r = run_validate(path);
-    EXPECT_EQ(r.status, 2) << name;
+    const auto r = run_validate(path);
+    EXPECT_EQ(r.code, 2) << name;
     EXPECT_EQ(r.out, "") << name;
     EXPECT_EQ(lines_of(r.err), expected_for(name, path)) << name;
   }
 }
 
 TEST(InvalidCli, ValidateAcceptsAValidScenario) {
-  if (!fs::exists(TINDERBOX_BINARY)) GTEST_SKIP() << "no tinderbox binary at " << TINDERBOX_BINARY;
-  const CliRun r = run_validate(
+  const auto r = run_validate(
       (fs::path(TINDERBOX_SOURCE_DIR) / "tests" / "valid" / "spec_example.yaml").string());
-  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.err, "");
 }
 

@@ -2,13 +2,20 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "engine/run.h"
 #include "scenario/loader.h"
 
-namespace tinderbox::testing {
+namespace tinderbox::test_support {
 
 // Loads a scenario from YAML text; fails the test (and returns an empty one) on any error.
 inline Scenario scenario_from(const std::string& yaml) {
@@ -28,4 +35,43 @@ inline double flow_sum(const RunResult& r, int k, FlowKind kind, Source src = So
   return s;
 }
 
-}  // namespace tinderbox::testing
+inline std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A fresh folder for one test's files: ctest runs tests in parallel, so names must not clash.
+inline std::filesystem::path fresh_temp_dir() {
+  static std::atomic<int> counter{0};
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string name = std::string(info->test_suite_name()) + "_" + info->name();
+  for (char& c : name)
+    if (c == '/') c = '_';
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+      ("tinderbox_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" + name);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+struct CliResult {
+  int code = -1;
+  std::string out, err;
+};
+
+// Runs the tinderbox binary with `args` (shell words), no standard input.
+inline CliResult run_cli(const std::string& args) {
+  const std::filesystem::path dir = fresh_temp_dir();
+  const std::string cmd = std::string(TINDERBOX_BINARY) + " " + args + " >" +
+                          (dir / "out").string() + " 2>" + (dir / "err").string() + " </dev/null";
+  const int status = std::system(cmd.c_str());
+  CliResult r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = read_file(dir / "out");
+  r.err = read_file(dir / "err");
+  std::filesystem::remove_all(dir);
+  return r;
+}
+
+}  // namespace tinderbox::test_support

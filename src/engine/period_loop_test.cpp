@@ -13,8 +13,8 @@
 namespace tinderbox {
 namespace {
 
-using testing::flow_sum;
-using testing::scenario_from;
+using test_support::flow_sum;
+using test_support::scenario_from;
 
 const char* kMarket = R"(
 tinderbox: 1
