@@ -9,7 +9,7 @@ packages=(
   libquantlib0-dev       # day counts and date arithmetic; test oracle
   libboost-dev           # QuantLib's headers need it
   libfmt-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev
   python3                # test helper scripts
 )
 
