@@ -1,24 +1,19 @@
-// The scenario loader: files and imports → one merged YAML tree → validated Scenario values.
+// The scenario reader: one merged YAML tree (imports.h) → validated Scenario values.
 //
-// Every check reports a Diagnostic and goes on, so that one pass finds every problem; a check
-// whose inputs were bad is skipped rather than piling a second error on the first. Each mapping's
-// known keys are a table (kLotKeys, ...) checked by one generic reader (Fields).
+// Every check reports a problem and goes on, so that one pass finds every problem; a check whose
+// inputs were bad is skipped rather than piling a second error on the first. Each mapping's known
+// keys are a table (kLotKeys, ...) checked by one generic reader (Fields, in yaml_values.h).
 #include "scenario/loader.h"
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <span>
-#include <tuple>
 #include <unordered_map>
 
-#include "scenario/builtin.h"
+#include "scenario/imports.h"
 #include "scenario/yaml_tree.h"
+#include "scenario/yaml_values.h"
 #include "util/suggest.h"
 
 namespace tinderbox {
@@ -27,25 +22,12 @@ std::string Diagnostic::str() const {
   return file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": error: " + message;
 }
 
+namespace loader {
 namespace {
 
 using Kind = YNode::Kind;
 
 // ---------------------------------------------------------------------------------- messages
-
-std::string describe(const YNode& n) {
-  switch (n.kind) {
-    case Kind::Null:
-      return "nothing";
-    case Kind::Scalar:
-      return quote_text(n.scalar);
-    case Kind::Seq:
-      return "a list";
-    case Kind::Map:
-      return "a mapping";
-  }
-  return "?";
-}
 
 std::string number_text(double x) {
   char buf[32];
@@ -53,241 +35,7 @@ std::string number_text(double x) {
   return buf;
 }
 
-std::string key_label(std::string_view key) { return "'" + std::string(key) + "'"; }
-
-// ---------------------------------------------------------------------------------- problems
-
-struct Problem {
-  int file, line, col;
-  std::string message;
-};
-
-class Problems {
- public:
-  explicit Problems(const std::vector<std::string>& files) : files_(files) {}
-
-  void at(const YNode& n, std::string message) { at(n.file, n.line, n.col, std::move(message)); }
-  void at(int file, int line, int col, std::string message) {
-    list_.push_back(Problem{file, line, col, std::move(message)});
-  }
-  bool empty() const { return list_.empty(); }
-
-  // "12:7" in the same file as `from`, "FILE:12:7" in another one.
-  std::string where(const YNode& n, const YNode& from) const {
-    const std::string pos = std::to_string(n.line) + ":" + std::to_string(n.col);
-    return n.file == from.file ? pos : files_[static_cast<std::size_t>(n.file)] + ":" + pos;
-  }
-
-  std::vector<Diagnostic> sorted() const {
-    std::vector<Problem> ps = list_;
-    std::stable_sort(ps.begin(), ps.end(), [](const Problem& a, const Problem& b) {
-      return std::tie(a.file, a.line, a.col) < std::tie(b.file, b.line, b.col);
-    });
-    // One problem can be reached twice (a node checked from two places): say it once.
-    ps.erase(std::unique(ps.begin(), ps.end(),
-                         [](const Problem& a, const Problem& b) {
-                           return std::tie(a.file, a.line, a.col, a.message) ==
-                                  std::tie(b.file, b.line, b.col, b.message);
-                         }),
-             ps.end());
-    std::vector<Diagnostic> out;
-    out.reserve(ps.size());
-    for (Problem& p : ps)
-      out.push_back(Diagnostic{files_[static_cast<std::size_t>(p.file)], p.line, p.col,
-                               std::move(p.message)});
-    return out;
-  }
-
- private:
-  const std::vector<std::string>& files_;
-  std::vector<Problem> list_;
-};
-
-// ---------------------------------------------------------------------------------- scalars
-
-enum class Bound { NonNeg, Positive, Share, PositiveShare, Rate, PositiveRate };
-
-bool within(double x, Bound b) {
-  switch (b) {
-    case Bound::NonNeg:
-      return x >= 0;
-    case Bound::Positive:
-      return x > 0;
-    case Bound::Share:
-      return x >= 0 && x <= 1;
-    case Bound::PositiveShare:
-      return x > 0 && x <= 1;
-    case Bound::Rate:
-      return x > -1 && x < 1;
-    case Bound::PositiveRate:
-      return x > 0 && x < 1;
-  }
-  return false;
-}
-
-const char* bound_text(Bound b) {
-  switch (b) {
-    case Bound::NonNeg:
-      return "must be >= 0";
-    case Bound::Positive:
-      return "must be > 0";
-    case Bound::Share:
-      return "must be between 0 and 1";
-    case Bound::PositiveShare:
-      return "must be above 0 and at most 1";
-    case Bound::Rate:
-      return "must be a decimal rate above -1 and below 1";
-    case Bound::PositiveRate:
-      return "must be a decimal rate above 0 and below 1";
-  }
-  return "";
-}
-
-enum class Parsed { Ok, NotNumber, NotFinite };
-
-// Strict: the whole text is one finite decimal number. YAML's .inf/.nan and anything that
-// overflows a double are refused rather than carried into the engine.
-Parsed parse_number(std::string_view s, double& out) {
-  if (s.size() > 1 && s[0] == '+' && s[1] != '-') s.remove_prefix(1);
-  std::string_view body = s.substr(s.empty() || s[0] != '-' ? 0 : 1);
-  for (std::string_view special : {".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN"})
-    if (body == special) return Parsed::NotFinite;
-  const auto [end, ec] =
-      std::from_chars(s.data(), s.data() + s.size(), out, std::chars_format::general);
-  if (ec == std::errc::invalid_argument || end != s.data() + s.size()) return Parsed::NotNumber;
-  if (ec == std::errc::result_out_of_range) {
-    const std::size_t e = s.find_first_of("eE");
-    if (e == std::string_view::npos || e + 1 >= s.size() || s[e + 1] != '-')
-      return Parsed::NotFinite;
-    out = 0;  // 1e-400 underflows to zero, as any reader of it would expect
-    return Parsed::Ok;
-  }
-  return std::isfinite(out) ? Parsed::Ok : Parsed::NotFinite;
-}
-
-std::optional<double> to_number(Problems& p, const YNode& n, std::string_view label, Bound b) {
-  double x = 0;
-  const Parsed r = n.is_scalar() && !n.quoted ? parse_number(n.scalar, x) : Parsed::NotNumber;
-  if (r == Parsed::NotNumber) {
-    p.at(n, "expected a number for " + std::string(label) + ", got " + describe(n));
-    return std::nullopt;
-  }
-  if (r == Parsed::NotFinite) {
-    p.at(n, std::string(label) + " must be a finite number, got " + quote_text(n.scalar));
-    return std::nullopt;
-  }
-  if (!within(x, b)) {
-    p.at(n, std::string(label) + " " + bound_text(b) + " (got " + n.scalar + ")");
-    return std::nullopt;
-  }
-  return x;
-}
-
-std::optional<long long> to_integer(Problems& p, const YNode& n, std::string_view label) {
-  long long x = 0;
-  std::string_view s = n.scalar;
-  if (s.size() > 1 && s[0] == '+' && s[1] != '-') s.remove_prefix(1);
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), x);
-  if (!n.is_scalar() || n.quoted || ec == std::errc::invalid_argument ||
-      end != s.data() + s.size()) {
-    p.at(n, "expected an integer for " + std::string(label) + ", got " + describe(n));
-    return std::nullopt;
-  }
-  if (ec == std::errc::result_out_of_range) {
-    p.at(n, std::string(label) + " is out of range (got " + quote_text(n.scalar) + ")");
-    return std::nullopt;
-  }
-  return x;
-}
-
-bool digits_at(std::string_view s, std::size_t pos, std::size_t n) {
-  for (std::size_t i = pos; i < pos + n; ++i)
-    if (s[i] < '0' || s[i] > '9') return false;
-  return true;
-}
-
-std::optional<Date> to_date(Problems& p, const YNode& n, std::string_view label) {
-  const std::string_view s = n.scalar;
-  const bool shaped = n.is_scalar() && s.size() == 10 && s[4] == '-' && s[7] == '-' &&
-                      digits_at(s, 0, 4) && digits_at(s, 5, 2) && digits_at(s, 8, 2);
-  if (!shaped) {
-    p.at(n, "expected a date (YYYY-MM-DD) for " + std::string(label) + ", got " + describe(n));
-    return std::nullopt;
-  }
-  if (auto d = parse_date(s)) return d;
-  const int year = std::stoi(std::string(s.substr(0, 4)));
-  if (year < 1901 || year > 2199)
-    p.at(n, "date " + quote_text(s) + " is outside the supported range 1901-01-01 to 2199-12-31");
-  else
-    p.at(n, "impossible date " + quote_text(s));
-  return std::nullopt;
-}
-
-std::optional<std::string> to_text(Problems& p, const YNode& n, std::string_view label) {
-  if (!n.is_scalar()) {
-    p.at(n, "expected text for " + std::string(label) + ", got " + describe(n));
-    return std::nullopt;
-  }
-  return n.scalar;
-}
-
-// A name that refers to something (a party, a GPU generation): text, not empty.
-std::optional<std::string> to_name(Problems& p, const YNode& n, std::string_view label) {
-  auto s = to_text(p, n, label);
-  if (s && s->empty()) {
-    p.at(n, std::string(label) + " is empty");
-    return std::nullopt;
-  }
-  return s;
-}
-
-bool is_identifier(std::string_view s) {
-  if (s.empty() || s[0] < 'a' || s[0] > 'z') return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-  });
-}
-
-bool is_gpu_name(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-  });
-}
-
-std::optional<std::string> to_id(Problems& p, const YNode& n, std::string_view what) {
-  auto s = to_text(p, n, "'id'");
-  if (s && !is_identifier(*s)) {
-    p.at(n, "invalid " + std::string(what) + " " + quote_text(*s) + " (ids match [a-z][a-z0-9_]*)");
-    return std::nullopt;
-  }
-  return s;
-}
-
-template <class E>
-struct Choice {
-  std::string_view name;
-  E value;
-};
-
-template <class E>
-std::optional<E> to_choice(Problems& p, const YNode& n, std::string_view noun,
-                           std::span<const Choice<E>> choices) {
-  auto s = to_text(p, n, noun);
-  if (!s) return std::nullopt;
-  std::vector<std::string> names;
-  for (const Choice<E>& c : choices) {
-    if (c.name == *s) return c.value;
-    names.emplace_back(c.name);
-  }
-  std::string hint = did_you_mean(*s, names);
-  if (hint.empty()) {
-    hint = " (expected one of:";
-    for (const std::string& name : names) hint += " " + name;
-    hint += ")";
-  }
-  p.at(n, "unknown " + std::string(noun) + " " + quote_text(*s) + hint);
-  return std::nullopt;
-}
+// ---------------------------------------------------------------------------------- choices
 
 constexpr Choice<PeriodKind> kPeriods[] = {{"month", PeriodKind::Month},
                                            {"quarter", PeriodKind::Quarter}};
@@ -310,138 +58,11 @@ constexpr Choice<AmortStyle> kAmortStyles[] = {{"bullet", AmortStyle::Bullet},
                                                {"percent", AmortStyle::Percent},
                                                {"schedule", AmortStyle::Schedule}};
 
-// ---------------------------------------------------------------------------------- mappings
-
-struct Key {
-  std::string_view name;
-  bool required;
-};
-
-// Reports the keys of `map` that are not in `keys`, and the required ones it lacks.
-void check_keys(Problems& p, const YNode& map, std::span<const Key> keys) {
-  std::vector<std::string> names;
-  for (const Key& k : keys) names.emplace_back(k.name);
-  for (const auto& [k, v] : map.entries)
-    if (std::find(names.begin(), names.end(), k.scalar) == names.end())
-      p.at(k, "unknown key " + quote_text(k.scalar) + did_you_mean(k.scalar, names));
-  for (const Key& k : keys)
-    if (k.required && !map.find(k.name))
-      p.at(map, "missing required key '" + std::string(k.name) + "'");
-}
-
-// One YAML mapping checked against its table of known keys: unknown and missing required keys
-// are reported once, on construction; each getter then reads one value with its constraint and
-// says whether it is usable (an absent optional key leaves `out` at its default and is usable).
-class Fields {
- public:
-  Fields(Problems& p, const YNode& map, std::span<const Key> keys) : p_(p), map_(map), keys_(keys) {
-    check_keys(p, map, keys);
-  }
-
-  const YNode& node() const { return map_; }
-  const YNode* find(std::string_view key) const { return map_.find(key); }
-  bool has(std::string_view key) const { return find(key) != nullptr; }
-  bool required(std::string_view key) const {
-    return std::any_of(keys_.begin(), keys_.end(),
-                       [&](const Key& k) { return k.name == key && k.required; });
-  }
-  Problems& problems() const { return p_; }
-
-  bool get(std::string_view key, double& out, Bound b) const {
-    return read(key, out, [&](const YNode& n) { return to_number(p_, n, key_label(key), b); });
-  }
-  bool get(std::string_view key, std::optional<double>& out, Bound b) const {
-    return read(key, out, [&](const YNode& n) { return to_number(p_, n, key_label(key), b); });
-  }
-  bool get(std::string_view key, Date& out) const {
-    return read(key, out, [&](const YNode& n) { return to_date(p_, n, key_label(key)); });
-  }
-  bool get_integer(std::string_view key, long long& out) const {
-    return read(key, out, [&](const YNode& n) { return to_integer(p_, n, key_label(key)); });
-  }
-  bool get_text(std::string_view key, std::string& out) const {
-    return read(key, out, [&](const YNode& n) { return to_text(p_, n, key_label(key)); });
-  }
-  bool get_name(std::string_view key, std::string& out) const {
-    return read(key, out, [&](const YNode& n) { return to_name(p_, n, key_label(key)); });
-  }
-  bool get_id(std::string_view key, std::string& out) const {
-    return read(key, out, [&](const YNode& n) { return to_id(p_, n, "id"); });
-  }
-  template <class E, std::size_t N>
-  bool get(std::string_view key, E& out, std::string_view noun,
-           const Choice<E> (&choices)[N]) const {
-    return read(key, out, [&](const YNode& n) {
-      return to_choice(p_, n, noun, std::span<const Choice<E>>(choices));
-    });
-  }
-
- private:
-  template <class T, class Convert>
-  bool read(std::string_view key, T& out, Convert convert) const {
-    const YNode* n = find(key);
-    if (!n) return !required(key);
-    auto value = convert(*n);
-    if (!value) return false;
-    out = std::move(*value);
-    return true;
-  }
-
-  Problems& p_;
-  const YNode& map_;
-  std::span<const Key> keys_;
-};
-
-std::optional<Fields> open(Problems& p, const YNode& n, std::span<const Key> keys,
-                           std::string_view label) {
-  if (!n.is_map()) {
-    p.at(n, "expected a mapping for " + std::string(label) + ", got " + describe(n));
-    return std::nullopt;
-  }
-  return Fields(p, n, keys);
-}
-
-// A list or mapping under `key`. Absent, or written with nothing after the colon, reads as empty;
-// `bad` says it was there but unusable (reported), so references into it are not checked.
-struct Section {
-  const YNode* node = nullptr;
-  bool bad = false;
-};
-
-Section section(const Fields& f, std::string_view key, Kind kind) {
-  const YNode* n = f.find(key);
-  if (!n || (n->is_null() && !f.required(key))) return {};
-  if (n->kind != kind) {
-    f.problems().at(*n, std::string("expected ") + (kind == Kind::Map ? "a mapping" : "a list") +
-                            " for " + key_label(key) + ", got " + describe(*n));
-    return {nullptr, true};
-  }
-  return {n, false};
-}
-
-template <class T>
-struct NumberField {
-  std::string_view key;
-  Bound bound;
-  double T::*member;
-};
-
-template <class T, std::size_t N>
-bool get_numbers(const Fields& f, T& out, const NumberField<T> (&fields)[N]) {
-  bool ok = true;
-  for (const NumberField<T>& nf : fields) ok = f.get(nf.key, out.*(nf.member), nf.bound) && ok;
-  return ok;
-}
-
 // ---------------------------------------------------------------------------------- key tables
 
 constexpr Key kTopKeys[] = {{"tinderbox", true}, {"name", false},    {"start", true},
                             {"horizon", true},   {"period", false},  {"import", false},
                             {"market", false},   {"entities", false}};
-// An imported file may be a whole scenario: only its market and entities are used.
-constexpr Key kImportedTopKeys[] = {{"tinderbox", false}, {"name", false},    {"start", false},
-                                    {"horizon", false},   {"period", false},  {"import", false},
-                                    {"market", false},    {"entities", false}};
 constexpr Key kMarketKeys[] = {
     {"rates", false}, {"gpu", false}, {"power_usd_per_mwh", false}, {"discount_rate", false}};
 constexpr Key kGpuKeys[] = {{"rent", true},
@@ -511,6 +132,12 @@ constexpr Key kCovenantKeys[] = {
     {"min_liquidity", false}, {"max_ltv", false}, {"min_interest_coverage", false}};
 
 // ---------------------------------------------------------------------------------- names
+
+bool is_gpu_name(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
 
 // The names defined in one scope, for resolving references (with a suggestion when one is
 // unknown) and for reporting a name defined twice.
@@ -616,51 +243,6 @@ const char* frequency_words(Frequency f) {
   return "";
 }
 
-// ---------------------------------------------------------------------------------- points
-
-struct Point {
-  Date date;
-  double value;
-  const YNode* at;  // the date's node
-};
-
-// A list of [date, value] pairs with strictly increasing dates; nullopt when any is bad.
-std::optional<std::vector<Point>> to_points(Problems& p, const YNode& n, std::string_view label,
-                                            std::string_view noun, Bound b) {
-  const std::string pair = noun == "curve" ? "[date, value]" : "[date, amount]";
-  if (!n.is_seq()) {
-    p.at(n, "expected a list of " + pair + " pairs for " + std::string(label) + ", got " +
-                describe(n));
-    return std::nullopt;
-  }
-  std::vector<Point> out;
-  bool ok = true;
-  const Point* last = nullptr;
-  for (const YNode& item : n.items) {
-    if (!item.is_seq() || item.items.size() != 2) {
-      p.at(item, "expected a " + pair + " pair, got " + describe(item));
-      ok = false;
-      continue;
-    }
-    const auto d = to_date(p, item.items[0], "a " + std::string(noun) + " date");
-    const auto v = to_number(
-        p, item.items[1], "a " + std::string(noun) + (noun == "curve" ? " value" : " amount"), b);
-    if (!d || !v) {
-      ok = false;
-      continue;
-    }
-    if (last && *d <= last->date) {
-      p.at(item.items[0], std::string(noun) + " dates must increase: " + format_date(*d) +
-                              " is not after " + format_date(last->date));
-      ok = false;
-    }
-    out.push_back(Point{*d, *v, &item.items[0]});
-    last = &out.back();
-  }
-  if (!ok) return std::nullopt;
-  return out;
-}
-
 // ---------------------------------------------------------------------------------- the reader
 
 // What the checks of one entity's items share: its lots (fleet, then capex) and debts.
@@ -731,7 +313,7 @@ class ScenarioReader {
       for (const auto& [k, v] : rates.node->entries) {
         rates_.define(p_, k.scalar, k);
         RateCurve& r = m.rates.emplace_back(RateCurve{k.scalar, {}});
-        if (auto c = curve(v, key_label(k.scalar), Bound::Rate)) r.curve = std::move(*c);
+        if (auto c = to_curve(p_, v, key_label(k.scalar), Bound::Rate)) r.curve = std::move(*c);
       }
     const Section gpus = section(*f, "gpu", Kind::Map);
     gpus_.usable = !gpus.bad;
@@ -744,21 +326,6 @@ class ScenarioReader {
       p_.at(n, "missing required key 'discount_rate' (needed to value GPUs in 'market.gpu')");
   }
 
-  std::optional<Curve> curve(const YNode& n, std::string_view label, Bound b) {
-    auto points = to_points(p_, n, label, "curve", b);
-    if (!points) return std::nullopt;
-    if (points->empty()) {
-      p_.at(n, "curve " + std::string(label) + " needs at least one [date, value] point");
-      return std::nullopt;
-    }
-    Curve c;
-    for (const Point& pt : *points) {
-      c.dates.push_back(pt.date);
-      c.values.push_back(pt.value);
-    }
-    return c;
-  }
-
   GpuMarket gpu_market(const YNode& key, const YNode& n) {
     GpuMarket g;
     g.name = key.scalar;
@@ -769,7 +336,7 @@ class ScenarioReader {
     const auto f = open(p_, n, kGpuKeys, "GPU generation " + quote_text(g.name));
     if (!f) return g;
     if (const YNode* rent = f->find("rent"))
-      if (auto c = curve(*rent, "'rent'", Bound::NonNeg)) g.rent = std::move(*c);
+      if (auto c = to_curve(p_, *rent, "'rent'", Bound::NonNeg)) g.rent = std::move(*c);
     get_numbers(*f, g, kGpuNumbers);
     return g;
   }
@@ -1230,275 +797,36 @@ class ScenarioReader {
   bool has_power_ = false;
 };
 
-// ---------------------------------------------------------------------------------- files
-
-// Where a scenario's text comes from: a file, or a built-in embedded in the binary.
-struct Source {
-  std::string display;  // what diagnostics call it
-  std::string key;      // identity, for import cycles and to load a file once
-  std::string dir;      // where its relative imports are resolved
-  std::string builtin;  // the built-in's name, or "" for a file
-};
-
-constexpr std::size_t kMaxFileBytes = 64u << 20;
-
-// The file's bytes; nullopt with `error` set when they cannot be read.
-std::optional<std::string> read_file(const std::string& path, std::string& error) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (!file) {
-    error = std::strerror(errno);
-    return std::nullopt;
-  }
-  std::string text;
-  char buf[65536];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, file)) > 0 && text.size() <= kMaxFileBytes)
-    text.append(buf, n);
-  const int err = std::ferror(file) ? errno : 0;
-  std::fclose(file);
-  if (err != 0)
-    error = std::strerror(err);
-  else if (text.size() > kMaxFileBytes)
-    error = "file larger than 64 MiB";
-  else
-    return text;
-  return std::nullopt;
-}
-
-bool has_yaml_extension(std::string_view s) { return s.ends_with(".yaml") || s.ends_with(".yml"); }
-
-Source builtin_source(std::string_view name) {
-  const std::string display = "<builtin>/" + std::string(name) + ".yaml";
-  return Source{display, display, "", std::string(name)};
-}
-
-Source file_source(const std::string& display) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::path absolute = fs::absolute(fs::path(display), ec);
-  if (ec) absolute = fs::path(display);
-  return Source{display, absolute.lexically_normal().string(),
-                fs::path(display).parent_path().string(), ""};
-}
-
-std::vector<std::string> builtin_names() {
-  std::vector<std::string> names;
-  for (const BuiltinFile& b : builtin_files()) names.emplace_back(b.name);
-  return names;
-}
-
-// Merges `over` into `base`: mappings key by key at any depth, anything else replaced whole. A
-// replaced node keeps the position where it was written, so errors point into its own file.
-void merge_into(YNode& base, YNode&& over) {
-  if (!base.is_map() || !over.is_map()) {
-    base = std::move(over);
-    return;
-  }
-  std::unordered_map<std::string, std::size_t> index;
-  for (std::size_t i = 0; i < base.entries.size(); ++i)
-    index.emplace(base.entries[i].key.scalar, i);
-  for (auto& [k, v] : over.entries) {
-    const auto it = index.find(k.scalar);
-    if (it == index.end()) {
-      index.emplace(k.scalar, base.entries.size());
-      base.entries.push_back(YEntry{std::move(k), std::move(v)});
-    } else {
-      auto& slot = base.entries[it->second];
-      slot.key = std::move(k);
-      merge_into(slot.value, std::move(v));
-    }
-  }
-  base.file = over.file;
-  base.line = over.line;
-  base.col = over.col;
-}
-
-// Loads a scenario and what it imports into one merged tree. Each file is read and parsed once
-// per load; `chain_` holds the files being imported right now, to catch cycles.
-class Importer {
- public:
-  Importer(Problems& p, std::vector<std::string>& files) : p_(p), files_(files) {}
-
-  // The text's top-level mapping, registered as the next file; nullopt when it is not usable.
-  std::optional<YNode> parse(const Source& src, std::string_view text) {
-    const int file = static_cast<int>(files_.size());
-    files_.push_back(src.display);
-    YamlParse parsed = parse_yaml(text, file);
-    for (YamlError& e : parsed.errors) p_.at(file, e.line, e.col, std::move(e.message));
-    if (!parsed.root) return std::nullopt;
-    if (parsed.root->is_null()) {
-      p_.at(file, 1, 1, "empty scenario file");
-      return std::nullopt;
-    }
-    if (!parsed.root->is_map()) {
-      p_.at(*parsed.root,
-            "expected a mapping at the top level (tinderbox: 1, start: ..., ...), got " +
-                describe(*parsed.root));
-      return std::nullopt;
-    }
-    return std::move(parsed.root);
-  }
-
-  // The `market` and `entities` that root's imports contribute, merged in list order; nullopt
-  // when one of them could not be loaded (reported), since checking the rest would only list
-  // what the missing file defines.
-  std::optional<YNode> imports_of(const YNode& root, const Source& src) {
-    YNode merged;
-    merged.kind = Kind::Map;
-    const YNode* list = root.find("import");
-    if (!list || list->is_null()) return merged;
-    if (!list->is_seq()) {
-      p_.at(*list,
-            "expected a list of built-in names or paths for 'import', got " + describe(*list));
-      return std::nullopt;
-    }
-    chain_.push_back(src);
-    bool ok = true;
-    for (const YNode& entry : list->items) {
-      auto part = import_entry(entry, src);
-      ok = ok && part;
-      if (part) merge_into(merged, std::move(*part));
-    }
-    chain_.pop_back();
-    if (!ok) return std::nullopt;
-    return merged;
-  }
-
- private:
-  std::optional<YNode> import_entry(const YNode& entry, const Source& from) {
-    if (!entry.is_scalar() || entry.scalar.empty()) {
-      p_.at(entry, "expected a built-in name or a path in 'import', got " + describe(entry));
-      return std::nullopt;
-    }
-    const auto resolved = resolve(entry, from);
-    if (!resolved) return std::nullopt;
-    const Source& src = *resolved;
-    for (std::size_t i = 0; i < chain_.size(); ++i)
-      if (chain_[i].key == src.key) {
-        std::string cycle;
-        for (std::size_t j = i; j < chain_.size(); ++j) cycle += chain_[j].display + " -> ";
-        p_.at(entry, "import cycle: " + cycle + src.display);
-        return std::nullopt;
-      }
-    if (const auto it = done_.find(src.key); it != done_.end()) return it->second;
-    auto part = contribution(entry, src);
-    if (part) done_.emplace(src.key, *part);
-    return part;
-  }
-
-  std::optional<Source> resolve(const YNode& entry, const Source& from) {
-    const std::string& spec = entry.scalar;
-    const bool is_path = spec[0] == '.' || spec[0] == '/' || has_yaml_extension(spec);
-    if (is_path && from.builtin.empty()) {
-      namespace fs = std::filesystem;
-      const fs::path p = spec[0] == '/' ? fs::path(spec) : fs::path(from.dir) / spec;
-      return file_source(p.lexically_normal().string());
-    }
-    std::string name = spec;
-    if (is_path) {  // a built-in imports its neighbours, ./x.yaml, from the built-ins
-      if (name.starts_with("./")) name.erase(0, 2);
-      if (name.ends_with(".yaml"))
-        name.resize(name.size() - 5);
-      else if (name.ends_with(".yml"))
-        name.resize(name.size() - 4);
-    }
-    if (!find_builtin(name)) {
-      const std::string hint = did_you_mean(name, builtin_names());
-      p_.at(entry, "unknown built-in scenario " + quote_text(spec) + hint);
-      return std::nullopt;
-    }
-    return builtin_source(name);
-  }
-
-  // What an imported file adds: its own imports, then its market and entities on top.
-  std::optional<YNode> contribution(const YNode& entry, const Source& src) {
-    std::string text;
-    if (!src.builtin.empty()) {
-      text = std::string(find_builtin(src.builtin)->text);
-    } else {
-      std::string error;
-      auto read = read_file(src.display, error);
-      if (!read) {
-        p_.at(entry, "cannot import " + quote_text(entry.scalar) + ": " + error);
-        return std::nullopt;
-      }
-      text = std::move(*read);
-    }
-    auto root = parse(src, text);
-    if (!root) return std::nullopt;
-    check_keys(p_, *root, kImportedTopKeys);  // its other keys are ignored, but must be known ones
-    auto merged = imports_of(*root, src);
-    if (!merged) return std::nullopt;
-    for (auto& [k, v] : root->entries)
-      if (k.scalar == "market" || k.scalar == "entities") {
-        YNode one;
-        one.kind = Kind::Map;
-        one.entries.push_back(YEntry{std::move(k), std::move(v)});
-        merge_into(*merged, std::move(one));
-      }
-    return merged;
-  }
-
-  Problems& p_;
-  std::vector<std::string>& files_;
-  std::vector<Source> chain_;
-  std::unordered_map<std::string, YNode> done_;
-};
-
 LoadResult load(const Source& src, std::string text) {
   LoadResult result;
   std::vector<std::string> files;
   Problems problems(files);
-  Importer importer(problems, files);
-  if (auto root = importer.parse(src, text)) {
-    if (auto base = importer.imports_of(*root, src)) {
-      const YNode* merged = &*root;
-      if (!base->entries.empty()) {
-        merge_into(*base, std::move(*root));
-        merged = &*base;
-      }
-      Scenario s = ScenarioReader(problems).read(*merged);
-      if (problems.empty()) result.scenario = std::move(s);
-    }
+  if (auto root = read_tree(problems, files, src, text, kTopKeys)) {
+    Scenario s = ScenarioReader(problems).read(*root);
+    if (problems.empty()) result.scenario = std::move(s);
   }
   result.errors = problems.sorted();
   result.text = std::move(text);
   return result;
 }
 
-LoadResult read_error(const std::string& display, const std::string& message) {
-  LoadResult result;
-  result.errors.push_back(Diagnostic{display, 1, 1, message});
-  return result;
-}
-
 }  // namespace
+}  // namespace loader
 
 LoadResult load_scenario(const std::string& path_or_name) {
-  const bool name_like =
-      path_or_name.find('/') == std::string::npos && !has_yaml_extension(path_or_name);
-  if (name_like)
-    if (const BuiltinFile* b = find_builtin(path_or_name))
-      return load(builtin_source(b->name), std::string(b->text));
   std::string error;
-  auto text = read_file(path_or_name, error);
-  if (!text) {
-    std::string message = "cannot read file: " + error;
-    if (name_like)
-      message +=
-          " (nor is it a built-in scenario" + did_you_mean(path_or_name, builtin_names()) + ")";
-    return read_error(path_or_name, message);
+  auto in = loader::read_source(path_or_name, error);
+  if (!in) {
+    LoadResult result;
+    result.errors.push_back(Diagnostic{path_or_name, 1, 1, error});
+    return result;
   }
-  return load(file_source(path_or_name), std::move(*text));
+  return loader::load(in->source, std::move(in->text));
 }
 
 LoadResult load_scenario_text(std::string_view text, const std::string& display_name,
                               const std::string& base_dir) {
-  namespace fs = std::filesystem;
-  Source src = file_source((fs::path(base_dir) / fs::path(display_name).filename()).string());
-  src.display = display_name;
-  src.dir = base_dir;
-  return load(src, std::string(text));
+  return loader::load(loader::text_source(display_name, base_dir), std::string(text));
 }
 
 }  // namespace tinderbox

@@ -151,7 +151,8 @@ struct Debt {
   Date first_payment;  // last day of a month; later payments every `pay`
   Amortization amortization;
   Date maturity;                  // one of the payment dates
-  std::vector<int> secured_by;    // indices into the entity's lots (fleet first, then capex lots)
+  std::vector<int> secured_by;    // indices into the entity's lots (fleet first, then capex lots):
+                                  // fleet lot i -> i, capex item j -> fleet.size() + j
   Covenants covenants;
 };
 

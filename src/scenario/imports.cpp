@@ -1,0 +1,269 @@
+#include "scenario/imports.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <unordered_map>
+#include <utility>
+
+#include "scenario/builtin.h"
+#include "util/suggest.h"
+
+namespace tinderbox::loader {
+namespace {
+
+// ---------------------------------------------------------------------------------- files
+
+constexpr std::size_t kMaxFileBytes = 64u << 20;
+
+// The file's bytes; nullopt with `error` set when they cannot be read.
+std::optional<std::string> read_file(const std::string& path, std::string& error) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (!file) {
+    error = std::strerror(errno);
+    return std::nullopt;
+  }
+  std::string text;
+  char buf[65536];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, file)) > 0 && text.size() <= kMaxFileBytes)
+    text.append(buf, n);
+  const int err = std::ferror(file) ? errno : 0;
+  std::fclose(file);
+  if (err != 0)
+    error = std::strerror(err);
+  else if (text.size() > kMaxFileBytes)
+    error = "file larger than 64 MiB";
+  else
+    return text;
+  return std::nullopt;
+}
+
+bool has_yaml_extension(std::string_view s) { return s.ends_with(".yaml") || s.ends_with(".yml"); }
+
+Source builtin_source(std::string_view name) {
+  const std::string display = "<builtin>/" + std::string(name) + ".yaml";
+  return Source{display, display, "", std::string(name)};
+}
+
+Source file_source(const std::string& display) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path absolute = fs::absolute(fs::path(display), ec);
+  if (ec) absolute = fs::path(display);
+  return Source{display, absolute.lexically_normal().string(),
+                fs::path(display).parent_path().string(), ""};
+}
+
+std::vector<std::string> builtin_names() {
+  std::vector<std::string> names;
+  for (const BuiltinFile& b : builtin_files()) names.emplace_back(b.name);
+  return names;
+}
+
+// ---------------------------------------------------------------------------------- imports
+
+// Merges `over` into `base`: mappings key by key at any depth, anything else replaced whole. A
+// replaced node keeps the position where it was written, so errors point into its own file.
+void merge_into(YNode& base, YNode&& over) {
+  if (!base.is_map() || !over.is_map()) {
+    base = std::move(over);
+    return;
+  }
+  std::unordered_map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < base.entries.size(); ++i)
+    index.emplace(base.entries[i].key.scalar, i);
+  for (auto& [k, v] : over.entries) {
+    const auto it = index.find(k.scalar);
+    if (it == index.end()) {
+      index.emplace(k.scalar, base.entries.size());
+      base.entries.push_back(YEntry{std::move(k), std::move(v)});
+    } else {
+      auto& slot = base.entries[it->second];
+      slot.key = std::move(k);
+      merge_into(slot.value, std::move(v));
+    }
+  }
+  base.file = over.file;
+  base.line = over.line;
+  base.col = over.col;
+}
+
+// Loads a scenario and what it imports into one merged tree. Each file is read and parsed once
+// per load; `chain_` holds the files being imported right now, to catch cycles.
+class Importer {
+ public:
+  Importer(Problems& p, std::vector<std::string>& files, std::span<const Key> top_keys)
+      : p_(p), files_(files), top_keys_(top_keys) {}
+
+  // The text's top-level mapping, registered as the next file; nullopt when it is not usable.
+  std::optional<YNode> parse(const Source& src, std::string_view text) {
+    const int file = static_cast<int>(files_.size());
+    files_.push_back(src.display);
+    YamlParse parsed = parse_yaml(text, file);
+    for (YamlError& e : parsed.errors) p_.at(file, e.line, e.col, std::move(e.message));
+    if (!parsed.root) return std::nullopt;
+    if (parsed.root->is_null()) {
+      p_.at(file, 1, 1, "empty scenario file");
+      return std::nullopt;
+    }
+    if (!parsed.root->is_map()) {
+      p_.at(*parsed.root,
+            "expected a mapping at the top level (tinderbox: 1, start: ..., ...), got " +
+                describe(*parsed.root));
+      return std::nullopt;
+    }
+    return std::move(parsed.root);
+  }
+
+  // The `market` and `entities` that root's imports contribute, merged in list order; nullopt
+  // when one of them could not be loaded (reported), since checking the rest would only list
+  // what the missing file defines.
+  std::optional<YNode> imports_of(const YNode& root, const Source& src) {
+    YNode merged;
+    merged.kind = YNode::Kind::Map;
+    const YNode* list = root.find("import");
+    if (!list || list->is_null()) return merged;
+    if (!list->is_seq()) {
+      p_.at(*list,
+            "expected a list of built-in names or paths for 'import', got " + describe(*list));
+      return std::nullopt;
+    }
+    chain_.push_back(src);
+    bool ok = true;
+    for (const YNode& entry : list->items) {
+      auto part = import_entry(entry, src);
+      ok = ok && part;
+      if (part) merge_into(merged, std::move(*part));
+    }
+    chain_.pop_back();
+    if (!ok) return std::nullopt;
+    return merged;
+  }
+
+ private:
+  std::optional<YNode> import_entry(const YNode& entry, const Source& from) {
+    if (!entry.is_scalar() || entry.scalar.empty()) {
+      p_.at(entry, "expected a built-in name or a path in 'import', got " + describe(entry));
+      return std::nullopt;
+    }
+    const auto resolved = resolve(entry, from);
+    if (!resolved) return std::nullopt;
+    const Source& src = *resolved;
+    for (std::size_t i = 0; i < chain_.size(); ++i)
+      if (chain_[i].key == src.key) {
+        std::string cycle;
+        for (std::size_t j = i; j < chain_.size(); ++j) cycle += chain_[j].display + " -> ";
+        p_.at(entry, "import cycle: " + cycle + src.display);
+        return std::nullopt;
+      }
+    if (const auto it = done_.find(src.key); it != done_.end()) return it->second;
+    auto part = contribution(entry, src);
+    if (part) done_.emplace(src.key, *part);
+    return part;
+  }
+
+  std::optional<Source> resolve(const YNode& entry, const Source& from) {
+    const std::string& spec = entry.scalar;
+    const bool is_path = spec[0] == '.' || spec[0] == '/' || has_yaml_extension(spec);
+    if (is_path && from.builtin.empty()) {
+      namespace fs = std::filesystem;
+      const fs::path p = spec[0] == '/' ? fs::path(spec) : fs::path(from.dir) / spec;
+      return file_source(p.lexically_normal().string());
+    }
+    std::string name = spec;
+    if (is_path) {  // a built-in imports its neighbours, ./x.yaml, from the built-ins
+      if (name.starts_with("./")) name.erase(0, 2);
+      if (name.ends_with(".yaml"))
+        name.resize(name.size() - 5);
+      else if (name.ends_with(".yml"))
+        name.resize(name.size() - 4);
+    }
+    if (!find_builtin(name)) {
+      const std::string hint = did_you_mean(name, builtin_names());
+      p_.at(entry, "unknown built-in scenario " + quote_text(spec) + hint);
+      return std::nullopt;
+    }
+    return builtin_source(name);
+  }
+
+  // What an imported file adds: its own imports, then its market and entities on top.
+  std::optional<YNode> contribution(const YNode& entry, const Source& src) {
+    std::string text;
+    if (!src.builtin.empty()) {
+      text = std::string(find_builtin(src.builtin)->text);
+    } else {
+      std::string error;
+      auto read = read_file(src.display, error);
+      if (!read) {
+        p_.at(entry, "cannot import " + quote_text(entry.scalar) + ": " + error);
+        return std::nullopt;
+      }
+      text = std::move(*read);
+    }
+    auto root = parse(src, text);
+    if (!root) return std::nullopt;
+    // An imported file may be a whole scenario: only its market and entities are used, but its
+    // other keys must be known ones.
+    check_unknown_keys(p_, *root, top_keys_);
+    auto merged = imports_of(*root, src);
+    if (!merged) return std::nullopt;
+    for (auto& [k, v] : root->entries)
+      if (k.scalar == "market" || k.scalar == "entities") {
+        YNode one;
+        one.kind = YNode::Kind::Map;
+        one.entries.push_back(YEntry{std::move(k), std::move(v)});
+        merge_into(*merged, std::move(one));
+      }
+    return merged;
+  }
+
+  Problems& p_;
+  std::vector<std::string>& files_;
+  std::span<const Key> top_keys_;
+  std::vector<Source> chain_;
+  std::unordered_map<std::string, YNode> done_;
+};
+
+}  // namespace
+
+std::optional<SourceText> read_source(const std::string& path_or_name, std::string& error) {
+  const bool name_like =
+      path_or_name.find('/') == std::string::npos && !has_yaml_extension(path_or_name);
+  if (name_like)
+    if (const BuiltinFile* b = find_builtin(path_or_name))
+      return SourceText{builtin_source(b->name), std::string(b->text)};
+  std::string why;
+  auto text = read_file(path_or_name, why);
+  if (!text) {
+    error = "cannot read file: " + why;
+    if (name_like)
+      error +=
+          " (nor is it a built-in scenario" + did_you_mean(path_or_name, builtin_names()) + ")";
+    return std::nullopt;
+  }
+  return SourceText{file_source(path_or_name), std::move(*text)};
+}
+
+Source text_source(const std::string& display_name, const std::string& base_dir) {
+  namespace fs = std::filesystem;
+  Source src = file_source((fs::path(base_dir) / fs::path(display_name).filename()).string());
+  src.display = display_name;
+  src.dir = base_dir;
+  return src;
+}
+
+std::optional<YNode> read_tree(Problems& p, std::vector<std::string>& files, const Source& src,
+                               std::string_view text, std::span<const Key> top_keys) {
+  Importer importer(p, files, top_keys);
+  auto root = importer.parse(src, text);
+  if (!root) return std::nullopt;
+  auto base = importer.imports_of(*root, src);
+  if (!base) return std::nullopt;
+  if (base->entries.empty()) return root;
+  merge_into(*base, std::move(*root));
+  return base;
+}
+
+}  // namespace tinderbox::loader
