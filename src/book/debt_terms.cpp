@@ -43,6 +43,21 @@ DebtTerms lay_out_debt(const Debt& d, const Timeline& t) {
     terms.amortizes[k] = pd >= amort_from;
     if (pd == d.maturity) terms.maturity_period = k;
   }
+  // Draws and the undrawn fee end at maturity and at the end of the availability window.
+  const bool has_fees = d.fees.annual > 0 || d.fees.annual_minimum > 0;
+  for (int k = 0; k < t.periods; ++k) {
+    const auto i = static_cast<std::size_t>(k);
+    const bool before_maturity = t.ends[i] < d.maturity;
+    const bool open_window = !d.available_until || t.ends[i] <= *d.available_until;
+    terms.can_draw.push_back(before_maturity && open_window);
+    terms.fee_accrues.push_back(before_maturity && d.fees.undrawn > 0 &&
+                                (!d.available_until || t.starts[i] <= *d.available_until));
+    terms.annual_fee_due.push_back(has_fees && t.year_ends[i] && t.ends[i] <= d.maturity);
+  }
+  if (d.signed_on && d.fees.upfront > 0) {
+    const int k = t.period_of(*d.signed_on);
+    if (k >= 0 && k < t.periods) terms.upfront_period = k;
+  }
   for (const auto& [date, amount] : d.amortization.schedule) {
     const int k = t.period_ending(date);
     if (k >= 0) terms.scheduled[k] += amount;

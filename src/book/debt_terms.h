@@ -16,17 +16,31 @@ struct DebtTerms {
   std::vector<int> payments_left;   // [k]: at a payment date, payments left including it
   std::vector<std::uint8_t> amortizes;  // [k]: a level/percent payment falls at the end of period k
   int maturity_period = -1;         // the period ending on maturity; -1 beyond the horizon
+  std::vector<std::uint8_t> can_draw;     // [k]: a draw at the end of period k is allowed
+  std::vector<std::uint8_t> fee_accrues;  // [k]: the undrawn fee accrues through period k
+  std::vector<std::uint8_t> annual_fee_due;  // [k]: an annual fee falls at the end of period k
+  int upfront_period = -1;          // the period containing `signed`, when the fee is paid
   DayCount day_count = DayCount::Act360;  // year fractions come from Timeline::yf
   double percent_amount = 0;        // `percent`: per_payment x original outstanding
 };
 
 DebtTerms lay_out_debt(const Debt& d, const Timeline& t);
 
-// The coupon rate of an accrual whose start day has the index value `index_value` (ignored for
-// a fixed rate): max(floor, index) + spread.
-inline double coupon_rate(const Rate& r, double index_value) {
+// The coupon rate of an accrual whose first day has the index values `index` and `alternate`
+// (ignored where the rate has none): max(floor, index) + spread, or the alternate base rate's
+// own max(floor, index) + spread, as the rate's choice says.
+inline double coupon_rate(const Rate& r, double index, double alternate) {
   if (r.is_fixed) return r.fixed;
-  return (index_value > r.floor ? index_value : r.floor) + r.spread;
+  const double primary = (index > r.floor ? index : r.floor) + r.spread;
+  if (r.alt_index < 0) return primary;
+  const double alt = (alternate > r.alt_floor ? alternate : r.alt_floor) + r.alt_spread;
+  switch (r.choice) {
+    case RateChoice::Primary: return primary;
+    case RateChoice::Alternate: return alt;
+    case RateChoice::Lower: return primary < alt ? primary : alt;
+    case RateChoice::Higher: return primary > alt ? primary : alt;
+  }
+  return primary;
 }
 
 // Scheduled principal at the end of period k on `balance` (after that period's draws).

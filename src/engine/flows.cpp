@@ -29,6 +29,10 @@ const char* event_type_name(EventType t) {
     case EventType::Default: return "default";
     case EventType::Maturity: return "maturity";
     case EventType::Overcontracted: return "overcontracted";
+    case EventType::CovenantWaived: return "covenant_waived";
+    case EventType::EventOfDefault: return "event_of_default";
+    case EventType::Acceleration: return "acceleration";
+    case EventType::Recovery: return "recovery";
   }
   return "?";
 }
@@ -39,6 +43,7 @@ const char* covenant_name(Covenant c) {
     case Covenant::MinLiquidity: return "min_liquidity";
     case Covenant::MaxLtv: return "max_ltv";
     case Covenant::MinInterestCoverage: return "min_interest_coverage";
+    case Covenant::MinDscr: return "min_dscr";
   }
   return "?";
 }

@@ -16,6 +16,9 @@ const char* flow_kind_name(FlowKind k);
 // (for Spot, the GPU generation).
 enum class Source : std::uint8_t { None, Contract, Spot, Lease, Capex, Equity, Debt };
 
+// A flow is booked from `entity`'s side, except `recovery` and `loss`: those are what the
+// lenders of `entity`'s debt recover and lose when it defaults, booked from the lenders' side
+// (+ recovered, - lost). They move no cash of `entity`'s.
 struct Flow {
   int period = 0;
   int entity = 0;
@@ -25,10 +28,13 @@ struct Flow {
   double amount = 0;  // signed from the entity's side: + in, - out
 };
 
-enum class EventType : std::uint8_t { Draw, CovenantBreach, Default, Maturity, Overcontracted };
+enum class EventType : std::uint8_t {
+  Draw, CovenantBreach, Default, Maturity, Overcontracted, CovenantWaived, EventOfDefault,
+  Acceleration, Recovery
+};
 const char* event_type_name(EventType t);
 
-enum class Covenant : std::uint8_t { None, MinLiquidity, MaxLtv, MinInterestCoverage };
+enum class Covenant : std::uint8_t { None, MinLiquidity, MaxLtv, MinInterestCoverage, MinDscr };
 const char* covenant_name(Covenant c);
 
 struct Event {
@@ -47,7 +53,8 @@ struct Event {
 struct PeriodFigures {
   double revenue = 0, power = 0, opex = 0, sga = 0, lease = 0, ebitda = 0;
   double capex = 0, draws = 0, equity = 0;
-  double interest_expense = 0, interest_paid = 0, principal = 0;
+  double interest_expense = 0, interest_paid = 0, principal = 0, prepayments = 0;
+  double service = 0;  // interest and fees paid plus scheduled principal (for the DSCR)
   double cash = 0, debt = 0, collateral_book = 0, collateral_market = 0;
 };
 

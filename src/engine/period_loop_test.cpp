@@ -132,9 +132,13 @@ TEST(PeriodLoop, LiquidityDefaultNamesTheFirstPaymentItCouldNotMake) {
   // What was left is paid, nothing after it: cash ends at zero and no interest is paid in March.
   EXPECT_NEAR(r.entities[0].periods[2].cash, 0.0, 1e-12);
   EXPECT_EQ(flow_sum(r, 2, FlowKind::Interest), 0.0);
-  // A defaulted entity stops: no flows after the default period, balances frozen.
+  // A defaulted entity stops: no flows after the default period. Its unsecured lender's claim,
+  // 100 + March's unpaid interest of 100 x 12 % x 31/360, meets no assets: all of it is lost,
+  // and the debt is written off.
   for (const Flow& f : r.flows) EXPECT_LE(f.period, 2);
-  EXPECT_NEAR(r.entities[0].periods[11].debt, 100.0, 1e-12);
+  EXPECT_EQ(flow_sum(r, 2, FlowKind::Recovery), 0.0);
+  EXPECT_NEAR(flow_sum(r, 2, FlowKind::Loss), -(100 + 1.2 * 31 / 36), 1e-12);
+  EXPECT_EQ(r.entities[0].periods[11].debt, 0.0);
 }
 
 TEST(PeriodLoop, MinLiquidityIsTestedOnPaymentDates) {

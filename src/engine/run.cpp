@@ -30,6 +30,17 @@ void State::reset(const Plan& plan) {
     s.accrued.assign(e.debt.size(), 0.0);
     s.rate.assign(e.debt.size(), 0.0);
     s.drawn.assign(e.debt.size(), 0.0);
+    s.drawn_now.assign(e.debt.size(), 0.0);
+    s.fee_accrued.assign(e.debt.size(), 0.0);
+    s.balance_days.assign(e.debt.size(), 0.0);
+    s.closed.assign(e.debt.size(), 0);
+    s.tests_seen.resize(e.debt.size());
+    s.failures.resize(e.debt.size());
+    for (std::size_t d = 0; d < e.debt.size(); ++d) {
+      s.tests_seen[d].assign(e.debt[d].covenants.tests.size(), 0);
+      s.failures[d].assign(e.debt[d].covenants.tests.size(), 0);
+    }
+    s.service.assign(n, 0.0);
     s.ebitda.assign(n, 0.0);
     s.interest.assign(n, 0.0);
     s.overcontracted.assign(sc.market.gpus.size(), 0);

@@ -20,6 +20,12 @@ Timeline::Timeline(const Scenario& s)
       year_fraction[static_cast<std::size_t>(dc)].push_back(
           tinderbox::year_fraction(dc, starts[k], starts[k + 1]));
   }
+  const int per_year = 12 / months_per_period;
+  for (int k = 0; k < periods; ++k) {
+    const bool closes = (k + 1) % per_year == 0;
+    year_ends.push_back(closes);
+    year_days.push_back(closes ? starts[k + 1] - starts[k + 1 - per_year] : 0);
+  }
 }
 
 int Timeline::period_of(Date d) const {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <vector>
 
 #include "conventions/date.h"
@@ -16,6 +17,9 @@ struct Timeline {
   std::vector<Date> ends;    // e_k = d_{k+1} - 1, the date of period k's flows
   std::vector<int> days;     // d_{k+1} - d_k
   std::array<std::vector<double>, 3> year_fraction;  // by DayCount, from d_k to d_{k+1}
+  // Twelve-month blocks from `start` (the years of the summary and of annual fees):
+  std::vector<std::uint8_t> year_ends;  // [k]: period k closes a block
+  std::vector<int> year_days;           // [k]: days in the block that period k closes, else 0
 
   explicit Timeline(const Scenario& s);
 

@@ -5,6 +5,21 @@
 namespace tinderbox {
 namespace {
 
+std::string covenant_detail(const Event& ev) {
+  switch (ev.covenant) {
+    case Covenant::MinLiquidity:
+      return fmt::format("min_liquidity: cash {:.1f} below {:.1f}", ev.value, ev.limit);
+    case Covenant::MaxLtv:
+      return fmt::format("max_ltv: loan-to-value {:.3f} above {:.3f}", ev.value, ev.limit);
+    case Covenant::MinInterestCoverage:
+      return fmt::format("min_interest_coverage: {:.2f}x below {:.2f}x", ev.value, ev.limit);
+    case Covenant::MinDscr:
+      return fmt::format("min_dscr: {:.2f}x below {:.2f}x", ev.value, ev.limit);
+    case Covenant::None: break;
+  }
+  return "";
+}
+
 const Entity& entity_of(const Scenario& s, int entity) {
   return s.entities[static_cast<std::size_t>(entity)];
 }
@@ -53,16 +68,20 @@ std::string event_detail(const Scenario& s, const Event& ev) {
       return fmt::format("{} contracts take {:.0f} GPU-hours, above the {:.0f} owned; "
                          "the excess earns its contract price but uses no modelled power",
                          item(s.market.gpus, ev.index).name, ev.value, ev.limit);
-    case EventType::CovenantBreach:
-      switch (ev.covenant) {
-        case Covenant::MinLiquidity:
-          return fmt::format("min_liquidity: cash {:.1f} below {:.1f}", ev.value, ev.limit);
-        case Covenant::MaxLtv:
-          return fmt::format("max_ltv: loan-to-value {:.3f} above {:.3f}", ev.value, ev.limit);
-        case Covenant::MinInterestCoverage:
-          return fmt::format("min_interest_coverage: {:.2f}x below {:.2f}x", ev.value, ev.limit);
-        case Covenant::None: break;
-      }
+    case EventType::Acceleration:
+      return fmt::format("{} accelerated: {:.1f} of balance, interest and fees due at once", what,
+                         ev.value);
+    case EventType::Recovery:
+      return fmt::format("lenders of {} recover {:.1f} of a {:.1f} claim ({:.1f} %)", what,
+                         ev.value, ev.limit, ev.limit > 0 ? 100 * ev.value / ev.limit : 0.0);
+    case EventType::CovenantWaived:
+    case EventType::EventOfDefault:
+    case EventType::CovenantBreach: {
+      const char* prefix = ev.type == EventType::CovenantWaived   ? "waived: "
+                           : ev.type == EventType::EventOfDefault ? "event of default, uncured "
+                                                                  : "";
+      return prefix + covenant_detail(ev);
+    }
   }
   return "";
 }

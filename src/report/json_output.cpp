@@ -37,6 +37,8 @@ constexpr SeriesField kSeries[] = {
     {"draws", &PeriodFigures::draws},
     {"equity", &PeriodFigures::equity},
     {"interest_paid", &PeriodFigures::interest_paid},
+    {"prepayments", &PeriodFigures::prepayments},
+    {"debt_service", &PeriodFigures::service},
 };
 
 json metrics_json(const RunResult& r, int entity) {
@@ -89,8 +91,16 @@ json run_to_json(const RunResult& r) {
       for (const Event& ev : r.events)
         if (ev.entity == static_cast<int>(i) && ev.type == EventType::Default)
           reason = event_detail(s, ev);
+      json recovered = json::array();
+      for (const Event& ev : r.events)
+        if (ev.entity == static_cast<int>(i) && ev.type == EventType::Recovery)
+          recovered.push_back({{"instrument", instrument_name(s, ev.entity, ev.source, ev.index)},
+                               {"claim", ev.limit},
+                               {"recovered", ev.value},
+                               {"loss", ev.limit - ev.value}});
       def = {{"date", format_date(t.ends[static_cast<std::size_t>(*es.default_period)])},
-             {"reason", reason}};
+             {"reason", reason},
+             {"recoveries", recovered}};
     }
     entities[s.entities[i].id] = {{"series", series}, {"default", def},
                                   {"metrics", metrics_json(r, static_cast<int>(i))}};

@@ -32,11 +32,17 @@ void write_ledger_csv(const RunResult& r, std::ostream& out) {
   out << "date,entity,instrument,counterparty,kind,amount\n";
   for (const Flow& f : r.flows) {
     const Entity& e = s.entities[static_cast<std::size_t>(f.entity)];
-    const std::string prefix = format_date(r.plan.timeline.ends[static_cast<std::size_t>(f.period)]) +
-                               "," + e.id + "," +
+    const std::string date = format_date(r.plan.timeline.ends[static_cast<std::size_t>(f.period)]);
+    const std::string prefix = date + "," + e.id + "," +
                                csv_field(instrument_name(s, f.entity, f.source, f.index)) + ",";
     const char* kind = flow_kind_name(f.kind);
-    if (f.source == Source::Debt) {
+    if (f.kind == FlowKind::Recovery || f.kind == FlowKind::Loss) {
+      // Booked from each lender's side, the defaulted borrower as the counterparty.
+      const Debt& d = e.debt[static_cast<std::size_t>(f.index)];
+      for (const Lender& l : d.lenders)
+        out << date << "," << csv_field(l.party.name) << "," << d.id << "," << e.id << "," << kind
+            << "," << amount_text(f.amount * l.share) << "\n";
+    } else if (f.source == Source::Debt) {
       for (const Lender& l : e.debt[static_cast<std::size_t>(f.index)].lenders)
         out << prefix << csv_field(l.party.name) << "," << kind << ","
             << amount_text(f.amount * l.share) << "\n";

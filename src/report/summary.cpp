@@ -42,6 +42,9 @@ void write_entity(const RunResult& r, int i, std::ostream& out) {
       out << fmt::format("default: {} {}\n",
                          format_date(r.plan.timeline.ends[static_cast<std::size_t>(ev.period)]),
                          event_detail(s, ev));
+  for (const Event& ev : r.events)
+    if (ev.entity == i && ev.type == EventType::Recovery)
+      out << fmt::format("  {}\n", event_detail(s, ev));
   if (m.first_breach) {
     const Event& ev = r.events[*m.first_breach];
     out << fmt::format("first covenant breach: {} on {}: {}\n",

@@ -9,6 +9,8 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <limits>
+#include <tuple>
 #include <unordered_map>
 
 #include "scenario/imports.h"
@@ -46,7 +48,10 @@ constexpr Choice<EntityKind> kEntityKinds[] = {
     {"bank", EntityKind::Bank},         {"insurer", EntityKind::Insurer},
     {"pension", EntityKind::Pension},   {"external", EntityKind::External}};
 constexpr Choice<DebtType> kDebtTypes[] = {{"term_loan", DebtType::TermLoan},
-                                           {"bond", DebtType::Bond}};
+                                           {"bond", DebtType::Bond},
+                                           {"revolver", DebtType::Revolver}};
+constexpr Choice<Seniority> kSeniorities[] = {{"senior", Seniority::Senior},
+                                              {"subordinated", Seniority::Subordinated}};
 constexpr Choice<DayCount> kDayCounts[] = {
     {"act/360", DayCount::Act360}, {"30/360", DayCount::Thirty360}, {"act/365", DayCount::Act365}};
 constexpr Choice<Frequency> kFrequencies[] = {{"month", Frequency::Month},
@@ -57,6 +62,13 @@ constexpr Choice<AmortStyle> kAmortStyles[] = {{"bullet", AmortStyle::Bullet},
                                                {"level", AmortStyle::Level},
                                                {"percent", AmortStyle::Percent},
                                                {"schedule", AmortStyle::Schedule}};
+constexpr Choice<RateChoice> kRateChoices[] = {{"primary", RateChoice::Primary},
+                                               {"alternate", RateChoice::Alternate},
+                                               {"lower", RateChoice::Lower},
+                                               {"higher", RateChoice::Higher}};
+constexpr Choice<CollateralBasis> kCollateralBases[] = {{"market", CollateralBasis::Market},
+                                                        {"book", CollateralBasis::Book}};
+constexpr Choice<bool> kBreachActions[] = {{"event", false}, {"default", true}};
 
 // ---------------------------------------------------------------------------------- key tables
 
@@ -68,8 +80,10 @@ constexpr Key kMarketKeys[] = {
 constexpr Key kGpuKeys[] = {{"rent", true},
                             {"economic_life_years", true},
                             {"reference_utilization", true},
-                            {"cash_cost_per_hour", true}};
+                            {"cash_cost_per_hour", true},
+                            {"liquidation_haircut", false}};
 constexpr NumberField<GpuMarket> kGpuNumbers[] = {
+    {"liquidation_haircut", Bound::Share, &GpuMarket::liquidation_haircut},
     {"economic_life_years", Bound::Positive, &GpuMarket::economic_life_years},
     {"reference_utilization", Bound::Share, &GpuMarket::reference_utilization},
     {"cash_cost_per_hour", Bound::NonNeg, &GpuMarket::cash_cost_per_hour}};
@@ -123,13 +137,57 @@ constexpr Key kDebtKeys[] = {
     {"id", true},          {"type", true},          {"lenders", true},       {"outstanding", true},
     {"commitment", false}, {"draws", false},        {"rate", true},          {"day_count", false},
     {"pay", false},        {"first_payment", true}, {"amortization", false}, {"maturity", true},
-    {"secured_by", false}, {"covenants", false}};
-constexpr Key kRateKeys[] = {
-    {"index", false}, {"spread", false}, {"floor", false}, {"fixed", false}};
+    {"secured_by", false}, {"covenants", false},
+    // credit-facility terms
+    {"signed", false}, {"available_until", false}, {"fees", false}, {"prepayment", false},
+    {"cross_default", false}, {"draw_below", false}, {"repay_above", false},
+    {"seniority", false}};
+constexpr Key kRateKeys[] = {{"index", false}, {"spread", false}, {"spread_grid", false},
+                             {"floor", false}, {"fixed", false},  {"alternate", false},
+                             {"use", false}};
+constexpr Key kAlternateRateKeys[] = {{"index", true}, {"spread", true}, {"floor", false}};
 constexpr Key kAmortizationKeys[] = {
     {"style", true}, {"from", false}, {"per_payment", false}, {"payments", false}};
-constexpr Key kCovenantKeys[] = {
-    {"min_liquidity", false}, {"max_ltv", false}, {"min_interest_coverage", false}};
+constexpr Key kFeeKeys[] = {
+    {"upfront", false}, {"undrawn", false}, {"annual", false}, {"annual_minimum", false}};
+constexpr NumberField<Fees> kFeeNumbers[] = {
+    {"upfront", Bound::NonNegRate, &Fees::upfront},
+    {"undrawn", Bound::NonNegRate, &Fees::undrawn},
+    {"annual", Bound::NonNegRate, &Fees::annual},
+    {"annual_minimum", Bound::NonNeg, &Fees::annual_minimum}};
+constexpr Key kPrepaymentKeys[] = {{"borrowing_base", false},
+                                   {"cash_sweep", false},
+                                   {"from_new_debt", false},
+                                   {"from_equity", false}};
+constexpr NumberField<Prepayments> kPrepaymentNumbers[] = {
+    {"from_new_debt", Bound::Share, &Prepayments::from_new_debt},
+    {"from_equity", Bound::Share, &Prepayments::from_equity}};
+constexpr Key kBorrowingBaseKeys[] = {{"advance_rate", true}, {"value", false}};
+constexpr Key kCashSweepKeys[] = {{"share", true}, {"above", true}};
+constexpr NumberField<Prepayments> kCashSweepNumbers[] = {
+    {"share", Bound::PositiveShare, &Prepayments::sweep_share},
+    {"above", Bound::NonNeg, &Prepayments::sweep_above}};
+constexpr Key kCovenantKeys[] = {{"min_liquidity", false},
+                                 {"max_ltv", false},
+                                 {"min_interest_coverage", false},
+                                 {"min_dscr", false},
+                                 {"on_breach", false}};
+struct CovenantKey {
+  std::string_view key;
+  CovenantKind kind;
+  Bound bound;  // of its limit
+};
+constexpr CovenantKey kCovenantKinds[] = {
+    {"min_liquidity", CovenantKind::MinLiquidity, Bound::NonNeg},
+    {"max_ltv", CovenantKind::MaxLtv, Bound::Positive},
+    {"min_interest_coverage", CovenantKind::MinInterestCoverage, Bound::NonNeg},
+    {"min_dscr", CovenantKind::MinDscr, Bound::NonNeg}};
+constexpr Key kCovenantTestKeys[] = {{"limit", true},
+                                     {"from", false},
+                                     {"every", false},
+                                     {"cure_periods", false},
+                                     {"waived", false}};
+constexpr int kMaxCount = 1200;  // the most periods a scenario has: caps `every` and `cure_periods`
 
 // ---------------------------------------------------------------------------------- names
 
@@ -154,6 +212,12 @@ class Names {
     }
     list_.push_back(name);
     return it->second.index;
+  }
+  // As define, for names whose uniqueness is checked elsewhere: a second one is not reported
+  // (find keeps the first).
+  void add(const std::string& name, const YNode& at) {
+    if (index_.try_emplace(name, Definition{count_, &at}).second) list_.push_back(name);
+    ++count_;
   }
   // Keeps the indices of later names in step with their items when one item's name is bad.
   void skip() { ++count_; }
@@ -245,17 +309,29 @@ const char* frequency_words(Frequency f) {
 
 // ---------------------------------------------------------------------------------- the reader
 
-// What the checks of one entity's items share: its lots (fleet, then capex) and debts.
+// What the checks of one entity's items share: its rating, its lots (fleet, then capex) and debts.
 struct EntityScope {
-  int index;
+  int index = -1;
   std::string id;
-  Names lots, contracts, leases, equity, debts;
+  const YNode* rating = nullptr;  // the entity's `rating`, when given and text
+  bool rating_bad = false;        // given but not text (reported)
+  Names lots, debts;
+  // Every id an item gave itself: lots, contracts, leases, equity, debts. The ledger names an
+  // instrument by its id alone, so they are unique across all of them (checked in file order).
+  std::vector<std::pair<std::string, const YNode*>> ids;
   struct Funding {
     std::size_t capex;
     const YNode* at;
     std::string debt;
   };
   std::vector<Funding> funding;  // resolved once every debt is known
+  struct BorrowingBase {
+    std::string debt;
+    const YNode* at;
+  };
+  std::vector<BorrowingBase> uncollateralized;  // borrowing bases without `secured_by` lots
+
+  void name(const std::string& item_id, const YNode& at) { ids.emplace_back(item_id, &at); }
 };
 
 class ScenarioReader {
@@ -394,14 +470,20 @@ class ScenarioReader {
     if (!f) return e;
     f->get("kind", e.kind, "entity kind", kEntityKinds);
     f->get("cash", e.cash, Bound::NonNeg);
-    f->get_text("rating", e.rating);
+    const bool rating_ok = f->get_text("rating", e.rating);
     f->get("equity_value", e.equity_value, Bound::NonNeg);
     f->get("revenue_prior_year", e.revenue_prior_year, Bound::NonNeg);
     if (const Section ops = section(*f, "operations", Kind::Map); ops.node)
       if (const auto of = open(p_, *ops.node, kOperationsKeys, "'operations'"))
         get_numbers(*of, e.operations, kOperationsNumbers);
 
-    EntityScope sc{index, e.id, {}, {}, {}, {}, {}, {}};
+    EntityScope sc;
+    sc.index = index;
+    sc.id = e.id;
+    if (f->has("rating")) {
+      sc.rating = rating_ok ? f->find("rating") : nullptr;
+      sc.rating_bad = !rating_ok;
+    }
     const Section fleet =
         each(*f, "fleet", [&](const YNode& item) { e.fleet.push_back(lot(item, sc)); });
     const Section capex = each(*f, "capex", [&](const YNode& item) {
@@ -417,7 +499,18 @@ class ScenarioReader {
         each(*f, "debt", [&](const YNode& item) { e.debt.push_back(debt_item(item, sc)); });
     sc.debts.usable = !debt.bad;
     resolve_funding(sc, e);
+    check_collateral(sc);
+    unique_ids(sc);
     return e;
+  }
+
+  void unique_ids(EntityScope& sc) {
+    std::stable_sort(sc.ids.begin(), sc.ids.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.second->file, a.second->line, a.second->col) <
+             std::tie(b.second->file, b.second->line, b.second->col);
+    });
+    Names ids;
+    for (const auto& [name, at] : sc.ids) ids.define(p_, name, *at);
   }
 
   template <class Visit>
@@ -431,10 +524,12 @@ class ScenarioReader {
   Lot lot(const YNode& n, EntityScope& sc) {
     Lot l;
     const auto f = open(p_, n, kLotKeys, "a fleet lot");
-    if (f && f->get_id("id", l.id))
-      sc.lots.define(p_, l.id, *f->find("id"));
-    else
+    if (f && f->get_id("id", l.id)) {
+      sc.lots.add(l.id, *f->find("id"));
+      sc.name(l.id, *f->find("id"));
+    } else {
       sc.lots.skip();
+    }
     if (!f) return l;
     gpu_ref(*f, l.gpu);
     f->get("acquired", l.acquired);
@@ -446,10 +541,12 @@ class ScenarioReader {
     Capex c;
     c.id = "capex:" + std::to_string(number);
     const auto f = open(p_, n, kCapexKeys, "a capex item");
-    if (f && f->get_id("id", c.id))
-      sc.lots.define(p_, c.id, f->has("id") ? *f->find("id") : n);
-    else
+    if (f && f->get_id("id", c.id)) {
+      sc.lots.add(c.id, f->has("id") ? *f->find("id") : n);
+      if (f->has("id")) sc.name(c.id, *f->find("id"));
+    } else {
       sc.lots.skip();
+    }
     if (!f) return c;
     f->get("date", c.date);
     gpu_ref(*f, c.gpu);
@@ -483,7 +580,7 @@ class ScenarioReader {
     Contract c;
     const auto f = open(p_, n, kContractKeys, "a contract");
     if (!f) return c;
-    if (f->get_id("id", c.id)) sc.contracts.define(p_, c.id, *f->find("id"));
+    if (f->get_id("id", c.id)) sc.name(c.id, *f->find("id"));
     std::string customer;
     if (f->get_name("customer", customer))
       c.customer = party(*f->find("customer"), customer, sc, "customer");
@@ -520,7 +617,7 @@ class ScenarioReader {
     Lease l;
     const auto f = open(p_, n, kLeaseKeys, "a lease");
     if (!f) return l;
-    if (f->get_id("id", l.id)) sc.leases.define(p_, l.id, *f->find("id"));
+    if (f->get_id("id", l.id)) sc.name(l.id, *f->find("id"));
     f->get("payment_per_period", l.payment_per_period, Bound::NonNeg);
     date_range(*f, l.start, l.end);
     f->get("escalator", l.escalator, Bound::Rate);
@@ -535,7 +632,7 @@ class ScenarioReader {
     q.id = "equity:" + std::to_string(number);
     const auto f = open(p_, n, kEquityKeys, "an equity issue");
     if (!f) return q;
-    if (f->has("id") && f->get_id("id", q.id)) sc.equity.define(p_, q.id, *f->find("id"));
+    if (f->has("id") && f->get_id("id", q.id)) sc.name(q.id, *f->find("id"));
     f->get("date", q.date);
     f->get("amount", q.amount, Bound::Positive);
     f->get_text("kind", q.kind);
@@ -546,36 +643,56 @@ class ScenarioReader {
 
   Debt debt_item(const YNode& n, EntityScope& sc) {
     Debt d;
+    d.repay_above = std::numeric_limits<double>::infinity();  // by default never from surplus
     const auto f = open(p_, n, kDebtKeys, "a debt");
+    if (f && f->get_id("id", d.id)) {
+      sc.debts.add(d.id, *f->find("id"));
+      sc.name(d.id, *f->find("id"));
+    } else {
+      sc.debts.skip();
+    }
     if (!f) return d;
-    if (f->get_id("id", d.id)) sc.debts.define(p_, d.id, *f->find("id"));
-    const bool type_ok = debt_type(*f, d);
+    const bool type_ok = f->get("type", d.type, "debt type", kDebtTypes);
     d.day_count = d.type == DebtType::Bond ? DayCount::Thirty360 : DayCount::Act360;
     d.pay = d.type == DebtType::Bond ? Frequency::Semiannual : Frequency::Quarter;
     f->get("day_count", d.day_count, "day count", kDayCounts);
     const bool pay_ok =
         f->get("pay", d.pay, "payment frequency", kFrequencies) && (type_ok || f->has("pay"));
     lenders(*f, d, sc);
-    if (const YNode* r = f->find("rate")) rate(*r, d.rate);
+    if (const YNode* r = f->find("rate")) rate(*r, d.rate, sc);
 
     const auto payments = payment_dates(*f, d, pay_ok);
     const bool maturity_ok = maturity(*f, d, payments);
     const std::optional<Date> mat = maturity_ok ? std::optional<Date>(d.maturity) : std::nullopt;
     if (payments && mat) period_alignment(*f, *payments, *mat);
     amortization(*f, d, payments, mat);
+    f->get("signed", d.signed_on);
+    f->get("available_until", d.available_until);
     balances(*f, d, mat);
+    if (type_ok) revolver(*f, d);
+    fees(*f, d);
+    prepayment(*f, d, sc);
     secured_by(*f, d, sc);
-    covenants(*f, d);
+    covenants(*f, d, payments, mat);
+    f->get_bool("cross_default", d.cross_default);
+    f->get("seniority", d.seniority, "seniority", kSeniorities);
     return d;
   }
 
-  bool debt_type(const Fields& f, Debt& d) {
-    const YNode* t = f.find("type");
-    if (t && t->is_scalar() && t->scalar == "revolver") {
-      p_.at(*t, "debt type 'revolver' is not supported yet");
-      return false;
+  // A revolver's limit, and the cash levels at which it draws and repays by itself.
+  void revolver(const Fields& f, Debt& d) {
+    if (d.type != DebtType::Revolver) {
+      for (std::string_view k : {"draw_below", "repay_above"})
+        if (const YNode* n = f.find(k)) p_.at(*n, key_label(k) + " applies to revolvers only");
+      return;
     }
-    return f.get("type", d.type, "debt type", kDebtTypes);
+    if (!f.has("commitment"))
+      p_.at(f.node(), "missing required key 'commitment' (the limit of a revolver)");
+    const bool below_ok = f.get("draw_below", d.draw_below, Bound::NonNeg);
+    const bool above_ok = f.get("repay_above", d.repay_above, Bound::NonNeg);
+    if (below_ok && above_ok && d.draw_below > d.repay_above)
+      p_.at(*f.find("draw_below"), "'draw_below' " + number_text(d.draw_below) +
+                                       " is above 'repay_above' " + number_text(d.repay_above));
   }
 
   void lenders(const Fields& f, Debt& d, const EntityScope& sc) {
@@ -598,7 +715,7 @@ class ScenarioReader {
       p_.at(*s.node, "lender shares sum to " + number_text(sum) + ", not 1");
   }
 
-  void rate(const YNode& n, Rate& r) {
+  void rate(const YNode& n, Rate& r, const EntityScope& sc) {
     const auto f = open(p_, n, kRateKeys, "'rate'");
     if (!f) return;
     const bool fixed = f->has("fixed"), index = f->has("index");
@@ -607,27 +724,86 @@ class ScenarioReader {
       return;
     }
     if (!fixed && !index) {
-      p_.at(n, "a rate needs 'fixed' or 'index' (with 'spread')");
+      p_.at(n, "a rate needs 'fixed' or 'index' (with 'spread' or 'spread_grid')");
       return;
     }
     r.is_fixed = fixed;
     if (fixed) {
       f->get("fixed", r.fixed, Bound::Rate);
-      for (std::string_view k : {"spread", "floor"})
+      for (std::string_view k : {"spread", "spread_grid", "floor", "alternate", "use"})
         if (const YNode* extra = f->find(k))
           p_.at(*extra, key_label(k) + " does not apply to a fixed rate");
       return;
     }
-    if (!f->has("spread")) p_.at(n, "missing required key 'spread'");
-    f->get("spread", r.spread, Bound::Rate);
+    spread(*f, r.spread, sc);
     f->get("floor", r.floor, Bound::Rate);
+    r.index = rate_index(*f);
+    if (const YNode* alt = f->find("alternate"))
+      if (const auto a = open(p_, *alt, kAlternateRateKeys, "'alternate'")) {
+        a->get("spread", r.alt_spread, Bound::Rate);
+        a->get("floor", r.alt_floor, Bound::Rate);
+        r.alt_index = rate_index(*a);
+      }
+    if (const YNode* use = f->find("use")) {
+      if (!f->has("alternate"))
+        p_.at(*use, "'use' needs 'alternate' (the other base rate to choose between)");
+      else
+        f->get("use", r.choice, "rate choice", kRateChoices);
+    }
+  }
+
+  // The curve named by `index`, or -1 when there is none (reported).
+  int rate_index(const Fields& f) {
     std::string name;
-    if (!f->get_name("index", name) || !rates_.usable) return;
-    r.index = rates_.find(name);
-    if (r.index < 0) {
+    if (!f.has("index") || !f.get_name("index", name) || !rates_.usable) return -1;
+    const int i = rates_.find(name);
+    if (i < 0) {
       const std::string hint =
           rates_.empty() ? " ('market.rates' defines none)" : rates_.suggest(name);
-      p_.at(*f->find("index"), "unknown rate index " + quote_text(name) + hint);
+      p_.at(*f.find("index"), "unknown rate index " + quote_text(name) + hint);
+    }
+    return i;
+  }
+
+  // `spread`, or `spread_grid` looked up by the entity's rating: the spread is fixed at load.
+  void spread(const Fields& f, double& out, const EntityScope& sc) {
+    const YNode* grid = f.find("spread_grid");
+    if (!grid) {
+      if (!f.has("spread")) p_.at(f.node(), "missing required key 'spread' (or 'spread_grid')");
+      f.get("spread", out, Bound::Rate);
+      return;
+    }
+    if (f.has("spread")) {
+      p_.at(f.node(), "a rate has either 'spread' or 'spread_grid', not both");
+      return;
+    }
+    if (!grid->is_map() || grid->entries.empty()) {
+      p_.at(*grid, grid->is_map() ? std::string("a spread grid needs at least one rating")
+                                  : "expected a mapping of rating to spread for 'spread_grid', "
+                                    "got " + describe(*grid));
+      return;
+    }
+    std::optional<double> found;
+    bool listed = false;
+    std::string ratings;  // for the message: the first few
+    std::size_t shown = 0;
+    for (const auto& [k, v] : grid->entries) {
+      const auto x = to_number(p_, v, "the spread of rating " + quote_text(k.scalar), Bound::Rate);
+      if (sc.rating && k.scalar == sc.rating->scalar) {
+        listed = true;
+        found = x;
+      }
+      if (shown++ < 12) ratings += (ratings.empty() ? "" : ", ") + k.scalar;
+    }
+    if (shown > 12) ratings += ", ...";
+    if (sc.rating_bad) return;
+    if (!sc.rating) {
+      p_.at(*grid, "a spread grid needs the entity's 'rating'");
+    } else if (!listed) {
+      p_.at(*grid, "entity " + quote_text(sc.id) + " has rating " + quote_text(sc.rating->scalar) +
+                       ", not in the spread grid (" + ratings + ")");
+    } else if (found) {
+      out = *found;
     }
   }
 
@@ -694,6 +870,9 @@ class ScenarioReader {
       return;
     const AmortStyle style = d.amortization.style;
     const std::string style_name(a->find("style")->scalar);
+    if (d.type == DebtType::Revolver && style != AmortStyle::Bullet)
+      p_.at(*a->find("style"), "a revolver is repaid at maturity: its amortization style must be "
+                               "'bullet', not " + quote_text(style_name));
     const std::pair<std::string_view, AmortStyle> owners[] = {{"from", AmortStyle::Level},
                                                               {"per_payment", AmortStyle::Percent},
                                                               {"payments", AmortStyle::Schedule}};
@@ -761,6 +940,9 @@ class ScenarioReader {
       else if (mat && pt.date > *mat)
         p_.at(*pt.at,
               "draw on " + format_date(pt.date) + " is after maturity " + format_date(*mat));
+      else if (d.available_until && pt.date > *d.available_until)
+        p_.at(*pt.at, "draw on " + format_date(pt.date) + " is after 'available_until' " +
+                          format_date(*d.available_until));
     }
   }
 
@@ -782,13 +964,87 @@ class ScenarioReader {
     }
   }
 
-  void covenants(const Fields& f, Debt& d) {
+  void fees(const Fields& f, Debt& d) {
+    const Section s = section(f, "fees", Kind::Map);
+    if (!s.node) return;
+    const Fields x(p_, *s.node, kFeeKeys);
+    get_numbers(x, d.fees, kFeeNumbers);
+    if (d.fees.upfront > 0 && !f.has("signed"))
+      p_.at(*x.find("upfront"), "'upfront' needs 'signed' (the date the fee is paid)");
+  }
+
+  void prepayment(const Fields& f, Debt& d, EntityScope& sc) {
+    const Section s = section(f, "prepayment", Kind::Map);
+    if (!s.node) return;
+    const Fields x(p_, *s.node, kPrepaymentKeys);
+    get_numbers(x, d.prepayment, kPrepaymentNumbers);
+    if (const YNode* n = x.find("borrowing_base"))
+      if (const auto b = open(p_, *n, kBorrowingBaseKeys, "'borrowing_base'")) {
+        b->get("advance_rate", d.prepayment.borrowing_base, Bound::PositiveShare);
+        b->get("value", d.prepayment.basis, "collateral value", kCollateralBases);
+        const YNode* lots = f.find("secured_by");
+        const bool listed = lots && !lots->is_null() && !(lots->is_seq() && lots->items.empty());
+        if (!listed && !d.id.empty()) sc.uncollateralized.push_back({d.id, n});
+      }
+    if (const YNode* n = x.find("cash_sweep"))
+      if (const auto c = open(p_, *n, kCashSweepKeys, "'cash_sweep'"))
+        get_numbers(*c, d.prepayment, kCashSweepNumbers);
+  }
+
+  // A borrowing base lends against collateral: the lots in `secured_by` or those the debt funds,
+  // known once every capex item is read.
+  void check_collateral(const EntityScope& sc) {
+    if (!sc.lots.usable) return;
+    for (const EntityScope::BorrowingBase& b : sc.uncollateralized)
+      if (std::none_of(sc.funding.begin(), sc.funding.end(),
+                       [&](const EntityScope::Funding& fu) { return fu.debt == b.debt; }))
+        p_.at(*b.at, "a borrowing base needs collateral: lots in 'secured_by', or capex items "
+                     "funded by " + quote_text(b.debt));
+  }
+
+  void covenants(const Fields& f, Debt& d, const std::optional<PaymentDates>& payments,
+                 std::optional<Date> mat) {
     const Section s = section(f, "covenants", Kind::Map);
     if (!s.node) return;
     const Fields c(p_, *s.node, kCovenantKeys);
-    c.get("min_liquidity", d.covenants.min_liquidity, Bound::NonNeg);
-    c.get("max_ltv", d.covenants.max_ltv, Bound::Positive);
-    c.get("min_interest_coverage", d.covenants.min_interest_coverage, Bound::NonNeg);
+    c.get("on_breach", d.covenants.breach_is_default, "breach action", kBreachActions);
+    for (const auto& [k, v] : s.node->entries)  // in file order: the order of the events
+      for (const CovenantKey& ck : kCovenantKinds)
+        if (k.scalar == ck.key)
+          if (auto t = covenant_test(ck, v, payments, mat)) d.covenants.tests.push_back(*t);
+  }
+
+  // A covenant is its limit alone, or {limit, from, every, cure_periods, waived}.
+  std::optional<CovenantTest> covenant_test(const CovenantKey& ck, const YNode& n,
+                                            const std::optional<PaymentDates>& payments,
+                                            std::optional<Date> mat) {
+    CovenantTest t;
+    t.kind = ck.kind;
+    if (n.is_scalar()) {
+      const auto limit = to_number(p_, n, key_label(ck.key), ck.bound);
+      if (limit) t.limit = *limit;
+      return limit ? std::optional<CovenantTest>(t) : std::nullopt;
+    }
+    if (!n.is_map()) {
+      p_.at(n, "expected a number or a mapping for " + key_label(ck.key) + ", got " + describe(n));
+      return std::nullopt;
+    }
+    const Fields f(p_, n, kCovenantTestKeys);
+    bool ok = f.get("limit", t.limit, ck.bound);
+    ok = f.get("from", t.from) && ok;
+    ok = f.get_integer("every", t.every, 1, kMaxCount) && ok;
+    ok = f.get_integer("cure_periods", t.cure_periods, 0, kMaxCount) && ok;
+    const Section waived = section(f, "waived", Kind::Seq);
+    ok = ok && !waived.bad;
+    if (waived.node)
+      for (const YNode& item : waived.node->items) {
+        const auto date = to_date(p_, item, "a 'waived' date");
+        ok = ok && date;
+        if (!date) continue;
+        t.waived.push_back(*date);
+        on_payment_date(item, "waived date", *date, payments, mat);
+      }
+    return ok ? std::optional<CovenantTest>(t) : std::nullopt;
   }
 
   Problems& p_;

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <sstream>
 
@@ -183,8 +184,9 @@ TEST_F(LoaderSpecExample, TermLoan) {
   EXPECT_EQ(t.amortization.style, AmortStyle::Level);
   EXPECT_FALSE(t.amortization.from.has_value());
   EXPECT_EQ(t.secured_by, (std::vector<int>{0, 1}));  // the fleet lot, then capex:1 after the fleet
-  EXPECT_EQ(t.covenants.min_liquidity, 56);
-  EXPECT_FALSE(t.covenants.max_ltv.has_value());
+  ASSERT_EQ(t.covenants.tests.size(), 1u);
+  EXPECT_EQ(t.covenants.tests[0].kind, CovenantKind::MinLiquidity);
+  EXPECT_EQ(t.covenants.tests[0].limit, 56);
 }
 
 TEST_F(LoaderSpecExample, BondDefaults) {
@@ -199,6 +201,153 @@ TEST_F(LoaderSpecExample, BondDefaults) {
   EXPECT_EQ(b.draws[0].first, d("2025-05-27"));
   EXPECT_DOUBLE_EQ(b.commitment, 2000);  // default: outstanding + draws
   EXPECT_TRUE(b.secured_by.empty());
+}
+
+// ------------------------------------------------------------------------------ credit facilities
+
+class LoaderCreditFacilities : public testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    result_ = new LoadResult(load_scenario((kValid / "credit_facilities.yaml").string()));
+  }
+  static void TearDownTestSuite() { delete result_; }
+  const Scenario& s() const { return loaded(*result_); }
+  const Debt& debt(std::size_t entity, std::size_t i) const {
+    return s().entities.at(entity).debt.at(i);
+  }
+  static LoadResult* result_;
+};
+LoadResult* LoaderCreditFacilities::result_ = nullptr;
+
+TEST_F(LoaderCreditFacilities, RevolverTermsFeesAndAvailability) {
+  ASSERT_TRUE(result_->scenario) << all_errors(*result_);
+  const Debt& r = debt(0, 0);
+  EXPECT_EQ(r.type, DebtType::Revolver);
+  EXPECT_EQ(r.day_count, DayCount::Act360);  // a revolver's defaults are a term loan's
+  EXPECT_EQ(r.pay, Frequency::Quarter);
+  EXPECT_EQ(r.amortization.style, AmortStyle::Bullet);
+  EXPECT_DOUBLE_EQ(r.outstanding, 50);
+  EXPECT_DOUBLE_EQ(r.commitment, 300);
+  EXPECT_DOUBLE_EQ(r.draw_below, 25);
+  EXPECT_DOUBLE_EQ(r.repay_above, 150);
+  EXPECT_EQ(r.signed_on, d("2024-12-15"));
+  EXPECT_EQ(r.available_until, d("2027-06-30"));
+  EXPECT_DOUBLE_EQ(r.fees.upfront, 0.0125);
+  EXPECT_DOUBLE_EQ(r.fees.undrawn, 0.005);
+  EXPECT_DOUBLE_EQ(r.fees.annual, 0.0025);
+  EXPECT_DOUBLE_EQ(r.fees.annual_minimum, 0.4);
+  EXPECT_TRUE(r.cross_default);
+}
+
+TEST_F(LoaderCreditFacilities, SpreadGridAlternateBaseRateAndChoice) {
+  const Rate& r = debt(0, 0).rate;
+  EXPECT_FALSE(r.is_fixed);
+  EXPECT_EQ(r.index, 0);             // sofr
+  EXPECT_DOUBLE_EQ(r.spread, 0.03);  // neo is rated BB
+  EXPECT_DOUBLE_EQ(r.floor, 0.01);
+  EXPECT_EQ(r.alt_index, 1);  // abr
+  EXPECT_DOUBLE_EQ(r.alt_spread, 0.02);
+  EXPECT_DOUBLE_EQ(r.alt_floor, 0);  // default
+  EXPECT_EQ(r.choice, RateChoice::Higher);
+  // The same grid for a B-rated entity.
+  EXPECT_DOUBLE_EQ(debt(1, 0).rate.spread, 0.045);
+  // An alternate without `use` leaves the choice at primary.
+  const Rate& abl = debt(0, 1).rate;
+  EXPECT_DOUBLE_EQ(abl.spread, 0.05);
+  EXPECT_EQ(abl.alt_index, 1);
+  EXPECT_DOUBLE_EQ(abl.alt_spread, 0.04);
+  EXPECT_DOUBLE_EQ(abl.alt_floor, 0.06);
+  EXPECT_EQ(abl.choice, RateChoice::Primary);
+}
+
+TEST_F(LoaderCreditFacilities, CovenantsInFileOrderWithTheirSchedules) {
+  const Covenants& c = debt(0, 0).covenants;
+  EXPECT_TRUE(c.breach_is_default);
+  ASSERT_EQ(c.tests.size(), 3u);
+  EXPECT_EQ(c.tests[0].kind, CovenantKind::MaxLtv);
+  EXPECT_DOUBLE_EQ(c.tests[0].limit, 0.85);
+  EXPECT_FALSE(c.tests[0].from.has_value());  // a bare limit takes every default
+  EXPECT_EQ(c.tests[0].every, 1);
+  EXPECT_EQ(c.tests[0].cure_periods, 0);
+  EXPECT_TRUE(c.tests[0].waived.empty());
+  const CovenantTest& liquidity = c.tests[1];
+  EXPECT_EQ(liquidity.kind, CovenantKind::MinLiquidity);
+  EXPECT_DOUBLE_EQ(liquidity.limit, 25);
+  EXPECT_EQ(liquidity.from, d("2025-06-30"));
+  EXPECT_EQ(liquidity.every, 2);
+  EXPECT_EQ(liquidity.cure_periods, 1);
+  EXPECT_EQ(liquidity.waived, (std::vector<Date>{d("2025-09-30"), d("2026-03-31")}));
+  EXPECT_EQ(c.tests[2].kind, CovenantKind::MinDscr);
+  EXPECT_DOUBLE_EQ(c.tests[2].limit, 1.2);
+  // A mapping with only a limit; on_breach defaults to an event.
+  const Covenants& abl = debt(0, 1).covenants;
+  EXPECT_FALSE(abl.breach_is_default);
+  ASSERT_EQ(abl.tests.size(), 1u);
+  EXPECT_EQ(abl.tests[0].kind, CovenantKind::MinInterestCoverage);
+  EXPECT_DOUBLE_EQ(abl.tests[0].limit, 2);
+  EXPECT_EQ(abl.tests[0].every, 1);
+}
+
+TEST_F(LoaderCreditFacilities, Prepayments) {
+  const Prepayments& p = debt(0, 1).prepayment;
+  EXPECT_DOUBLE_EQ(p.borrowing_base, 0.7);
+  EXPECT_EQ(p.basis, CollateralBasis::Market);  // default
+  EXPECT_DOUBLE_EQ(p.sweep_share, 0.5);
+  EXPECT_DOUBLE_EQ(p.sweep_above, 200);
+  EXPECT_DOUBLE_EQ(p.from_new_debt, 0.25);
+  EXPECT_DOUBLE_EQ(p.from_equity, 1);
+  EXPECT_TRUE(debt(0, 1).secured_by.empty());  // collateralized by the capex it funds
+  EXPECT_FALSE(debt(0, 1).cross_default);
+  const Prepayments& book = debt(1, 0).prepayment;
+  EXPECT_DOUBLE_EQ(book.borrowing_base, 0.5);
+  EXPECT_EQ(book.basis, CollateralBasis::Book);
+}
+
+TEST_F(LoaderCreditFacilities, DefaultsWhenNoFacilityKeyIsGiven) {
+  const Debt& b = debt(0, 2);
+  EXPECT_EQ(b.type, DebtType::Bond);
+  EXPECT_FALSE(b.signed_on.has_value());
+  EXPECT_FALSE(b.available_until.has_value());
+  EXPECT_DOUBLE_EQ(b.fees.upfront, 0);
+  EXPECT_DOUBLE_EQ(b.fees.undrawn, 0);
+  EXPECT_DOUBLE_EQ(b.fees.annual, 0);
+  EXPECT_DOUBLE_EQ(b.fees.annual_minimum, 0);
+  EXPECT_EQ(b.rate.alt_index, -1);
+  EXPECT_EQ(b.rate.choice, RateChoice::Primary);
+  EXPECT_DOUBLE_EQ(b.prepayment.borrowing_base, 0);
+  EXPECT_DOUBLE_EQ(b.prepayment.sweep_share, 0);
+  EXPECT_DOUBLE_EQ(b.prepayment.from_new_debt, 0);
+  EXPECT_DOUBLE_EQ(b.prepayment.from_equity, 0);
+  EXPECT_TRUE(b.covenants.tests.empty());
+  EXPECT_FALSE(b.covenants.breach_is_default);
+  EXPECT_FALSE(b.cross_default);
+  EXPECT_DOUBLE_EQ(b.draw_below, 0);
+  EXPECT_EQ(b.repay_above, std::numeric_limits<double>::infinity());
+}
+
+// The ledger names an instrument by its id alone: ids are unique across an entity's items, and
+// the second one in file order is the one reported, whatever the order of the sections.
+TEST(Loader, IdsAreUniqueAcrossAnEntitysItemsInFileOrder) {
+  const std::string text = std::string(R"(tinderbox: 1
+start: 2025-01-01
+horizon: 12
+market:
+  rates: {sofr: [[2025-01-01, 0.04]]}
+entities:
+  neo:
+    kind: neocloud
+    debt:
+      - {id: deal, type: term_loan, lenders: {bank: 1}, outstanding: 10, rate: {fixed: 0.1},
+         first_payment: 2025-03-31, maturity: 2025-12-31}
+    leases:
+      - {id: deal, payment_per_period: 1, start: 2025-01-01, end: 2025-12-31}
+    equity:
+      - {id: deal, date: 2025-03-01, amount: 10}
+)");
+  const LoadResult r = load_scenario_text(text, "t.yaml", ".");
+  EXPECT_EQ(all_errors(r),
+            "t.yaml:13:14: error: duplicate id 'deal' (first defined at 10:14)\n"
+            "t.yaml:15:14: error: duplicate id 'deal' (first defined at 10:14)\n");
 }
 
 TEST(Loader, DiagnosticFormat) {
@@ -428,8 +577,10 @@ TEST(LoaderYaml, RejectsAnchorsTagsAndBadBytes) {
 
 // Random byte flips, insertions and deletions of a valid file never crash the loader, and every
 // outcome is either a scenario or at least one positioned error.
-TEST(LoaderFuzz, MutationsNeverCrashAndAlwaysSaySomething) {
-  const std::string original = read_all(kValid / "spec_example.yaml");
+class LoaderFuzz : public testing::TestWithParam<const char*> {};
+
+TEST_P(LoaderFuzz, MutationsNeverCrashAndAlwaysSaySomething) {
+  const std::string original = read_all(kValid / GetParam());
   ASSERT_FALSE(original.empty());
   std::mt19937 rng(12345);
   int loaded_count = 0;
@@ -468,6 +619,13 @@ TEST(LoaderFuzz, MutationsNeverCrashAndAlwaysSaySomething) {
   }
   EXPECT_GT(loaded_count, 0);  // some mutations land in comments or harmless places
 }
+
+INSTANTIATE_TEST_SUITE_P(ValidFiles, LoaderFuzz,
+                         testing::Values("spec_example.yaml", "credit_facilities.yaml"),
+                         [](const testing::TestParamInfo<const char*>& param) {
+                           std::string name = param.param;
+                           return name.substr(0, name.find('.'));
+                         });
 
 }  // namespace
 }  // namespace tinderbox

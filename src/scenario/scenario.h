@@ -5,6 +5,7 @@
 // it never looks a name up and may assume every invariant listed here.
 #pragma once
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -31,6 +32,7 @@ struct GpuMarket {
   double economic_life_years = 0;
   double reference_utilization = 0;
   double cash_cost_per_hour = 0;  // $ per GPU-hour, used in the income approach only
+  double liquidation_haircut = 0;  // share of market value lost when seized GPUs are sold
 };
 
 struct RateCurve {
@@ -107,16 +109,44 @@ struct EquityIssue {
   std::string kind;  // free text: ipo, follow_on, ...
 };
 
-enum class DebtType { TermLoan, Bond };
+enum class DebtType { TermLoan, Bond, Revolver };
+// Rank in a default: senior claims are paid before subordinated ones (after collateral).
+enum class Seniority { Senior, Subordinated };
 enum class Frequency { Month = 1, Quarter = 3, Semiannual = 6, Annual = 12 };
 inline int months_of(Frequency f) { return static_cast<int>(f); }
+
+// Which base rate a floating loan pays when it offers two (SOFR or an alternate base rate).
+enum class RateChoice { Primary, Alternate, Lower, Higher };
 
 struct Rate {
   bool is_fixed = false;
   double fixed = 0;  // when is_fixed
   int index = -1;    // into Market::rates, when floating
-  double spread = 0;
+  double spread = 0; // resolved from the spread grid by the entity's rating when one is given
   double floor = 0;  // applies to the index
+  // Optional alternate base rate (ABR): index, spread and floor of its own, and the choice.
+  int alt_index = -1;  // -1: none
+  double alt_spread = 0;
+  double alt_floor = 0;
+  RateChoice choice = RateChoice::Primary;
+};
+
+struct Fees {
+  double upfront = 0;         // share of the commitment, paid in the period containing `signed`
+  double undrawn = 0;         // a year on the undrawn commitment, accrued by the day count
+  double annual = 0;          // a year on (commitment - average balance) over each fee year
+  double annual_minimum = 0;  // $M, the least annual fee
+};
+
+enum class CollateralBasis { Market, Book };
+
+struct Prepayments {
+  double borrowing_base = 0;  // advance rate; 0 = no borrowing base
+  CollateralBasis basis = CollateralBasis::Market;
+  double sweep_share = 0;     // share of cash above sweep_above swept at payment dates
+  double sweep_above = 0;
+  double from_new_debt = 0;   // share of other instruments' draws in the period
+  double from_equity = 0;     // share of equity raised in the period
 };
 
 enum class AmortStyle { Bullet, Level, Percent, Schedule };
@@ -127,10 +157,22 @@ struct Amortization {
   std::vector<std::pair<Date, double>> schedule;  // schedule: payment date -> amount
 };
 
+enum class CovenantKind { MinLiquidity, MaxLtv, MinInterestCoverage, MinDscr };
+
+struct CovenantTest {
+  CovenantKind kind = CovenantKind::MinLiquidity;
+  double limit = 0;
+  std::optional<Date> from;  // tested only on payment dates on or after this date
+  int every = 1;             // tested on every `every`-th payment date (counted from the first)
+  int cure_periods = 0;      // consecutive failed tests tolerated before an event of default
+  std::vector<Date> waived;  // test dates on which a breach is waived
+};
+
 struct Covenants {
-  std::optional<double> min_liquidity;          // $M of cash at the test date
-  std::optional<double> max_ltv;                // balance / market value of secured_by lots
-  std::optional<double> min_interest_coverage;  // trailing-12-month EBITDA / interest expense
+  std::vector<CovenantTest> tests;  // file order
+  // What a breach not cured in time does: only an event, or an event of default that
+  // accelerates the loan (the whole balance falls due at once).
+  bool breach_is_default = false;
 };
 
 struct Lender {
@@ -154,6 +196,16 @@ struct Debt {
   std::vector<int> secured_by;    // indices into the entity's lots (fleet first, then capex lots):
                                   // fleet lot i -> i, capex item j -> fleet.size() + j
   Covenants covenants;
+  std::optional<Date> signed_on;        // `signed`: when the facility was signed (upfront fee)
+  std::optional<Date> available_until;  // no draws after this date; the undrawn fee stops
+  Fees fees;
+  Prepayments prepayment;
+  bool cross_default = false;  // accelerates when another instrument of the entity accelerates
+  Seniority seniority = Seniority::Senior;
+  // Revolver only: draw when cash would fall below `draw_below`; repay from cash above
+  // `repay_above` at each period end.
+  double draw_below = 0;
+  double repay_above = std::numeric_limits<double>::infinity();  // never, unless given
 };
 
 struct Entity {

@@ -68,6 +68,8 @@ bool within(double x, Bound b) {
       return x > -1 && x < 1;
     case Bound::PositiveRate:
       return x > 0 && x < 1;
+    case Bound::NonNegRate:
+      return x >= 0 && x < 1;
   }
   return false;
 }
@@ -86,6 +88,8 @@ const char* bound_text(Bound b) {
       return "must be a decimal rate above -1 and below 1";
     case Bound::PositiveRate:
       return "must be a decimal rate above 0 and below 1";
+    case Bound::NonNegRate:
+      return "must be a decimal rate of at least 0 and below 1";
   }
   return "";
 }
@@ -135,23 +139,6 @@ bool digits_at(std::string_view s, std::size_t pos, std::size_t n) {
   return true;
 }
 
-std::optional<Date> to_date(Problems& p, const YNode& n, std::string_view label) {
-  const std::string_view s = n.scalar;
-  const bool shaped = n.is_scalar() && s.size() == 10 && s[4] == '-' && s[7] == '-' &&
-                      digits_at(s, 0, 4) && digits_at(s, 5, 2) && digits_at(s, 8, 2);
-  if (!shaped) {
-    p.at(n, "expected a date (YYYY-MM-DD) for " + std::string(label) + ", got " + describe(n));
-    return std::nullopt;
-  }
-  if (auto d = parse_date(s)) return d;
-  const int year = std::stoi(std::string(s.substr(0, 4)));
-  if (year < 1901 || year > 2199)
-    p.at(n, "date " + quote_text(s) + " is outside the supported range 1901-01-01 to 2199-12-31");
-  else
-    p.at(n, "impossible date " + quote_text(s));
-  return std::nullopt;
-}
-
 bool is_identifier(std::string_view s) {
   if (s.empty() || s[0] < 'a' || s[0] > 'z') return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
@@ -177,6 +164,30 @@ std::optional<double> to_number(Problems& p, const YNode& n, std::string_view la
     return std::nullopt;
   }
   return x;
+}
+
+std::optional<Date> to_date(Problems& p, const YNode& n, std::string_view label) {
+  const std::string_view s = n.scalar;
+  const bool shaped = n.is_scalar() && s.size() == 10 && s[4] == '-' && s[7] == '-' &&
+                      digits_at(s, 0, 4) && digits_at(s, 5, 2) && digits_at(s, 8, 2);
+  if (!shaped) {
+    p.at(n, "expected a date (YYYY-MM-DD) for " + std::string(label) + ", got " + describe(n));
+    return std::nullopt;
+  }
+  if (auto d = parse_date(s)) return d;
+  const int year = std::stoi(std::string(s.substr(0, 4)));
+  if (year < 1901 || year > 2199)
+    p.at(n, "date " + quote_text(s) + " is outside the supported range 1901-01-01 to 2199-12-31");
+  else
+    p.at(n, "impossible date " + quote_text(s));
+  return std::nullopt;
+}
+
+std::optional<bool> to_bool(Problems& p, const YNode& n, std::string_view label) {
+  if (n.is_scalar() && !n.quoted && (n.scalar == "true" || n.scalar == "false"))
+    return n.scalar == "true";
+  p.at(n, "expected true or false for " + std::string(label) + ", got " + describe(n));
+  return std::nullopt;
 }
 
 std::optional<std::string> to_text(Problems& p, const YNode& n, std::string_view label) {
@@ -294,8 +305,26 @@ bool Fields::get(std::string_view key, std::optional<double>& out, Bound b) cons
 bool Fields::get(std::string_view key, Date& out) const {
   return read(key, out, [&](const YNode& n) { return to_date(p_, n, key_label(key)); });
 }
+bool Fields::get(std::string_view key, std::optional<Date>& out) const {
+  return read(key, out, [&](const YNode& n) { return to_date(p_, n, key_label(key)); });
+}
 bool Fields::get_integer(std::string_view key, long long& out) const {
   return read(key, out, [&](const YNode& n) { return to_integer(p_, n, key_label(key)); });
+}
+bool Fields::get_integer(std::string_view key, int& out, int lo, int hi) const {
+  return read(key, out, [&](const YNode& n) -> std::optional<int> {
+    const auto x = to_integer(p_, n, key_label(key));
+    if (!x) return std::nullopt;
+    if (*x < lo || *x > hi) {
+      p_.at(n, key_label(key) + " must be between " + std::to_string(lo) + " and " +
+                   std::to_string(hi) + " (got " + std::to_string(*x) + ")");
+      return std::nullopt;
+    }
+    return static_cast<int>(*x);
+  });
+}
+bool Fields::get_bool(std::string_view key, bool& out) const {
+  return read(key, out, [&](const YNode& n) { return to_bool(p_, n, key_label(key)); });
 }
 bool Fields::get_text(std::string_view key, std::string& out) const {
   return read(key, out, [&](const YNode& n) { return to_text(p_, n, key_label(key)); });

@@ -56,7 +56,7 @@ std::string key_label(std::string_view key);  // "'key'"
 
 // ---------------------------------------------------------------------------------- scalars
 
-enum class Bound { NonNeg, Positive, Share, PositiveShare, Rate, PositiveRate };
+enum class Bound { NonNeg, Positive, Share, PositiveShare, Rate, PositiveRate, NonNegRate };
 
 // `label` names the value in messages ("'units'", "the share of 'bank'").
 std::optional<double> to_number(Problems& p, const YNode& n, std::string_view label, Bound b);
@@ -65,6 +65,9 @@ std::optional<std::string> to_text(Problems& p, const YNode& n, std::string_view
 std::optional<std::string> to_name(Problems& p, const YNode& n, std::string_view label);
 // An id ([a-z][a-z0-9_]*); `what` names it in messages ("entity id").
 std::optional<std::string> to_id(Problems& p, const YNode& n, std::string_view what);
+std::optional<Date> to_date(Problems& p, const YNode& n, std::string_view label);
+// `true` or `false`, unquoted: YAML 1.1's yes/no/on/off are refused, not guessed at.
+std::optional<bool> to_bool(Problems& p, const YNode& n, std::string_view label);
 
 template <class E>
 struct Choice {
@@ -137,7 +140,11 @@ class Fields {
   bool get(std::string_view key, double& out, Bound b) const;
   bool get(std::string_view key, std::optional<double>& out, Bound b) const;
   bool get(std::string_view key, Date& out) const;
+  bool get(std::string_view key, std::optional<Date>& out) const;
   bool get_integer(std::string_view key, long long& out) const;
+  // An integer from `lo` to `hi`.
+  bool get_integer(std::string_view key, int& out, int lo, int hi) const;
+  bool get_bool(std::string_view key, bool& out) const;
   bool get_text(std::string_view key, std::string& out) const;
   bool get_name(std::string_view key, std::string& out) const;
   bool get_id(std::string_view key, std::string& out) const;
