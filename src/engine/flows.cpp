@@ -33,6 +33,8 @@ const char* event_type_name(EventType t) {
     case EventType::EventOfDefault: return "event_of_default";
     case EventType::Acceleration: return "acceleration";
     case EventType::Recovery: return "recovery";
+    case EventType::EquityRaise: return "equity_raise";
+    case EventType::Conversion: return "conversion";
   }
   return "?";
 }

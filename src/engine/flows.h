@@ -30,7 +30,7 @@ struct Flow {
 
 enum class EventType : std::uint8_t {
   Draw, CovenantBreach, Default, Maturity, Overcontracted, CovenantWaived, EventOfDefault,
-  Acceleration, Recovery
+  Acceleration, Recovery, EquityRaise, Conversion
 };
 const char* event_type_name(EventType t);
 
@@ -56,6 +56,7 @@ struct PeriodFigures {
   double interest_expense = 0, interest_paid = 0, principal = 0, prepayments = 0;
   double service = 0;  // interest and fees paid plus scheduled principal (for the DSCR)
   double cash = 0, debt = 0, collateral_book = 0, collateral_market = 0;
+  double shares = 0;  // millions of shares outstanding at the period end (when counted)
 };
 
 }  // namespace tinderbox

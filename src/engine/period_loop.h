@@ -38,6 +38,8 @@ struct EntityState {
   std::vector<double> interest; // per period: interest expense
   std::vector<double> service;  // per period: interest and fees paid plus scheduled principal
   std::vector<std::uint8_t> overcontracted;  // per GPU generation: already reported
+  double shares = 0;               // millions, when the entity counts them
+  std::vector<int> last_raise;     // per equity item: period of its last contingent raise, or -1
   int default_period = -1;
   bool liquidated = false;  // the lenders have taken and sold the GPUs
 };
@@ -97,6 +99,7 @@ class EntityStep {
       service_debt();
       prepay();
       manage_revolvers();
+      if (!failed_) raise_contingent_equity(/*short_by_now=*/false);
       s_.ebitda[kk_] = f_.ebitda;
       s_.interest[kk_] = f_.interest_expense;
       s_.service[kk_] = f_.service;
@@ -138,6 +141,7 @@ class EntityStep {
   double pay(FlowKind kind, Source src, int index, double amount) {
     if (amount <= 0 || failed_) return 0.0;
     if (s_.cash < amount) draw_revolvers(amount - s_.cash);
+    if (s_.cash < amount) raise_contingent_equity(/*short_by_now=*/true);
     double paid = amount;
     if (s_.cash < amount) {
       failed_ = true;
@@ -231,9 +235,8 @@ class EntityStep {
   // 3. New money: equity, scheduled draws (bond issues), facility draws for capex.
   void raise_new_money() {
     for (Index q = 0; q < e_.equity.size(); ++q)
-      if (p_.equity_period[q] == k_) {
-        receive(FlowKind::Equity, Source::Equity, static_cast<int>(q), e_.equity[q].amount);
-        f_.equity += e_.equity[q].amount;
+      if (!e_.equity[q].when_cash_below && p_.equity_period[q] == k_) {
+        issue_shares(q);
       }
     for (Index d = 0; d < e_.debt.size(); ++d) draw(d, terms(d).draws[kk_]);
     for (Index c = 0; c < e_.capex.size(); ++c)
@@ -243,6 +246,38 @@ class EntityStep {
         if (cx.funded_by >= 0)
           draw(static_cast<Index>(cx.funded_by), cx.advance_rate * cx.units * cx.unit_cost);
       }
+  }
+
+  double share_price() const {
+    return e_.share_price < 0 ? 0.0 : m_.share_price_at(e_.share_price, k_);
+  }
+
+  // Equity item q brings its amount; with shares counted, it issues amount / price of them
+  // (its own price, or the share price at the period end).
+  void issue_shares(Index q) {
+    const EquityIssue& item = e_.equity[q];
+    receive(FlowKind::Equity, Source::Equity, static_cast<int>(q), item.amount);
+    f_.equity += item.amount;
+    const double price = item.price ? *item.price : share_price();
+    if (e_.shares && price > 0) s_.shares += item.amount / price;
+  }
+
+  // Contingent raises whose window is open and whose trigger is hit: at the period end when cash
+  // is below the trigger, or at once when a payment finds cash short (`short_by_now`).
+  void raise_contingent_equity(bool short_by_now) {
+    const Date today = plan_.timeline.ends[kk_];
+    for (Index q = 0; q < e_.equity.size(); ++q) {
+      const EquityIssue& item = e_.equity[q];
+      if (!item.when_cash_below || (!short_by_now && s_.cash >= *item.when_cash_below)) continue;
+      if ((item.from && today < *item.from) || (item.until && today > *item.until)) continue;
+      const int last = s_.last_raise[q];
+      if (last >= 0 && (k_ - last) * plan_.timeline.months_per_period < item.months_apart) continue;
+      s_.last_raise[q] = k_;
+      issue_shares(q);
+      sink_.event(Event{k_, entity_, EventType::EquityRaise, Source::Equity, static_cast<int>(q),
+                        Covenant::None, FlowKind::Equity, item.amount,
+                        item.price ? *item.price : share_price()});
+    }
   }
 
   // 4a. Running costs, leases and capex, in that order of priority.
@@ -282,6 +317,7 @@ class EntityStep {
     }
     for (Index d = 0; d < e_.debt.size(); ++d) {
       if (!open(d)) continue;
+      if (converts(d)) continue;
       const double due = principal_due(debt(d), terms(d), k_, s_.balance[d]);
       const double paid = pay(FlowKind::Principal, Source::Debt, idx(d), due);
       s_.balance[d] -= paid;
@@ -291,6 +327,21 @@ class EntityStep {
         sink_.event(Event{k_, entity_, EventType::Maturity, Source::Debt, idx(d), Covenant::None,
                           FlowKind::Principal, paid, 0});
     }
+  }
+
+  // A convertible at maturity turns into shares when the share price is above the conversion
+  // price: no cash moves, the balance becomes balance / conversion price million shares.
+  bool converts(Index d) {
+    const Debt& x = debt(d);
+    if (x.type != DebtType::Convertible || k_ != terms(d).maturity_period || s_.balance[d] <= 0)
+      return false;
+    const double price = share_price();
+    if (price <= x.conversion_price) return false;
+    sink_.event(Event{k_, entity_, EventType::Conversion, Source::Debt, idx(d), Covenant::None,
+                      FlowKind::Principal, s_.balance[d], price});
+    s_.shares += s_.balance[d] / x.conversion_price;
+    s_.balance[d] = 0;
+    return true;
   }
 
   void prepay_debt(Index d, double amount) {
@@ -453,6 +504,7 @@ class EntityStep {
   // Balances and fleet values at the period end.
   void close() {
     f_.cash = s_.cash;
+    f_.shares = s_.shares;
     for (double b : s_.balance) f_.debt += b;
     if (s_.liquidated) return;
     for (const LotPlan& lot : p_.lots)

@@ -41,6 +41,8 @@ void State::reset(const Plan& plan) {
       s.failures[d].assign(e.debt[d].covenants.tests.size(), 0);
     }
     s.service.assign(n, 0.0);
+    s.shares = e.shares.value_or(0.0);
+    s.last_raise.assign(e.equity.size(), -1);
     s.ebitda.assign(n, 0.0);
     s.interest.assign(n, 0.0);
     s.overcontracted.assign(sc.market.gpus.size(), 0);

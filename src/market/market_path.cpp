@@ -11,6 +11,8 @@ MarketPath deterministic_market(const Scenario& s, const Timeline& t) {
     for (int k = 0; k < t.periods; ++k) m.rent.push_back(g.rent.at(t.starts[k]));
     for (int k = 0; k < t.periods; ++k) m.rent_end.push_back(g.rent.at(t.ends[k]));
   }
+  for (const SharePrice& sp : s.market.equity)
+    for (int k = 0; k < t.periods; ++k) m.share_price.push_back(sp.price.at(t.ends[k]));
   return m;
 }
 

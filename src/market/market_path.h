@@ -16,9 +16,13 @@ struct MarketPath {
   std::vector<double> rate;      // [r * periods + k]: rate index r on d_k (fixings)
   std::vector<double> rent;      // [g * periods + k]: GPU rent on d_k, $/GPU-hour (revenue)
   std::vector<double> rent_end;  // [g * periods + k]: GPU rent on e_k (valuation at period end)
+  std::vector<double> share_price;  // [i * periods + k]: Market::equity[i]'s price on e_k
 
   double rate_at(int r, int k) const { return rate[static_cast<std::size_t>(r * periods + k)]; }
   double rent_at(int g, int k) const { return rent[static_cast<std::size_t>(g * periods + k)]; }
+  double share_price_at(int i, int k) const {
+    return share_price[static_cast<std::size_t>(i * periods + k)];
+  }
   double rent_end_at(int g, int k) const {
     return rent_end[static_cast<std::size_t>(g * periods + k)];
   }

@@ -71,6 +71,12 @@ std::string event_detail(const Scenario& s, const Event& ev) {
     case EventType::Acceleration:
       return fmt::format("{} accelerated: {:.1f} of balance, interest and fees due at once", what,
                          ev.value);
+    case EventType::EquityRaise:
+      return fmt::format("{} raised {:.1f} as cash ran low{}", what, ev.value,
+                         ev.limit > 0 ? fmt::format(", at ${:.2f} a share", ev.limit) : "");
+    case EventType::Conversion:
+      return fmt::format("{} converted into shares: {:.1f} of principal at a share price of "
+                         "${:.2f}", what, ev.value, ev.limit);
     case EventType::Recovery:
       return fmt::format("lenders of {} recover {:.1f} of a {:.1f} claim ({:.1f} %)", what,
                          ev.value, ev.limit, ev.limit > 0 ? 100 * ev.value / ev.limit : 0.0);

@@ -39,6 +39,7 @@ constexpr SeriesField kSeries[] = {
     {"interest_paid", &PeriodFigures::interest_paid},
     {"prepayments", &PeriodFigures::prepayments},
     {"debt_service", &PeriodFigures::service},
+    {"shares", &PeriodFigures::shares},
 };
 
 json metrics_json(const RunResult& r, int entity) {

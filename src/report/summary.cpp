@@ -53,6 +53,11 @@ void write_entity(const RunResult& r, int i, std::ostream& out) {
   } else {
     out << "first covenant breach: none\n";
   }
+  if (e.shares && !r.entities[static_cast<std::size_t>(i)].periods.empty()) {
+    const double end = r.entities[static_cast<std::size_t>(i)].periods.back().shares;
+    out << fmt::format("shares: {:.1f} M at the start, {:.1f} M at the end (dilution {:.1f} %)\n",
+                       *e.shares, end, end > 0 ? 100 * (1 - *e.shares / end) : 0.0);
+  }
   const YearFigures* y1 = m.years.empty() ? nullptr : &m.years.front();
   out << fmt::format("year one: P/S {}  EV/revenue {}  debt/EBITDA {}  interest coverage {}  "
                      "Rule of 40 {}\n",

@@ -49,7 +49,8 @@ constexpr Choice<EntityKind> kEntityKinds[] = {
     {"pension", EntityKind::Pension},   {"external", EntityKind::External}};
 constexpr Choice<DebtType> kDebtTypes[] = {{"term_loan", DebtType::TermLoan},
                                            {"bond", DebtType::Bond},
-                                           {"revolver", DebtType::Revolver}};
+                                           {"revolver", DebtType::Revolver},
+                                           {"convertible", DebtType::Convertible}};
 constexpr Choice<Seniority> kSeniorities[] = {{"senior", Seniority::Senior},
                                               {"subordinated", Seniority::Subordinated}};
 constexpr Choice<DayCount> kDayCounts[] = {
@@ -76,7 +77,8 @@ constexpr Key kTopKeys[] = {{"tinderbox", true}, {"name", false},    {"start", t
                             {"horizon", true},   {"period", false},  {"import", false},
                             {"market", false},   {"entities", false}};
 constexpr Key kMarketKeys[] = {
-    {"rates", false}, {"gpu", false}, {"power_usd_per_mwh", false}, {"discount_rate", false}};
+    {"rates", false}, {"gpu", false}, {"power_usd_per_mwh", false}, {"discount_rate", false},
+    {"equity", false}};
 constexpr Key kGpuKeys[] = {{"rent", true},
                             {"economic_life_years", true},
                             {"reference_utilization", true},
@@ -92,6 +94,7 @@ constexpr Key kEntityKeys[] = {{"kind", true},
                                {"rating", false},
                                {"equity_value", false},
                                {"revenue_prior_year", false},
+                               {"shares", false},
                                {"fleet", false},
                                {"operations", false},
                                {"contracts", false},
@@ -132,7 +135,11 @@ constexpr NumberField<Capex> kCapexNumbers[] = {
     {"book_life_years", Bound::Positive, &Capex::book_life_years},
     {"kw_per_gpu", Bound::NonNeg, &Capex::kw_per_gpu},
     {"advance_rate", Bound::Share, &Capex::advance_rate}};
-constexpr Key kEquityKeys[] = {{"id", false}, {"date", true}, {"amount", true}, {"kind", false}};
+constexpr Key kEquityKeys[] = {{"id", false},     {"date", false},
+                               {"amount", true},  {"kind", false},
+                               {"price", false},  {"when_cash_below", false},
+                               {"from", false},   {"until", false},
+                               {"months_apart", false}};
 constexpr Key kDebtKeys[] = {
     {"id", true},          {"type", true},          {"lenders", true},       {"outstanding", true},
     {"commitment", false}, {"draws", false},        {"rate", true},          {"day_count", false},
@@ -141,7 +148,7 @@ constexpr Key kDebtKeys[] = {
     // credit-facility terms
     {"signed", false}, {"available_until", false}, {"fees", false}, {"prepayment", false},
     {"cross_default", false}, {"draw_below", false}, {"repay_above", false},
-    {"seniority", false}};
+    {"seniority", false}, {"conversion_price", false}};
 constexpr Key kRateKeys[] = {{"index", false}, {"spread", false}, {"spread_grid", false},
                              {"floor", false}, {"fixed", false},  {"alternate", false},
                              {"use", false}};
@@ -348,7 +355,29 @@ class ScenarioReader {
     const Section entities_node = section(f, "entities", Kind::Map);
     if (entities_node.node) entities(*entities_node.node, s);
     power_required(s, market_node.node ? *market_node.node : root);
+    link_share_prices(s);
     return s;
+  }
+
+  // `market.equity` names entities, which are read after the market.
+  void link_share_prices(Scenario& s) {
+    for (std::size_t i = 0; i < s.market.equity.size(); ++i) {
+      SharePrice& sp = s.market.equity[i];
+      sp.index = entities_.find(sp.entity);
+      if (sp.index < 0) {
+        if (entities_.usable)
+          p_.at(*share_price_keys_[i], "share price of unknown entity " + quote_text(sp.entity) +
+                                           entities_.suggest(sp.entity));
+        continue;
+      }
+      s.entities[static_cast<std::size_t>(sp.index)].share_price = static_cast<int>(i);
+    }
+    for (const ShareNeed& need : needs_share_price_) {
+      const Entity& e = s.entities[static_cast<std::size_t>(need.entity)];
+      if (e.share_price < 0)
+        p_.at(*need.at, std::string(need.what) + " needs the share price of " + quote_text(e.id) +
+                            " in 'market.equity'");
+    }
   }
 
  private:
@@ -395,6 +424,13 @@ class ScenarioReader {
     gpus_.usable = !gpus.bad;
     if (gpus.node)
       for (const auto& [k, v] : gpus.node->entries) m.gpus.push_back(gpu_market(k, v));
+    if (const Section eq = section(*f, "equity", Kind::Map); eq.node)
+      for (const auto& [k, v] : eq.node->entries) {
+        SharePrice& sp = m.equity.emplace_back(SharePrice{k.scalar, -1, {}});
+        share_price_keys_.push_back(&k);
+        if (auto c = to_curve(p_, v, "share price of " + quote_text(k.scalar), Bound::Positive))
+          sp.price = std::move(*c);
+      }
     f->get("power_usd_per_mwh", m.power_usd_per_mwh, Bound::NonNeg);
     has_power_ = f->has("power_usd_per_mwh");
     f->get("discount_rate", m.discount_rate, Bound::PositiveRate);
@@ -473,6 +509,8 @@ class ScenarioReader {
     const bool rating_ok = f->get_text("rating", e.rating);
     f->get("equity_value", e.equity_value, Bound::NonNeg);
     f->get("revenue_prior_year", e.revenue_prior_year, Bound::NonNeg);
+    f->get("shares", e.shares, Bound::NonNeg);
+    counts_shares_ = f->has("shares");
     if (const Section ops = section(*f, "operations", Kind::Map); ops.node)
       if (const auto of = open(p_, *ops.node, kOperationsKeys, "'operations'"))
         get_numbers(*of, e.operations, kOperationsNumbers);
@@ -633,9 +671,32 @@ class ScenarioReader {
     const auto f = open(p_, n, kEquityKeys, "an equity issue");
     if (!f) return q;
     if (f->has("id") && f->get_id("id", q.id)) sc.name(q.id, *f->find("id"));
-    f->get("date", q.date);
     f->get("amount", q.amount, Bound::Positive);
     f->get_text("kind", q.kind);
+    f->get("price", q.price, Bound::Positive);
+    f->get("when_cash_below", q.when_cash_below, Bound::NonNeg);
+    const bool contingent = f->has("when_cash_below");
+    if (f->has("date") == contingent)
+      p_.at(n, contingent ? "an equity issue has either 'date' or 'when_cash_below', not both"
+                          : "missing required key 'date' (or 'when_cash_below' for a "
+                            "contingent raise)");
+    if (!contingent) {
+      f->get("date", q.date);
+      for (std::string_view key : {"from", "until", "months_apart"})
+        if (f->has(key))
+          p_.at(*f->find(key), key_label(key) + " applies to contingent raises only "
+                                                "(with 'when_cash_below')");
+    } else {
+      f->get("from", q.from);
+      f->get("until", q.until);
+      f->get_integer("months_apart", q.months_apart, 1, 1200);
+      if (q.from && q.until && *q.until < *q.from)
+        p_.at(*f->find("until"), "'until' is before 'from'");
+    }
+    // Counting shares needs each raise's price: its own, or the entity's share price curve.
+    if (counts_shares_ && !q.price)
+      needs_share_price_.push_back(
+          {sc.index, &n, "counting shares: an equity issue without 'price'"});
     return q;
   }
 
@@ -653,8 +714,9 @@ class ScenarioReader {
     }
     if (!f) return d;
     const bool type_ok = f->get("type", d.type, "debt type", kDebtTypes);
-    d.day_count = d.type == DebtType::Bond ? DayCount::Thirty360 : DayCount::Act360;
-    d.pay = d.type == DebtType::Bond ? Frequency::Semiannual : Frequency::Quarter;
+    const bool bond_like = d.type == DebtType::Bond || d.type == DebtType::Convertible;
+    d.day_count = bond_like ? DayCount::Thirty360 : DayCount::Act360;
+    d.pay = bond_like ? Frequency::Semiannual : Frequency::Quarter;
     f->get("day_count", d.day_count, "day count", kDayCounts);
     const bool pay_ok =
         f->get("pay", d.pay, "payment frequency", kFrequencies) && (type_ok || f->has("pay"));
@@ -676,7 +738,22 @@ class ScenarioReader {
     covenants(*f, d, payments, mat);
     f->get_bool("cross_default", d.cross_default);
     f->get("seniority", d.seniority, "seniority", kSeniorities);
+    if (type_ok) convertible(*f, d, sc);
     return d;
+  }
+
+  void convertible(const Fields& f, Debt& d, const EntityScope& sc) {
+    if (d.type != DebtType::Convertible) {
+      if (f.has("conversion_price"))
+        p_.at(*f.find("conversion_price"), "'conversion_price' applies to convertibles only");
+      return;
+    }
+    if (!f.has("conversion_price")) {
+      p_.at(f.node(), "missing required key 'conversion_price' (of a convertible)");
+      return;
+    }
+    f.get("conversion_price", d.conversion_price, Bound::Positive);
+    needs_share_price_.push_back({sc.index, f.find("conversion_price"), "a convertible"});
   }
 
   // A revolver's limit, and the cash levels at which it draws and repays by itself.
@@ -1049,6 +1126,14 @@ class ScenarioReader {
 
   Problems& p_;
   Names rates_, gpus_, entities_;
+  std::vector<const YNode*> share_price_keys_;  // per Market::equity item
+  struct ShareNeed {
+    int entity;
+    const YNode* at;
+    const char* what;
+  };
+  std::vector<ShareNeed> needs_share_price_;  // checked once entities and prices are known
+  bool counts_shares_ = false;  // the entity being read gives `shares`
   std::optional<Grid> grid_;
   bool has_power_ = false;
 };

@@ -40,9 +40,17 @@ struct RateCurve {
   Curve curve;
 };
 
+// An entity's share price, $ per share, for conversions and share counts.
+struct SharePrice {
+  std::string entity;  // the entity's id
+  int index = -1;      // into Scenario::entities
+  Curve price;
+};
+
 struct Market {
   std::vector<RateCurve> rates;
   std::vector<GpuMarket> gpus;
+  std::vector<SharePrice> equity;  // `market.equity`: entity id -> share price curve
   double power_usd_per_mwh = 0;
   double discount_rate = 0;
 };
@@ -104,12 +112,18 @@ struct Capex {
 
 struct EquityIssue {
   std::string id;  // from the file, or "equity:N"
-  Date date;
+  Date date;       // a scheduled raise; unused for a contingent one
   double amount = 0;
   std::string kind;  // free text: ipo, follow_on, ...
+  std::optional<double> price;  // $ per share; else the entity's share price on the day
+  // A contingent raise: `amount` is raised at a period end when cash is below this, while the
+  // window [from, until] is open, at most once every `months_apart` months.
+  std::optional<double> when_cash_below;
+  std::optional<Date> from, until;
+  int months_apart = 12;
 };
 
-enum class DebtType { TermLoan, Bond, Revolver };
+enum class DebtType { TermLoan, Bond, Revolver, Convertible };
 // Rank in a default: senior claims are paid before subordinated ones (after collateral).
 enum class Seniority { Senior, Subordinated };
 enum class Frequency { Month = 1, Quarter = 3, Semiannual = 6, Annual = 12 };
@@ -202,6 +216,9 @@ struct Debt {
   Prepayments prepayment;
   bool cross_default = false;  // accelerates when another instrument of the entity accelerates
   Seniority seniority = Seniority::Senior;
+  // Convertible only: at maturity the holders take shares at this price ($ per share) when the
+  // share price is above it; otherwise they are repaid.
+  double conversion_price = 0;
   // Revolver only: draw when cash would fall below `draw_below`; repay from cash above
   // `repay_above` at each period end.
   double draw_below = 0;
@@ -215,6 +232,8 @@ struct Entity {
   std::string rating;
   std::optional<double> equity_value;        // $M, for P/S and EV/revenue
   std::optional<double> revenue_prior_year;  // $M, for year-one growth in the Rule of 40
+  std::optional<double> shares;              // millions of shares outstanding at `start`
+  int share_price = -1;                      // index into Market::equity, or -1
   std::vector<Lot> fleet;
   Operations operations;
   std::vector<Contract> contracts;
