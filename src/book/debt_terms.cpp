@@ -54,6 +54,20 @@ DebtTerms lay_out_debt(const Debt& d, const Timeline& t) {
                                 (!d.available_until || t.starts[i] <= *d.available_until));
     terms.annual_fee_due.push_back(has_fees && t.year_ends[i] && t.ends[i] <= d.maturity);
   }
+  if (d.draw_term_months > 0) {
+    // A draw at the end of period k: its tranche matures on the first payment date at least
+    // draw_term_months later, at the latest at maturity.
+    const int mat = months_between(d.first_payment, d.maturity);
+    for (int k = 0; k < t.periods; ++k) {
+      const auto i = static_cast<std::size_t>(k);
+      const int target = months_between(d.first_payment, t.ends[i]) + d.draw_term_months;
+      const int j = std::clamp((target + step - 1) / step, 0, mat / step);  // payment index
+      const int next = std::max(0, (months_between(d.first_payment, t.ends[i]) + step) / step);
+      terms.tranche_payments.push_back(std::max(1, j - next + 1));
+      const int period = t.period_ending(payment_date(d, j));
+      terms.tranche_maturity.push_back(period >= 0 ? period : t.periods);
+    }
+  }
   if (d.signed_on && d.fees.upfront > 0) {
     const int k = t.period_of(*d.signed_on);
     if (k >= 0 && k < t.periods) terms.upfront_period = k;
@@ -67,6 +81,14 @@ DebtTerms lay_out_debt(const Debt& d, const Timeline& t) {
     if (k >= 0 && k < t.periods) terms.draws[k] += amount;
   }
   return terms;
+}
+
+double tranche_due(const Debt& d, const DebtTerms& terms, int k, const Tranche& t) {
+  if (t.balance <= 0) return 0.0;
+  if (k == t.maturity_period) return t.balance;
+  if (!terms.pays[static_cast<std::size_t>(k)] || d.draw_amortization != AmortStyle::Level)
+    return 0.0;
+  return t.balance / std::max(1, t.payments_left);
 }
 
 double principal_due(const Debt& d, const DebtTerms& terms, int k, double balance) {

@@ -20,6 +20,9 @@ struct DebtTerms {
   std::vector<std::uint8_t> fee_accrues;  // [k]: the undrawn fee accrues through period k
   std::vector<std::uint8_t> annual_fee_due;  // [k]: an annual fee falls at the end of period k
   int upfront_period = -1;          // the period containing `signed`, when the fee is paid
+  // Per-draw maturities (draw_term_months > 0), for a draw at the end of period k:
+  std::vector<int> tranche_maturity;  // [k]: the period its tranche matures in; n = beyond
+  std::vector<int> tranche_payments;  // [k]: its payment dates after the draw, maturity included
   DayCount day_count = DayCount::Act360;  // year fractions come from Timeline::yf
   double percent_amount = 0;        // `percent`: per_payment x original outstanding
 };
@@ -42,6 +45,16 @@ inline double coupon_rate(const Rate& r, double index, double alternate) {
   }
   return primary;
 }
+
+// A drawn tranche of a loan with per-draw maturities.
+struct Tranche {
+  double balance = 0;
+  int maturity_period = 0;  // may be beyond the horizon
+  int payments_left = 0;    // payment dates left, maturity included
+};
+
+// Scheduled principal of a drawn tranche at the end of period k (a payment date or not).
+double tranche_due(const Debt& d, const DebtTerms& terms, int k, const Tranche& t);
 
 // Scheduled principal at the end of period k on `balance` (after that period's draws).
 double principal_due(const Debt& d, const DebtTerms& terms, int k, double balance);

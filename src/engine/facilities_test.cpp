@@ -316,5 +316,25 @@ TEST(Facilities, DefaultSellsTheCollateralAtAHaircutAndPaysBySeniority) {
   EXPECT_EQ(r.entities[0].periods[0].collateral_market, 0.0);  // sold
 }
 
+TEST(Facilities, EachDrawAmortizesOverItsOwnTerm) {
+  // 100 at start (bullet to 2030) and 60 drawn on 2025-02-10, each draw maturing on the first
+  // payment date twelve months after it: 2026-03-31. The draw pays 60 / 5 on its five payment
+  // dates (2025-03-31 ... 2026-03-31); the opening 100 pays nothing.
+  const RunResult r = run_deterministic(scenario_from(scenario(R"(
+  co:
+    kind: neocloud
+    cash: 500
+    debt:
+      - {id: dd, type: term_loan, lenders: {bank: 1}, outstanding: 100, commitment: 200,
+         draws: [[2025-02-10, 60]], draw_term_months: 12, draw_amortization: level,
+         rate: {fixed: 0.1}, pay: quarter, first_payment: 2025-03-31, maturity: 2030-12-31}
+)")));
+  for (int k : {2, 5, 8, 11, 14}) EXPECT_NEAR(flow_sum(r, k, FlowKind::Principal), -12.0, 1e-12) << k;
+  EXPECT_NEAR(r.entities[0].periods[14].debt, 100.0, 1e-12);
+  EXPECT_NEAR(r.entities[0].periods[23].debt, 100.0, 1e-12);
+  // Interest in Q2 2025 is on 148 (160 less the first 12).
+  EXPECT_NEAR(flow_sum(r, 5, FlowKind::Interest), -148 * 0.1 * 91 / 360, 1e-12);
+}
+
 }  // namespace
 }  // namespace tinderbox

@@ -25,6 +25,7 @@ namespace tinderbox {
 struct EntityState {
   double cash = 0;
   std::vector<double> balance;  // per debt, $M
+  std::vector<std::vector<Tranche>> tranches;  // per debt with per-draw maturities: its draws
   std::vector<double> accrued;  // per debt: interest accrued since the last payment date
   std::vector<double> fee_accrued;  // per debt: undrawn fee accrued since the last payment date
   std::vector<double> rate;     // per debt: the current accrual's coupon rate
@@ -164,6 +165,9 @@ class EntityStep {
     s_.drawn[d] += amount;
     s_.drawn_now[d] += amount;
     s_.balance[d] += amount;
+    if (debt(d).draw_term_months > 0)
+      s_.tranches[d].push_back(Tranche{amount, terms(d).tranche_maturity[kk_],
+                                       terms(d).tranche_payments[kk_]});
     f_.draws += amount;
     drawn_now_ += amount;
     receive(FlowKind::Draw, Source::Debt, idx(d), amount);
@@ -318,9 +322,9 @@ class EntityStep {
     for (Index d = 0; d < e_.debt.size(); ++d) {
       if (!open(d)) continue;
       if (converts(d)) continue;
-      const double due = principal_due(debt(d), terms(d), k_, s_.balance[d]);
+      const double due = scheduled_principal(d);
       const double paid = pay(FlowKind::Principal, Source::Debt, idx(d), due);
-      s_.balance[d] -= paid;
+      reduce_balance(d, paid, due);
       f_.principal += paid;
       f_.service += paid;
       if (k_ == terms(d).maturity_period && !failed_)
@@ -344,10 +348,42 @@ class EntityStep {
     return true;
   }
 
+  // Principal due on debt d at this period end. With per-draw maturities the balance at `start`
+  // follows the loan's own schedule and each drawn tranche its own (book/debt_terms.h).
+  double scheduled_principal(Index d) {
+    if (debt(d).draw_term_months == 0) return principal_due(debt(d), terms(d), k_, s_.balance[d]);
+    double drawn = 0, due = 0;
+    for (Tranche& t : s_.tranches[d]) {
+      drawn += t.balance;
+      due += tranche_due(debt(d), terms(d), k_, t);
+    }
+    return due + principal_due(debt(d), terms(d), k_, s_.balance[d] - drawn);
+  }
+
+  // Lowers debt d's balance by `paid` of the `due` scheduled principal; tranches give up their
+  // dues in the same proportion, and count the payment date.
+  void reduce_balance(Index d, double paid, double due) {
+    s_.balance[d] -= paid;
+    if (debt(d).draw_term_months == 0) return;
+    const double share = due > 0 ? paid / due : 0.0;
+    for (Tranche& t : s_.tranches[d]) {
+      t.balance -= share * tranche_due(debt(d), terms(d), k_, t);
+      if (terms(d).pays[kk_]) --t.payments_left;
+    }
+  }
+
+  // Lowers debt d's balance by a prepayment, pro rata over the opening balance and the tranches.
+  void prepaid(Index d, double paid) {
+    const double before = s_.balance[d];
+    s_.balance[d] -= paid;
+    if (before > 0)
+      for (Tranche& t : s_.tranches[d]) t.balance *= s_.balance[d] / before;
+  }
+
   void prepay_debt(Index d, double amount) {
     amount = std::min(amount, s_.balance[d]);
     const double paid = pay(FlowKind::Prepayment, Source::Debt, idx(d), amount);
-    s_.balance[d] -= paid;
+    prepaid(d, paid);
     f_.prepayments += paid;
   }
 
@@ -464,7 +500,7 @@ class EntityStep {
     f_.interest_paid += interest;
     s_.fee_accrued[d] -= pay(FlowKind::Fee, Source::Debt, idx(d), s_.fee_accrued[d]);
     const double paid = pay(FlowKind::Principal, Source::Debt, idx(d), s_.balance[d]);
-    s_.balance[d] -= paid;
+    prepaid(d, paid);
     f_.principal += paid;
     if (!failed_) s_.closed[d] = 1;
   }
@@ -495,6 +531,7 @@ class EntityStep {
       sink_.event(Event{k_, entity_, EventType::Recovery, Source::Debt, idx(d), Covenant::None,
                         FlowKind::Recovery, got[d], in.claim[d]});
       s_.balance[d] = s_.accrued[d] = s_.fee_accrued[d] = 0;
+      s_.tranches[d].clear();
       s_.closed[d] = 1;
     }
     s_.cash = 0;

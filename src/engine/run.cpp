@@ -31,6 +31,11 @@ void State::reset(const Plan& plan) {
     s.rate.assign(e.debt.size(), 0.0);
     s.drawn.assign(e.debt.size(), 0.0);
     s.drawn_now.assign(e.debt.size(), 0.0);
+    s.tranches.resize(e.debt.size());
+    for (auto& t : s.tranches) {
+      t.clear();
+      t.reserve(2 * n);  // at most a capex and a scheduled draw a period
+    }
     s.fee_accrued.assign(e.debt.size(), 0.0);
     s.balance_days.assign(e.debt.size(), 0.0);
     s.closed.assign(e.debt.size(), 0);

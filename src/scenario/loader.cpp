@@ -148,7 +148,8 @@ constexpr Key kDebtKeys[] = {
     // credit-facility terms
     {"signed", false}, {"available_until", false}, {"fees", false}, {"prepayment", false},
     {"cross_default", false}, {"draw_below", false}, {"repay_above", false},
-    {"seniority", false}, {"conversion_price", false}};
+    {"seniority", false}, {"conversion_price", false},
+    {"draw_term_months", false}, {"draw_amortization", false}};
 constexpr Key kRateKeys[] = {{"index", false}, {"spread", false}, {"spread_grid", false},
                              {"floor", false}, {"fixed", false},  {"alternate", false},
                              {"use", false}};
@@ -739,7 +740,22 @@ class ScenarioReader {
     f->get_bool("cross_default", d.cross_default);
     f->get("seniority", d.seniority, "seniority", kSeniorities);
     if (type_ok) convertible(*f, d, sc);
+    if (type_ok) per_draw_terms(*f, d);
     return d;
+  }
+
+  void per_draw_terms(const Fields& f, Debt& d) {
+    const bool term_loan = d.type == DebtType::TermLoan;
+    for (std::string_view k : {"draw_term_months", "draw_amortization"})
+      if (const YNode* n = f.find(k); n && !term_loan)
+        p_.at(*n, key_label(k) + " applies to term loans only");
+    if (!term_loan) return;
+    f.get_integer("draw_term_months", d.draw_term_months, 1, 1200);
+    if (f.get("draw_amortization", d.draw_amortization, "draw amortization", kAmortStyles) &&
+        d.draw_amortization != AmortStyle::Level && d.draw_amortization != AmortStyle::Bullet)
+      p_.at(*f.find("draw_amortization"), "'draw_amortization' is 'level' or 'bullet'");
+    if (f.has("draw_amortization") && !f.has("draw_term_months"))
+      p_.at(*f.find("draw_amortization"), "'draw_amortization' needs 'draw_term_months'");
   }
 
   void convertible(const Fields& f, Debt& d, const EntityScope& sc) {

@@ -219,6 +219,11 @@ struct Debt {
   // Convertible only: at maturity the holders take shares at this price ($ per share) when the
   // share price is above it; otherwise they are repaid.
   double conversion_price = 0;
+  // Per-draw maturities (DDTL 2.0's 2025 amendment): each draw after `start` is a tranche that
+  // matures on the first payment date `draw_term_months` after it (at the latest at `maturity`)
+  // and amortizes over its own payments by `draw_amortization`; 0 = draws share the loan's terms.
+  int draw_term_months = 0;
+  AmortStyle draw_amortization = AmortStyle::Level;  // Level or Bullet
   // Revolver only: draw when cash would fall below `draw_below`; repay from cash above
   // `repay_above` at each period end.
   double draw_below = 0;
