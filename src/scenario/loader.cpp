@@ -293,6 +293,12 @@ struct Grid {
     const int m = months_per_period(period);
     return is_end_of_month(d) && (month_index(d) - month_index(start) + 1) % m == 0;
   }
+  std::optional<Date> period_end(Date d) const {  // the end of the period that contains d
+    const int m = months_per_period(period);
+    int k = month_index(d);
+    while ((k - month_index(start) + 1) % m != 0) ++k;
+    return month_end(k);
+  }
   std::string ends_from(Date d) const {  // the period ends from d on, for a message
     const int m = months_per_period(period);
     int k = month_index(d);
@@ -1036,6 +1042,15 @@ class ScenarioReader {
       else if (d.available_until && pt.date > *d.available_until)
         p_.at(*pt.at, "draw on " + format_date(pt.date) + " is after 'available_until' " +
                           format_date(*d.available_until));
+      else if (const auto end = grid_ ? grid_->period_end(pt.date) : std::nullopt) {
+        // Draws happen at the end of their period, which must still be inside the window.
+        const std::string when = "draw on " + format_date(pt.date) + " happens at its period end " +
+                                 format_date(*end) + ", ";
+        if (d.available_until && *end > *d.available_until)
+          p_.at(*pt.at, when + "after 'available_until' " + format_date(*d.available_until));
+        else if (mat && *end >= *mat)
+          p_.at(*pt.at, when + "not before maturity " + format_date(*mat));
+      }
     }
   }
 
