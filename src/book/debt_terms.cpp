@@ -84,7 +84,7 @@ DebtTerms lay_out_debt(const Debt& d, const Timeline& t) {
 }
 
 double tranche_due(const Debt& d, const DebtTerms& terms, int k, const Tranche& t) {
-  if (t.balance <= 0) return 0.0;
+  if (t.balance <= 0 || k <= t.drawn_period) return 0.0;
   if (k == t.maturity_period) return t.balance;
   if (!terms.pays[static_cast<std::size_t>(k)] || d.draw_amortization != AmortStyle::Level)
     return 0.0;

@@ -49,6 +49,7 @@ inline double coupon_rate(const Rate& r, double index, double alternate) {
 // A drawn tranche of a loan with per-draw maturities.
 struct Tranche {
   double balance = 0;
+  int drawn_period = 0;     // drawn at this period's end: nothing is due on it then
   int maturity_period = 0;  // may be beyond the horizon
   int payments_left = 0;    // payment dates left, maturity included
 };

@@ -336,5 +336,21 @@ TEST(Facilities, EachDrawAmortizesOverItsOwnTerm) {
   EXPECT_NEAR(flow_sum(r, 5, FlowKind::Interest), -148 * 0.1 * 91 / 360, 1e-12);
 }
 
+TEST(Facilities, ADrawOnAPaymentDatePaysNothingThatDay) {
+  // Drawn at 2025-09-30's period end, a 24-month tranche matures on 2027-09-30: eight payment
+  // dates after the draw (Dec 2025 ... Sep 2027), 60 / 8 = 7.5 each, none on the draw date.
+  const RunResult r = run_deterministic(scenario_from(scenario(R"(
+  co:
+    kind: neocloud
+    cash: 500
+    debt:
+      - {id: dd, type: term_loan, lenders: {bank: 1}, outstanding: 0, commitment: 60,
+         draws: [[2025-09-15, 60]], draw_term_months: 24, rate: {fixed: 0.1}, pay: quarter,
+         first_payment: 2025-03-31, maturity: 2030-12-31}
+)")));
+  EXPECT_EQ(flow_sum(r, 8, FlowKind::Principal), 0.0);
+  for (int k = 11; k <= 23; k += 3) EXPECT_NEAR(flow_sum(r, k, FlowKind::Principal), -7.5, 1e-12) << k;
+}
+
 }  // namespace
 }  // namespace tinderbox

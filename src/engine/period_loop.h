@@ -166,7 +166,7 @@ class EntityStep {
     s_.drawn_now[d] += amount;
     s_.balance[d] += amount;
     if (debt(d).draw_term_months > 0)
-      s_.tranches[d].push_back(Tranche{amount, terms(d).tranche_maturity[kk_],
+      s_.tranches[d].push_back(Tranche{amount, k_, terms(d).tranche_maturity[kk_],
                                        terms(d).tranche_payments[kk_]});
     f_.draws += amount;
     drawn_now_ += amount;
@@ -343,7 +343,7 @@ class EntityStep {
     if (price <= x.conversion_price) return false;
     sink_.event(Event{k_, entity_, EventType::Conversion, Source::Debt, idx(d), Covenant::None,
                       FlowKind::Principal, s_.balance[d], price});
-    s_.shares += s_.balance[d] / x.conversion_price;
+    if (e_.shares) s_.shares += s_.balance[d] / x.conversion_price;
     s_.balance[d] = 0;
     return true;
   }
@@ -368,7 +368,7 @@ class EntityStep {
     const double share = due > 0 ? paid / due : 0.0;
     for (Tranche& t : s_.tranches[d]) {
       t.balance -= share * tranche_due(debt(d), terms(d), k_, t);
-      if (terms(d).pays[kk_]) --t.payments_left;
+      if (terms(d).pays[kk_] && k_ > t.drawn_period) --t.payments_left;
     }
   }
 

@@ -757,9 +757,9 @@ class ScenarioReader {
         p_.at(*n, key_label(k) + " applies to term loans only");
     if (!term_loan) return;
     f.get_integer("draw_term_months", d.draw_term_months, 1, 1200);
-    if (f.get("draw_amortization", d.draw_amortization, "draw amortization", kAmortStyles) &&
-        d.draw_amortization != AmortStyle::Level && d.draw_amortization != AmortStyle::Bullet)
-      p_.at(*f.find("draw_amortization"), "'draw_amortization' is 'level' or 'bullet'");
+    static constexpr Choice<AmortStyle> kDrawStyles[] = {{"level", AmortStyle::Level},
+                                                         {"bullet", AmortStyle::Bullet}};
+    f.get("draw_amortization", d.draw_amortization, "draw amortization", kDrawStyles);
     if (f.has("draw_amortization") && !f.has("draw_term_months"))
       p_.at(*f.find("draw_amortization"), "'draw_amortization' needs 'draw_term_months'");
   }
