@@ -546,10 +546,13 @@ class ScenarioReader {
         return {nullptr, true};
       }
     for (const auto& [k, v] : n->entries) {
+      // An item written with nothing after its id is no item: that is how a file removes an
+      // item it imports. Neither the item nor its name is counted, so indices stay in step.
+      if (v.is_null()) continue;
       if (!v.is_map()) {
-        p_.at(v.is_null() ? k : v, "expected a mapping for " + std::string(noun) + " " +
-                                       quote_text(k.scalar) + ", got " + describe(v));
-        continue;  // neither the item nor its name is counted, so indices stay in step
+        p_.at(v, "expected a mapping for " + std::string(noun) + " " + quote_text(k.scalar) +
+                     ", got " + describe(v));
+        continue;
       }
       visit(keyed_item(k, v));
     }

@@ -704,6 +704,14 @@ TEST(LoaderItemsById, MixingListAndMappingAcrossAnImportIsAnError) {
                                    ":15:7: error: 'equity' is a list here but a mapping in " +
                                    maps + ":15:7; write both as lists or both as mappings");
 
+  // An item written with nothing after its id removes the imported item.
+  const std::string removed = dir.write(
+      "d.yaml", std::string(kItemsHeader) +
+                    "import: [./maps.yaml]\nentities:\n  neo:\n    debt:\n      notes:\n");
+  r = load_scenario(removed);
+  ASSERT_EQ(loaded(r).entities.at(0).debt.size(), 1u);
+  EXPECT_EQ(loaded(r).entities.at(0).debt[0].id, "loan");
+
   // Written with nothing, an imported section is discarded whatever its form.
   const std::string cleared =
       dir.write("c.yaml", std::string(kItemsHeader) +
