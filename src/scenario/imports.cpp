@@ -1,9 +1,11 @@
 #include "scenario/imports.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <unordered_map>
 #include <utility>
 
@@ -64,9 +66,23 @@ std::vector<std::string> builtin_names() {
 
 // ---------------------------------------------------------------------------------- imports
 
+// The item sections of an entity: each may be written as a list or as a mapping from id to item.
+constexpr std::string_view kItemSections[] = {"fleet", "contracts", "leases",
+                                              "capex", "equity",    "debt"};
+
+bool is_item_section(const std::vector<std::string_view>& path, std::string_view key) {
+  return path.size() == 2 && path[0] == "entities" &&
+         std::find(std::begin(kItemSections), std::end(kItemSections), key) !=
+             std::end(kItemSections);
+}
+
+const char* form_name(const YNode& n) { return n.is_seq() ? "a list" : "a mapping"; }
+
 // Merges `over` into `base`: mappings key by key at any depth, anything else replaced whole. A
 // replaced node keeps the position where it was written, so errors point into its own file.
-void merge_into(YNode& base, YNode&& over) {
+// `path` holds the keys from the top of the tree down to `base`. An entity's item section written
+// as a list in one file and as a mapping in the other is an error at the later one.
+void merge_into(YNode& base, YNode&& over, Problems& p, std::vector<std::string_view>& path) {
   if (!base.is_map() || !over.is_map()) {
     base = std::move(over);
     return;
@@ -81,13 +97,27 @@ void merge_into(YNode& base, YNode&& over) {
       base.entries.push_back(YEntry{std::move(k), std::move(v)});
     } else {
       auto& slot = base.entries[it->second];
+      const YNode& was = slot.value;
+      const bool mixed = is_item_section(path, k.scalar) && (was.is_seq() || was.is_map()) &&
+                         (v.is_seq() || v.is_map()) && was.kind != v.kind;
+      if (mixed)
+        p.at(v, key_label(k.scalar) + " is " + form_name(v) + " here but " + form_name(was) +
+                    " in " + p.where(was, v) + "; write both as lists or both as mappings");
+      v.unusable = v.unusable || mixed;  // neither form alone is what the author meant
       slot.key = std::move(k);
-      merge_into(slot.value, std::move(v));
+      path.push_back(slot.key.scalar);
+      merge_into(slot.value, std::move(v), p, path);
+      path.pop_back();
     }
   }
   base.file = over.file;
   base.line = over.line;
   base.col = over.col;
+}
+
+void merge_into(YNode& base, YNode&& over, Problems& p) {
+  std::vector<std::string_view> path;
+  merge_into(base, std::move(over), p, path);
 }
 
 // Loads a scenario and what it imports into one merged tree. Each file is read and parsed once
@@ -135,7 +165,7 @@ class Importer {
     for (const YNode& entry : list->items) {
       auto part = import_entry(entry, src);
       ok = ok && part;
-      if (part) merge_into(merged, std::move(*part));
+      if (part) merge_into(merged, std::move(*part), p_);
     }
     chain_.pop_back();
     if (!ok) return std::nullopt;
@@ -214,7 +244,7 @@ class Importer {
         YNode one;
         one.kind = YNode::Kind::Map;
         one.entries.push_back(YEntry{std::move(k), std::move(v)});
-        merge_into(*merged, std::move(one));
+        merge_into(*merged, std::move(one), p_);
       }
     return merged;
   }
@@ -262,7 +292,7 @@ std::optional<YNode> read_tree(Problems& p, std::vector<std::string>& files, con
   auto base = importer.imports_of(*root, src);
   if (!base) return std::nullopt;
   if (base->entries.empty()) return root;
-  merge_into(*base, std::move(*root));
+  merge_into(*base, std::move(*root), p);
   return base;
 }
 

@@ -9,7 +9,9 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <limits>
+#include <span>
 #include <tuple>
 #include <unordered_map>
 
@@ -529,19 +531,21 @@ class ScenarioReader {
       sc.rating = rating_ok ? f->find("rating") : nullptr;
       sc.rating_bad = !rating_ok;
     }
-    const Section fleet =
-        each(*f, "fleet", [&](const YNode& item) { e.fleet.push_back(lot(item, sc)); });
-    const Section capex = each(*f, "capex", [&](const YNode& item) {
+    const Section fleet = each(*f, "fleet", "fleet lot", kLotKeys,
+                               [&](const YNode& item) { e.fleet.push_back(lot(item, sc)); });
+    const Section capex = each(*f, "capex", "capex item", kCapexKeys, [&](const YNode& item) {
       e.capex.push_back(capex_item(item, e.capex.size() + 1, sc));
     });
     sc.lots.usable = !fleet.bad && !capex.bad;
-    each(*f, "contracts", [&](const YNode& item) { e.contracts.push_back(contract(item, sc)); });
-    each(*f, "leases", [&](const YNode& item) { e.leases.push_back(lease(item, sc)); });
-    each(*f, "equity", [&](const YNode& item) {
+    each(*f, "contracts", "contract", kContractKeys,
+         [&](const YNode& item) { e.contracts.push_back(contract(item, sc)); });
+    each(*f, "leases", "lease", kLeaseKeys,
+         [&](const YNode& item) { e.leases.push_back(lease(item, sc)); });
+    each(*f, "equity", "equity issue", kEquityKeys, [&](const YNode& item) {
       e.equity.push_back(equity_issue(item, e.equity.size() + 1, sc));
     });
-    const Section debt =
-        each(*f, "debt", [&](const YNode& item) { e.debt.push_back(debt_item(item, sc)); });
+    const Section debt = each(*f, "debt", "debt", kDebtKeys,
+                              [&](const YNode& item) { e.debt.push_back(debt_item(item, sc)); });
     sc.debts.usable = !debt.bad;
     resolve_funding(sc, e);
     check_collateral(sc);
@@ -558,12 +562,62 @@ class ScenarioReader {
     for (const auto& [name, at] : sc.ids) ids.define(p_, name, *at);
   }
 
+  // An item section (`fleet`, `debt`, ...): a list of items, each with its `id`, or a mapping from
+  // id to item. A mapped item is read as if its key were written as its `id`, at the key's
+  // position; an `id` of its own is an error. `noun` names one item in messages ("fleet lot"),
+  // `keys` are an item's keys.
   template <class Visit>
-  Section each(const Fields& f, std::string_view key, Visit visit) {
-    const Section s = section(f, key, Kind::Seq);
-    if (s.node)
-      for (const YNode& item : s.node->items) visit(item);
-    return s;
+  Section each(const Fields& f, std::string_view key, std::string_view noun,
+               std::span<const Key> keys, Visit visit) {
+    const YNode* n = f.find(key);
+    if (n && n->unusable) return {nullptr, true};
+    if (!n || n->is_null()) return {};
+    if (n->is_seq()) {
+      for (const YNode& item : n->items) visit(item);
+      return {n, false};
+    }
+    if (!n->is_map()) {
+      p_.at(*n, "expected a list or a mapping from id to item for " + key_label(key) + ", got " +
+                    describe(*n));
+      return {nullptr, true};
+    }
+    // One item written without its "- " reads as a mapping of its own keys to plain values.
+    for (const auto& [k, v] : n->entries)
+      if (!v.is_map() && std::any_of(keys.begin(), keys.end(),
+                                     [&](const Key& known) { return known.name == k.scalar; })) {
+        p_.at(*n, "expected a list or a mapping from id to item for " + key_label(key) +
+                      ", got what looks like one item (key " + key_label(k.scalar) +
+                      "): write it as '- {...}'");
+        return {nullptr, true};
+      }
+    for (const auto& [k, v] : n->entries) {
+      // An item written with nothing after its id is no item: that is how a file removes an
+      // item it imports. Neither the item nor its name is counted, so indices stay in step.
+      if (v.is_null()) continue;
+      if (!v.is_map()) {
+        p_.at(v, "expected a mapping for " + std::string(noun) + " " + quote_text(k.scalar) +
+                     ", got " + describe(v));
+        continue;
+      }
+      visit(keyed_item(k, v));
+    }
+    return {n, false};
+  }
+
+  // `item` with its key written in as `id`; the copy lives as long as the reader, since the
+  // entity's scope keeps pointers to its nodes.
+  const YNode& keyed_item(const YNode& key, const YNode& item) {
+    YNode& copy = keyed_.emplace_back(item);
+    std::erase_if(copy.entries, [&](const YEntry& e) {
+      if (e.key.scalar != "id") return false;
+      p_.at(e.key, "unexpected 'id' in the item under " + quote_text(key.scalar) +
+                       ": in a mapping of items, the id is the key");
+      return true;
+    });
+    YNode id = key;
+    id.scalar = "id";
+    copy.entries.insert(copy.entries.begin(), YEntry{std::move(id), key});
+    return copy;
   }
 
   Lot lot(const YNode& n, EntityScope& sc) {
@@ -1156,6 +1210,7 @@ class ScenarioReader {
   }
 
   Problems& p_;
+  std::deque<YNode> keyed_;  // the items of mapping sections, each with its key as `id`
   Names rates_, gpus_, entities_;
   std::vector<const YNode*> share_price_keys_;  // per Market::equity item
   struct ShareNeed {

@@ -8,6 +8,8 @@
 #include <random>
 #include <sstream>
 
+#include "engine/run.h"
+#include "report/json_output.h"
 #include "scenario/builtin.h"
 #include "scenario/yaml_tree.h"
 
@@ -517,6 +519,205 @@ TEST(LoaderImport, ImportedFilesMayNotHaveUnknownTopLevelKeys) {
   ASSERT_EQ(r.errors.size(), 1u) << all_errors(r);
   EXPECT_EQ(r.errors[0].str(),
             imported + ":1:1: error: unknown key 'entites' (did you mean 'entities'?)");
+}
+
+// ------------------------------------------------------------------------------ items by id
+
+const char* kItemsHeader = R"(tinderbox: 1
+start: 2025-01-01
+horizon: 24
+market:
+  rates: {sofr: [[2025-01-01, 0.04]]}
+  gpu:
+    H100: {rent: [[2025-01-01, 2.0]], economic_life_years: 5, reference_utilization: 0.7,
+           cash_cost_per_hour: 0.3}
+  power_usd_per_mwh: 80
+  discount_rate: 0.1
+)";
+
+const char* kItemsAsLists = R"(entities:
+  neo:
+    kind: neocloud
+    cash: 50
+    operations: {utilization: 0.5, sga: 1}
+    fleet:
+      - {id: a, gpu: H100, units: 1000, acquired: 2024-01-01, unit_cost: 0.03, book_life_years: 6, kw_per_gpu: 1}
+    contracts:
+      - {id: anchor, customer: bigtech, gpu: H100, gpus: 500, price_per_gpu_hour: 2.5, start: 2025-01-01, end: 2026-06-30}
+    leases:
+      - {id: dc, payment_per_period: 0.2, start: 2025-01-01, end: 2030-12-31, escalator: 0.03}
+    capex:
+      - {id: b, date: 2025-06-15, gpu: H100, units: 500, unit_cost: 0.025, book_life_years: 6, kw_per_gpu: 1, funded_by: loan, advance_rate: 0.8}
+    equity:
+      - {id: raise, date: 2025-09-01, amount: 5}
+    debt:
+      - id: loan
+        type: term_loan
+        lenders: {bank: 1}
+        outstanding: 20
+        commitment: 40
+        rate: {index: sofr, spread: 0.05}
+        first_payment: 2025-03-31
+        amortization: {style: level}
+        maturity: 2026-12-31
+        secured_by: [a]
+      - id: notes
+        type: bond
+        lenders: {holders: 1}
+        outstanding: 10
+        rate: {fixed: 0.09}
+        first_payment: 2025-06-30
+        maturity: 2026-12-31
+)";
+
+const char* kItemsAsMappings = R"(entities:
+  neo:
+    kind: neocloud
+    cash: 50
+    operations: {utilization: 0.5, sga: 1}
+    fleet:
+      a: {gpu: H100, units: 1000, acquired: 2024-01-01, unit_cost: 0.03, book_life_years: 6, kw_per_gpu: 1}
+    contracts:
+      anchor: {customer: bigtech, gpu: H100, gpus: 500, price_per_gpu_hour: 2.5, start: 2025-01-01, end: 2026-06-30}
+    leases:
+      dc: {payment_per_period: 0.2, start: 2025-01-01, end: 2030-12-31, escalator: 0.03}
+    capex:
+      b: {date: 2025-06-15, gpu: H100, units: 500, unit_cost: 0.025, book_life_years: 6, kw_per_gpu: 1, funded_by: loan, advance_rate: 0.8}
+    equity:
+      raise: {date: 2025-09-01, amount: 5}
+    debt:
+      loan:
+        type: term_loan
+        lenders: {bank: 1}
+        outstanding: 20
+        commitment: 40
+        rate: {index: sofr, spread: 0.05}
+        first_payment: 2025-03-31
+        amortization: {style: level}
+        maturity: 2026-12-31
+        secured_by: [a]
+      notes:
+        type: bond
+        lenders: {holders: 1}
+        outstanding: 10
+        rate: {fixed: 0.09}
+        first_payment: 2025-06-30
+        maturity: 2026-12-31
+)";
+
+std::string run_json(const Scenario& s) { return run_to_json(run_deterministic(s)).dump(); }
+
+TEST(LoaderItemsById, MappingFormReadsAsTheListForm) {
+  const LoadResult lists =
+      load_scenario_text(std::string(kItemsHeader) + kItemsAsLists, "l.yaml", ".");
+  const LoadResult maps =
+      load_scenario_text(std::string(kItemsHeader) + kItemsAsMappings, "m.yaml", ".");
+  const Entity& l = loaded(lists).entities.at(0);
+  const Entity& m = loaded(maps).entities.at(0);
+  EXPECT_EQ(m.fleet.at(0).id, "a");
+  EXPECT_EQ(m.contracts.at(0).id, "anchor");
+  EXPECT_EQ(m.leases.at(0).id, "dc");
+  EXPECT_EQ(m.capex.at(0).id, "b");
+  EXPECT_EQ(m.capex.at(0).funded_by, 0);
+  EXPECT_EQ(m.equity.at(0).id, "raise");
+  ASSERT_EQ(m.debt.size(), 2u);
+  EXPECT_EQ(m.debt[0].id, "loan");
+  EXPECT_EQ(m.debt[1].id, "notes");
+  EXPECT_EQ(m.debt[0].secured_by, l.debt[0].secured_by);
+  // Every flow, figure and event of the run is the same.
+  EXPECT_EQ(run_json(loaded(maps)), run_json(loaded(lists)));
+}
+
+TEST(LoaderItemsById, AnImportOverridesOneFieldOfOneItemAndKeepsTheOrder) {
+  TempDir dir;
+  dir.write("terms.yaml", std::string(kItemsAsMappings));
+  const LoadResult r = load_scenario(dir.write("main.yaml", std::string(kItemsHeader) + R"(
+import: [./terms.yaml]
+entities:
+  neo:
+    debt:
+      notes: {outstanding: 15}
+      revolver:
+        type: revolver
+        lenders: {bank: 1}
+        outstanding: 0
+        commitment: 10
+        rate: {fixed: 0.07}
+        first_payment: 2025-03-31
+        maturity: 2026-12-31
+    contracts:
+      anchor: {gpus: 400}
+)"));
+  const Entity& e = loaded(r).entities.at(0);
+  ASSERT_EQ(e.debt.size(), 3u);
+  EXPECT_EQ(e.debt[0].id, "loan");  // imported keys first, in their order, then new ones
+  EXPECT_EQ(e.debt[1].id, "notes");
+  EXPECT_EQ(e.debt[2].id, "revolver");
+  EXPECT_DOUBLE_EQ(e.debt[0].outstanding, 20);
+  EXPECT_DOUBLE_EQ(e.debt[1].outstanding, 15);  // overridden
+  EXPECT_EQ(e.debt[1].type, DebtType::Bond);    // the rest of its terms kept
+  EXPECT_DOUBLE_EQ(e.debt[1].rate.fixed, 0.09);
+  EXPECT_EQ(e.debt[1].maturity, d("2026-12-31"));
+  ASSERT_EQ(e.contracts.size(), 1u);
+  EXPECT_DOUBLE_EQ(e.contracts[0].gpus, 400);
+  EXPECT_DOUBLE_EQ(e.contracts[0].price_per_gpu_hour, 2.5);
+  EXPECT_EQ(e.capex.at(0).funded_by, 0);
+}
+
+TEST(LoaderItemsById, ErrorsPointIntoTheFileThatWroteEachKey) {
+  TempDir dir;
+  std::string terms = kItemsAsMappings;
+  terms.replace(terms.find("rate: {fixed: 0.09}"), 19, "rate: {fixed: 9.00}");  // line 31
+  const std::string imported = dir.write("terms.yaml", terms);
+  const std::string main =
+      dir.write("main.yaml", std::string(kItemsHeader) +
+                                 "import: [./terms.yaml]\nentities:\n  neo:\n"
+                                 "    debt:\n      notes: {outstanding: -1}\n");
+  const LoadResult r = load_scenario(main);
+  ASSERT_EQ(r.errors.size(), 2u) << all_errors(r);
+  EXPECT_EQ(r.errors[0].str(), main + ":15:28: error: 'outstanding' must be >= 0 (got -1)");
+  EXPECT_EQ(r.errors[1].file, imported);
+  EXPECT_EQ(r.errors[1].line, 31);
+}
+
+TEST(LoaderItemsById, MixingListAndMappingAcrossAnImportIsAnError) {
+  TempDir dir;
+  const std::string lists = dir.write("lists.yaml", kItemsAsLists);
+  const std::string maps = dir.write("maps.yaml", kItemsAsMappings);
+  const std::string over_lists = dir.write(
+      "a.yaml",
+      std::string(kItemsHeader) +
+          "import: [./lists.yaml]\nentities:\n  neo:\n    debt:\n      notes: {outstanding: 1}\n");
+  LoadResult r = load_scenario(over_lists);
+  ASSERT_EQ(r.errors.size(), 1u) << all_errors(r);
+  EXPECT_EQ(r.errors[0].str(), over_lists +
+                                   ":15:7: error: 'debt' is a mapping here but a list in " + lists +
+                                   ":17:7; write both as lists or both as mappings");
+
+  const std::string over_maps =
+      dir.write("b.yaml", std::string(kItemsHeader) +
+                              "import: [./maps.yaml]\nentities:\n  neo:\n    equity:\n      - "
+                              "{date: 2025-10-01, amount: 1}\n");
+  r = load_scenario(over_maps);
+  ASSERT_EQ(r.errors.size(), 1u) << all_errors(r);
+  EXPECT_EQ(r.errors[0].str(), over_maps +
+                                   ":15:7: error: 'equity' is a list here but a mapping in " +
+                                   maps + ":15:7; write both as lists or both as mappings");
+
+  // An item written with nothing after its id removes the imported item.
+  const std::string removed = dir.write(
+      "d.yaml", std::string(kItemsHeader) +
+                    "import: [./maps.yaml]\nentities:\n  neo:\n    debt:\n      notes:\n");
+  r = load_scenario(removed);
+  ASSERT_EQ(loaded(r).entities.at(0).debt.size(), 1u);
+  EXPECT_EQ(loaded(r).entities.at(0).debt[0].id, "loan");
+
+  // Written with nothing, an imported section is discarded whatever its form.
+  const std::string cleared =
+      dir.write("c.yaml", std::string(kItemsHeader) +
+                              "import: [./maps.yaml]\nentities:\n  neo:\n    equity:\n");
+  r = load_scenario(cleared);
+  EXPECT_TRUE(loaded(r).entities.at(0).equity.empty());
 }
 
 // ------------------------------------------------------------------------------ the YAML tree

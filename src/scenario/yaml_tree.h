@@ -22,6 +22,7 @@ struct YNode {
   Kind kind = Kind::Null;
   std::string scalar;        // Scalar: the text as YAML resolved it (escapes, folding)
   bool quoted = false;       // written quoted or as a block scalar, so text even if it looks like 5
+  bool unusable = false;     // a merge already reported it (imports.cpp): readers skip it quietly
   std::vector<YNode> items;  // Seq
   std::vector<YEntry> entries;  // Map: scalar keys, unique, in file order
   int file = 0;                 // index into the caller's list of files
