@@ -1,4 +1,6 @@
-# Writes OUT, a C++ source holding each file of FILES as a byte array, for the built-in scenarios.
+# Writes OUT, a C++ source holding each file of FILES ('|'-separated) as a byte array, for the
+# built-in scenarios.
+string(REPLACE "|" ";" FILES "${FILES}")
 set(body "")
 set(table "")
 set(i 0)

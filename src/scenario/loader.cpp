@@ -583,8 +583,9 @@ class ScenarioReader {
     }
     // One item written without its "- " reads as a mapping of its own keys to plain values.
     for (const auto& [k, v] : n->entries)
-      if (!v.is_map() && std::any_of(keys.begin(), keys.end(),
-                                     [&](const Key& known) { return known.name == k.scalar; })) {
+      if ((v.is_scalar() || v.is_seq()) &&
+          std::any_of(keys.begin(), keys.end(),
+                      [&](const Key& known) { return known.name == k.scalar; })) {
         p_.at(*n, "expected a list or a mapping from id to item for " + key_label(key) +
                       ", got what looks like one item (key " + key_label(k.scalar) +
                       "): write it as '- {...}'");
