@@ -133,6 +133,40 @@ TEST(Facilities, PrepaymentFromEquityAndNewDebt) {
   EXPECT_NEAR(r.entities[0].periods[2].debt, 50.0 + 40.0, 1e-12);
 }
 
+TEST(Facilities, NewDebtIsWhatTheRuleListsAndNeverARevolverByDefault) {
+  // March: the notes issue 40 and the revolver draws for a 120 capex bill. By default only the
+  // notes count (half of 40 prepays); listing the revolver alone makes its draw count instead.
+  const auto run = [](const std::string& rule) {
+    return run_deterministic(scenario_from(scenario(R"(
+  borrower:
+    kind: neocloud
+    cash: 100
+    capex:
+      - {date: 2025-03-10, gpu: H100, units: 1000, unit_cost: 0.16, book_life_years: 5,
+         kw_per_gpu: 1}
+    debt:
+      - {id: senior, type: term_loan, lenders: {bank: 1}, outstanding: 100, rate: {fixed: 0.0},
+         pay: quarter, first_payment: 2025-03-31, maturity: 2027-12-31,
+         prepayment: {from_new_debt: 0.5)" + rule + R"(}}
+      - {id: notes, type: bond, lenders: {holders: 1}, outstanding: 0,
+         draws: [[2025-03-05, 40]], rate: {fixed: 0.0}, first_payment: 2025-09-30,
+         maturity: 2029-09-30}
+      - {id: rcf, type: revolver, lenders: {bank: 1}, outstanding: 0, commitment: 500,
+         rate: {fixed: 0.0}, pay: quarter, first_payment: 2025-03-31, maturity: 2027-12-31}
+)")));
+  };
+  const RunResult by_default = run("");
+  // Cash 100 + 40 - 160 of capex = -20: the revolver draws 20 to pay the capex, then 20 more to
+  // pay the prepayment (half the notes' 40) from empty cash; its draws are not new debt.
+  EXPECT_NEAR(flow_sum(by_default, 2, FlowKind::Prepayment), -20.0, 1e-12);
+  EXPECT_NEAR(flow_sum(by_default, 2, FlowKind::Draw, Source::Debt, 2), 40.0, 1e-12);
+  // Listing the revolver alone: half of its 20 drawn before the prepayment, 10, prepays; the
+  // notes do not count.
+  const RunResult listed = run(", new_debt: [rcf]");
+  EXPECT_NEAR(flow_sum(listed, 2, FlowKind::Prepayment), -10.0, 1e-12);
+  EXPECT_NEAR(flow_sum(listed, 2, FlowKind::Draw, Source::Debt, 2), 30.0, 1e-12);
+}
+
 TEST(Facilities, BorrowingBaseAndCashSweep) {
   const RunResult r = run_deterministic(scenario_from(scenario(R"(
   borrower:

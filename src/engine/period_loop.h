@@ -169,7 +169,6 @@ class EntityStep {
       s_.tranches[d].push_back(Tranche{amount, k_, terms(d).tranche_maturity[kk_],
                                        terms(d).tranche_payments[kk_]});
     f_.draws += amount;
-    drawn_now_ += amount;
     receive(FlowKind::Draw, Source::Debt, idx(d), amount);
     sink_.event(Event{k_, entity_, EventType::Draw, Source::Debt, idx(d), Covenant::None,
                       FlowKind::Draw, amount, 0});
@@ -387,13 +386,26 @@ class EntityStep {
     f_.prepayments += paid;
   }
 
+  // What counts as new debt for debt d's prepayment rule: draws this period on the instruments
+  // it lists, or else on every other term loan, bond and convertible.
+  double new_debt_drawn(Index d) const {
+    const std::vector<int>& listed = debt(d).prepayment.new_debt;
+    double sum = 0;
+    if (!listed.empty()) {
+      for (int j : listed) sum += s_.drawn_now[static_cast<Index>(j)];
+      return sum;
+    }
+    for (Index j = 0; j < e_.debt.size(); ++j)
+      if (j != d && debt(j).type != DebtType::Revolver) sum += s_.drawn_now[j];
+    return sum;
+  }
+
   // 5. Mandatory prepayments: from new money, to the borrowing base, and the cash sweep.
   void prepay() {
     for (Index d = 0; d < e_.debt.size(); ++d) {
       if (!open(d) || failed_) continue;
       const Prepayments& rule = debt(d).prepayment;
-      const double new_money = rule.from_new_debt * (drawn_now_ - s_.drawn_now[d]) +
-                               rule.from_equity * f_.equity;
+      const double new_money = rule.from_new_debt * new_debt_drawn(d) + rule.from_equity * f_.equity;
       if (new_money > 0) prepay_debt(d, new_money);
       if (!terms(d).pays[kk_]) continue;
       if (rule.borrowing_base > 0) {
@@ -562,7 +574,6 @@ class EntityStep {
   const int n_, entity_;
   PeriodFigures f_;
   bool failed_ = false;
-  double drawn_now_ = 0;  // everything drawn this period, on any instrument
 };
 
 // Advances every entity through period k.

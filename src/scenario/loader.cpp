@@ -168,7 +168,8 @@ constexpr NumberField<Fees> kFeeNumbers[] = {
 constexpr Key kPrepaymentKeys[] = {{"borrowing_base", false},
                                    {"cash_sweep", false},
                                    {"from_new_debt", false},
-                                   {"from_equity", false}};
+                                   {"from_equity", false},
+                                   {"new_debt", false}};
 constexpr NumberField<Prepayments> kPrepaymentNumbers[] = {
     {"from_new_debt", Bound::Share, &Prepayments::from_new_debt},
     {"from_equity", Bound::Share, &Prepayments::from_equity}};
@@ -346,6 +347,13 @@ struct EntityScope {
     const YNode* at;
   };
   std::vector<BorrowingBase> uncollateralized;  // borrowing bases without `secured_by` lots
+  struct NewDebt {
+    std::size_t debt;  // the debt whose prepayment rule names it
+    std::string name;
+    const YNode* at;
+  };
+  std::vector<NewDebt> new_debt;  // `prepayment.new_debt` entries, resolved once debts are known
+  std::size_t debt_count = 0;     // debts read so far
 
   void name(const std::string& item_id, const YNode& at) { ids.emplace_back(item_id, &at); }
 };
@@ -545,7 +553,10 @@ class ScenarioReader {
       e.equity.push_back(equity_issue(item, e.equity.size() + 1, sc));
     });
     const Section debt = each(*f, "debt", "debt", kDebtKeys,
-                              [&](const YNode& item) { e.debt.push_back(debt_item(item, sc)); });
+                              [&](const YNode& item) {
+                                sc.debt_count = e.debt.size();
+                                e.debt.push_back(debt_item(item, sc));
+                              });
     sc.debts.usable = !debt.bad;
     resolve_funding(sc, e);
     check_collateral(sc);
@@ -667,6 +678,15 @@ class ScenarioReader {
 
   void resolve_funding(const EntityScope& sc, Entity& e) {
     if (!sc.debts.usable) return;
+    for (const EntityScope::NewDebt& nd : sc.new_debt) {
+      const int i = sc.debts.find(nd.name);
+      if (i < 0 || static_cast<std::size_t>(i) == nd.debt)
+        p_.at(*nd.at, (i < 0 ? "unknown debt " + quote_text(nd.name) + " of entity " +
+                                   quote_text(sc.id) + sc.debts.suggest(nd.name)
+                             : std::string("a debt's own draws are not new debt for it")));
+      else if (nd.debt < e.debt.size())
+        e.debt[nd.debt].prepayment.new_debt.push_back(i);
+    }
     for (const EntityScope::Funding& fu : sc.funding) {
       const int i = sc.debts.find(fu.debt);
       if (i < 0)
@@ -1152,6 +1172,13 @@ class ScenarioReader {
     if (const YNode* n = x.find("cash_sweep"))
       if (const auto c = open(p_, *n, kCashSweepKeys, "'cash_sweep'"))
         get_numbers(*c, d.prepayment, kCashSweepNumbers);
+    if (const Section nd = section(x, "new_debt", Kind::Seq); nd.node) {
+      if (!x.has("from_new_debt"))
+        p_.at(*nd.node, "'new_debt' needs 'from_new_debt' (the share of it that prepays)");
+      for (const YNode& item : nd.node->items)
+        if (const auto name = to_name(p_, item, "a 'new_debt' instrument"))
+          sc.new_debt.push_back({sc.debt_count, *name, &item});
+    }
   }
 
   // A borrowing base lends against collateral: the lots in `secured_by` or those the debt funds,

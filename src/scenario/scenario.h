@@ -160,6 +160,9 @@ struct Prepayments {
   double sweep_share = 0;     // share of cash above sweep_above swept at payment dates
   double sweep_above = 0;
   double from_new_debt = 0;   // share of other instruments' draws in the period
+  // The instruments whose draws count as new debt (indices into the entity's debt); empty: every
+  // other term loan, bond and convertible (a revolver's draws never count unless listed).
+  std::vector<int> new_debt;
   double from_equity = 0;     // share of equity raised in the period
 };
 
