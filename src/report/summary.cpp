@@ -23,11 +23,23 @@ void write_entity(const RunResult& r, int i, std::ostream& out) {
   out << fmt::format("\n{} ({})\n", e.id, entity_kind_name(e.kind));
   out << fmt::format("{:<12}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>8}\n", "year to", "revenue",
                      "EBITDA", "interest", "principal", "capex", "cash", "debt", "LTV");
-  for (const YearFigures& y : m.years)
+  const auto& series = r.entities[static_cast<std::size_t>(i)];
+  for (std::size_t y_index = 0; y_index < m.years.size(); ++y_index) {
+    const YearFigures& y = m.years[y_index];
+    const int first_period = static_cast<int>(y_index) * r.plan.ttm_periods;
+    if (series.default_period && first_period > *series.default_period) {
+      out << fmt::format("{:<12}  defaulted\n", format_date(y.end));
+      continue;
+    }
     out << fmt::format("{:<12}{:>10.0f}{:>10.0f}{:>10.0f}{:>10.0f}{:>10.0f}{:>10.0f}{:>10.0f}{:>8}\n",
                        format_date(y.end) + (y.months < 12 ? "*" : ""), y.revenue, y.ebitda,
                        y.interest, y.principal, y.capex, y.cash, y.debt,
                        y.ltv ? fmt::format("{:.2f}", *y.ltv) : "n/a");
+    if (series.default_period && *series.default_period < first_period + r.plan.ttm_periods)
+      out << fmt::format("{:<12}  defaults on {}; the figures above stop there\n", "",
+                         format_date(r.plan.timeline.ends[static_cast<std::size_t>(
+                             *series.default_period)]));
+  }
   if (!m.years.empty() && m.years.back().months < 12)
     out << fmt::format("  * a part year of {} months\n", m.years.back().months);
 
