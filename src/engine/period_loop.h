@@ -7,8 +7,8 @@
 // It is a template parameter, so a sink that ignores flows costs nothing (STYLE.md 6).
 //
 // One period of one entity runs in phases (EntityStep below), each documented in docs/model.md:
-// accrue, operate, raise new money, pay what is due, prepay, manage revolvers, test covenants
-// (and accelerate), close the books.
+// accrue, operate, raise new money, pay what is due, prepay, manage revolvers, raise contingent
+// equity, test covenants (and accelerate), resolve a default, close the books.
 #pragma once
 
 #include <algorithm>
@@ -107,8 +107,8 @@ class EntityStep {
       if (!failed_) test_covenants();
       if (failed_) resolve_default();
     }
-    // A defaulted entity has stopped operating: its balances stay as they were at default,
-    // and its GPUs (still there for its lenders) keep their values.
+    // A defaulted entity has stopped operating: its lenders took what they could in the default
+    // period (resolve_default), so it closes with no cash, no debt and no fleet.
     close();
     sink_.figures(k_, entity_, f_);
   }
@@ -136,9 +136,9 @@ class EntityStep {
     sink_.flow(Flow{k_, entity_, kind, src, index, amount});
   }
 
-  // Pays an obligation from cash, drawing revolvers for a shortfall. The first obligation that
-  // still cannot be paid in full is paid with what is left and makes the entity default; nothing
-  // after it is paid. Returns the amount paid.
+  // Pays an obligation from cash, drawing revolvers and then contingent equity for a shortfall.
+  // The first obligation that still cannot be paid in full is paid with what is left and makes
+  // the entity default; nothing after it is paid. Returns the amount paid.
   double pay(FlowKind kind, Source src, int index, double amount) {
     if (amount <= 0 || failed_) return 0.0;
     if (s_.cash < amount) draw_revolvers(amount - s_.cash);
