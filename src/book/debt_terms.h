@@ -52,6 +52,7 @@ struct Tranche {
   int drawn_period = 0;     // drawn at this period's end: nothing is due on it then
   int maturity_period = 0;  // may be beyond the horizon
   int payments_left = 0;    // payment dates left, maturity included
+  double premium = 0;       // its spread over the loan's own (contract-priced draws)
 };
 
 // Scheduled principal of a drawn tranche at the end of period k (a payment date or not).

@@ -167,6 +167,40 @@ TEST(Facilities, NewDebtIsWhatTheRuleListsAndNeverARevolverByDefault) {
   EXPECT_NEAR(flow_sum(listed, 2, FlowKind::Draw, Source::Debt, 2), 30.0, 1e-12);
 }
 
+TEST(Facilities, DrawsPricedByTheCreditQualityOfTheContractTheyServe) {
+  // SOFR 4 % + 13 %, or + 6.25 % for draws that finance an investment-grade customer's contract.
+  // January's capex (100, for msft, investment grade) draws at the end of January; February's
+  // (50, for a B-rated lab) at the end of February. 125 of equity in April prepays 125 of the
+  // 250, every portion pro rata.
+  const RunResult r = run_deterministic(scenario_from(scenario(R"(
+  co:
+    kind: neocloud
+    cash: 100
+    contracts:
+      - {id: msft, customer: microsoft, customer_rating: investment_grade,
+         amount_per_period: 0, start: 2025-01-01, end: 2030-12-31}
+      - {id: lab, customer: ailab, customer_rating: B, amount_per_period: 0,
+         start: 2025-01-01, end: 2030-12-31}
+    capex:
+      - {date: 2025-01-20, gpu: H100, units: 1000, unit_cost: 0.1, book_life_years: 5,
+         kw_per_gpu: 0, funded_by: dd, advance_rate: 1.0, for_contract: msft}
+      - {date: 2025-02-10, gpu: H100, units: 500, unit_cost: 0.1, book_life_years: 5,
+         kw_per_gpu: 0, funded_by: dd, advance_rate: 1.0, for_contract: lab}
+    equity:
+      - {date: 2025-04-15, amount: 125}
+    debt:
+      - {id: dd, type: term_loan, lenders: {bank: 1}, outstanding: 100, commitment: 400,
+         rate: {index: sofr, spread: 0.13, contract_spreads: {investment_grade: 0.0625}},
+         pay: quarter, first_payment: 2025-03-31, maturity: 2029-12-31,
+         prepayment: {from_equity: 1.0}}
+)")));
+  const double q1 = (100 * 0.17 * 31 + (100 * 0.17 + 100 * 0.1025) * 28 +
+                     (150 * 0.17 + 100 * 0.1025) * 31) / 360;
+  EXPECT_NEAR(flow_sum(r, 2, FlowKind::Interest), -q1, 1e-12);
+  const double q2 = ((150 * 0.17 + 100 * 0.1025) * 30 + (150 * 0.17 + 100 * 0.1025) / 2 * 61) / 360;
+  EXPECT_NEAR(flow_sum(r, 5, FlowKind::Interest), -q2, 1e-12);
+}
+
 TEST(Facilities, BorrowingBaseAndCashSweep) {
   const RunResult r = run_deterministic(scenario_from(scenario(R"(
   borrower:

@@ -26,6 +26,9 @@ struct EntityState {
   double cash = 0;
   std::vector<double> balance;  // per debt, $M
   std::vector<std::vector<Tranche>> tranches;  // per debt with per-draw maturities: its draws
+  // Per debt without tranches: sum of balance x spread premium of its contract-priced draws,
+  // which shrinks with the balance (repayments reduce every portion pro rata).
+  std::vector<double> premium;
   std::vector<double> accrued;  // per debt: interest accrued since the last payment date
   std::vector<double> fee_accrued;  // per debt: undrawn fee accrued since the last payment date
   std::vector<double> rate;     // per debt: the current accrual's coupon rate
@@ -158,8 +161,8 @@ class EntityStep {
     return paid;
   }
 
-  // Draws up to `amount` from debt d; returns what was drawn.
-  double draw(Index d, double amount) {
+  // Draws up to `amount` from debt d, paying `premium` over its spread; returns what was drawn.
+  double draw(Index d, double amount, double premium = 0) {
     amount = std::min(amount, available(d));
     if (amount <= 0) return 0.0;
     s_.drawn[d] += amount;
@@ -167,7 +170,9 @@ class EntityStep {
     s_.balance[d] += amount;
     if (debt(d).draw_term_months > 0)
       s_.tranches[d].push_back(Tranche{amount, k_, terms(d).tranche_maturity[kk_],
-                                       terms(d).tranche_payments[kk_]});
+                                       terms(d).tranche_payments[kk_], premium});
+    else
+      s_.premium[d] += amount * premium;
     f_.draws += amount;
     receive(FlowKind::Draw, Source::Debt, idx(d), amount);
     sink_.event(Event{k_, entity_, EventType::Draw, Source::Debt, idx(d), Covenant::None,
@@ -191,7 +196,9 @@ class EntityStep {
         s_.rate[d] = coupon_rate(r, r.index < 0 ? 0.0 : m_.rate_at(r.index, k_),
                                  r.alt_index < 0 ? 0.0 : m_.rate_at(r.alt_index, k_));
       }
-      const double interest = s_.balance[d] * s_.rate[d] * yf(d);
+      double premium = s_.premium[d];
+      for (const Tranche& t : s_.tranches[d]) premium += t.balance * t.premium;
+      const double interest = (s_.balance[d] * s_.rate[d] + premium) * yf(d);
       s_.accrued[d] += interest;
       f_.interest_expense += interest;
       if (terms(d).fee_accrues[kk_])
@@ -247,7 +254,8 @@ class EntityStep {
         const Capex& cx = e_.capex[c];
         f_.capex += cx.units * cx.unit_cost;
         if (cx.funded_by >= 0)
-          draw(static_cast<Index>(cx.funded_by), cx.advance_rate * cx.units * cx.unit_cost);
+          draw(static_cast<Index>(cx.funded_by), cx.advance_rate * cx.units * cx.unit_cost,
+               p_.capex_premium[c]);
       }
   }
 
@@ -343,7 +351,7 @@ class EntityStep {
     sink_.event(Event{k_, entity_, EventType::Conversion, Source::Debt, idx(d), Covenant::None,
                       FlowKind::Principal, s_.balance[d], price});
     if (e_.shares) s_.shares += s_.balance[d] / x.conversion_price;
-    s_.balance[d] = 0;
+    prepaid(d, s_.balance[d]);
     return true;
   }
 
@@ -362,8 +370,8 @@ class EntityStep {
   // Lowers debt d's balance by `paid` of the `due` scheduled principal; tranches give up their
   // dues in the same proportion, and count the payment date.
   void reduce_balance(Index d, double paid, double due) {
+    if (debt(d).draw_term_months == 0) return prepaid(d, paid);
     s_.balance[d] -= paid;
-    if (debt(d).draw_term_months == 0) return;
     const double share = due > 0 ? paid / due : 0.0;
     for (Tranche& t : s_.tranches[d]) {
       t.balance -= share * tranche_due(debt(d), terms(d), k_, t);
@@ -375,8 +383,9 @@ class EntityStep {
   void prepaid(Index d, double paid) {
     const double before = s_.balance[d];
     s_.balance[d] -= paid;
-    if (before > 0)
-      for (Tranche& t : s_.tranches[d]) t.balance *= s_.balance[d] / before;
+    const double kept = before > 0 ? s_.balance[d] / before : 0.0;
+    s_.premium[d] *= kept;
+    for (Tranche& t : s_.tranches[d]) t.balance *= kept;
   }
 
   void prepay_debt(Index d, double amount) {
@@ -428,7 +437,7 @@ class EntityStep {
       } else if (s_.cash > r.repay_above && s_.balance[d] > 0) {
         const double paid = pay(FlowKind::Principal, Source::Debt, idx(d),
                                 std::min(s_.balance[d], s_.cash - r.repay_above));
-        s_.balance[d] -= paid;
+        prepaid(d, paid);
         f_.principal += paid;
       }
     }
@@ -544,6 +553,7 @@ class EntityStep {
                         FlowKind::Recovery, got[d], in.claim[d]});
       s_.balance[d] = s_.accrued[d] = s_.fee_accrued[d] = 0;
       s_.tranches[d].clear();
+      s_.premium[d] = 0;
       s_.closed[d] = 1;
     }
     s_.cash = 0;

@@ -25,6 +25,16 @@ EntityPlan lay_out_entity(const Entity& e, const Market& m, const Timeline& t) {
                                  c.kw_per_gpu, k < 0 ? 0 : k));
   }
   for (const EquityIssue& q : e.equity) p.equity_period.push_back(t.period_of(q.date));
+  for (const Capex& c : e.capex) {
+    double premium = 0;
+    if (c.funded_by >= 0 && c.for_contract >= 0) {
+      const Rate& r = e.debt[static_cast<std::size_t>(c.funded_by)].rate;
+      const std::string& rating = e.contracts[static_cast<std::size_t>(c.for_contract)].customer_rating;
+      for (const auto& [grade, spread] : r.contract_spreads)
+        if (grade == rating) premium = spread - r.spread;
+    }
+    p.capex_premium.push_back(premium);
+  }
 
   const auto slots = static_cast<std::size_t>(p.gpu_types) * nn;
   p.owned_hours.assign(slots, 0.0);

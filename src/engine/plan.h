@@ -23,6 +23,9 @@ struct EntityPlan {
   std::vector<double> contract_revenue;  // [c * periods + k], $M
   std::vector<double> lease_payment;     // [l * periods + k], $M
   std::vector<int> capex_period;         // per capex item: the period that contains its date
+  // Per capex item: its draw's spread over the facility's own, when the facility prices draws
+  // by the credit quality of the contract they serve (Rate::contract_spreads); else 0.
+  std::vector<double> capex_premium;
   std::vector<int> equity_period;        // per equity item: likewise
   bool operates = false;                 // has anything to model at all
 };

@@ -31,6 +31,7 @@ void State::reset(const Plan& plan) {
     s.rate.assign(e.debt.size(), 0.0);
     s.drawn.assign(e.debt.size(), 0.0);
     s.drawn_now.assign(e.debt.size(), 0.0);
+    s.premium.assign(e.debt.size(), 0.0);
     s.tranches.resize(e.debt.size());
     for (auto& t : s.tranches) {
       t.clear();

@@ -125,12 +125,14 @@ constexpr Key kContractKeys[] = {{"id", true},
                                  {"gpu", false},
                                  {"gpus", false},
                                  {"price_per_gpu_hour", false},
-                                 {"amount_per_period", false}};
+                                 {"amount_per_period", false},
+                                 {"customer_rating", false}};
 constexpr Key kLeaseKeys[] = {{"id", true},  {"payment_per_period", true}, {"start", true},
                               {"end", true}, {"escalator", false},         {"lessor", false}};
 constexpr Key kCapexKeys[] = {{"id", false},        {"date", true},       {"gpu", true},
                               {"units", true},      {"unit_cost", true},  {"book_life_years", true},
-                              {"kw_per_gpu", true}, {"funded_by", false}, {"advance_rate", false}};
+                              {"kw_per_gpu", true}, {"funded_by", false}, {"advance_rate", false},
+                              {"for_contract", false}};
 constexpr NumberField<Capex> kCapexNumbers[] = {
     {"units", Bound::NonNeg, &Capex::units},
     {"unit_cost", Bound::NonNeg, &Capex::unit_cost},
@@ -153,6 +155,7 @@ constexpr Key kDebtKeys[] = {
     {"seniority", false}, {"conversion_price", false},
     {"draw_term_months", false}, {"draw_amortization", false}};
 constexpr Key kRateKeys[] = {{"index", false}, {"spread", false}, {"spread_grid", false},
+                             {"contract_spreads", false},
                              {"floor", false}, {"fixed", false},  {"alternate", false},
                              {"use", false}};
 constexpr Key kAlternateRateKeys[] = {{"index", true}, {"spread", true}, {"floor", false}};
@@ -353,6 +356,12 @@ struct EntityScope {
     const YNode* at;
   };
   std::vector<NewDebt> new_debt;  // `prepayment.new_debt` entries, resolved once debts are known
+  struct Served {
+    std::size_t capex;
+    std::string contract;
+    const YNode* at;
+  };
+  std::vector<Served> served;  // capex `for_contract`, resolved once contracts are read
   std::size_t debt_count = 0;     // debts read so far
 
   void name(const std::string& item_id, const YNode& at) { ids.emplace_back(item_id, &at); }
@@ -673,10 +682,26 @@ class ScenarioReader {
     if (!funded_by && f->has("advance_rate"))
       p_.at(*f->find("advance_rate"),
             "'advance_rate' needs 'funded_by' (the debt that advances it)");
+    std::string contract;
+    if (f->has("for_contract") && f->get_name("for_contract", contract))
+      sc.served.push_back({number - 1, contract, f->find("for_contract")});
     return c;
   }
 
   void resolve_funding(const EntityScope& sc, Entity& e) {
+    for (const EntityScope::Served& sv : sc.served) {
+      int found = -1;
+      std::vector<std::string> ids;
+      for (std::size_t c = 0; c < e.contracts.size(); ++c) {
+        ids.push_back(e.contracts[c].id);
+        if (e.contracts[c].id == sv.contract) found = static_cast<int>(c);
+      }
+      if (found < 0)
+        p_.at(*sv.at, "unknown contract " + quote_text(sv.contract) + " of entity " +
+                          quote_text(sc.id) + did_you_mean(sv.contract, ids));
+      else if (sv.capex < e.capex.size())
+        e.capex[sv.capex].for_contract = found;
+    }
     if (!sc.debts.usable) return;
     for (const EntityScope::NewDebt& nd : sc.new_debt) {
       const int i = sc.debts.find(nd.name);
@@ -722,6 +747,7 @@ class ScenarioReader {
     f->get("gpus", c.gpus, Bound::NonNeg);
     f->get("price_per_gpu_hour", c.price_per_gpu_hour, Bound::NonNeg);
     f->get("amount_per_period", c.amount_per_period, Bound::NonNeg);
+    f->get_text("customer_rating", c.customer_rating);
     return c;
   }
 
@@ -904,7 +930,8 @@ class ScenarioReader {
     r.is_fixed = fixed;
     if (fixed) {
       f->get("fixed", r.fixed, Bound::Rate);
-      for (std::string_view k : {"spread", "spread_grid", "floor", "alternate", "use"})
+      for (std::string_view k :
+           {"spread", "spread_grid", "floor", "alternate", "use", "contract_spreads"})
         if (const YNode* extra = f->find(k))
           p_.at(*extra, key_label(k) + " does not apply to a fixed rate");
       return;
@@ -918,6 +945,11 @@ class ScenarioReader {
         a->get("floor", r.alt_floor, Bound::Rate);
         r.alt_index = rate_index(*a);
       }
+    if (const Section cs = section(*f, "contract_spreads", Kind::Map); cs.node)
+      for (const auto& [k, v] : cs.node->entries)
+        if (const auto x =
+                to_number(p_, v, "the spread of contracts rated " + quote_text(k.scalar), Bound::Rate))
+          r.contract_spreads.emplace_back(k.scalar, *x);
     if (const YNode* use = f->find("use")) {
       if (!f->has("alternate"))
         p_.at(*use, "'use' needs 'alternate' (the other base rate to choose between)");

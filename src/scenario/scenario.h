@@ -88,6 +88,7 @@ struct Contract {
   double price_per_gpu_hour = 0;
   double amount_per_period = 0;
   Date start, end;  // inclusive
+  std::string customer_rating;  // the customer's credit quality, for contract-priced draws
 };
 
 struct Lease {
@@ -108,6 +109,7 @@ struct Capex {
   double kw_per_gpu = 0;
   int funded_by = -1;       // index into the entity's debt, or -1 (all cash)
   double advance_rate = 0;  // share of cost drawn from funded_by
+  int for_contract = -1;    // the contract this purchase serves (index), or -1
 };
 
 struct EquityIssue {
@@ -143,6 +145,10 @@ struct Rate {
   double alt_spread = 0;
   double alt_floor = 0;
   RateChoice choice = RateChoice::Primary;
+  // Spreads by the credit quality of the contract a draw finances (DDTL 2.0: 6.00-6.50 % for
+  // investment-grade customers' contracts): customer_rating -> spread. Draws for other
+  // contracts, and the rest of the balance, pay `spread`.
+  std::vector<std::pair<std::string, double>> contract_spreads;
 };
 
 struct Fees {
