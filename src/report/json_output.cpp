@@ -46,6 +46,9 @@ json metrics_json(const RunResult& r, int entity) {
   const Metrics m = compute_metrics(r, entity);
   json j;
   j["runway_months"] = m.runway_months ? json(*m.runway_months) : json(nullptr);
+  j["runway_no_new_money_months"] = m.dry_runway_months ? json(*m.dry_runway_months) : json(nullptr);
+  j["runway_no_new_money_date"] =
+      m.dry_runway_date ? json(format_date(*m.dry_runway_date)) : json(nullptr);
   j["runway_date"] = m.runway_date ? json(format_date(*m.runway_date)) : json(nullptr);
   j["price_to_sales"] = opt(m.price_to_sales);
   j["ev_to_revenue"] = opt(m.ev_to_revenue);

@@ -1,5 +1,7 @@
 #include "report/metrics.h"
 
+#include "engine/runway.h"
+
 namespace tinderbox {
 
 Metrics compute_metrics(const RunResult& r, int entity) {
@@ -41,6 +43,10 @@ Metrics compute_metrics(const RunResult& r, int entity) {
   if (s.default_period) {
     m.runway_months = (*s.default_period + 1) * t.months_per_period;
     m.runway_date = t.ends[static_cast<std::size_t>(*s.default_period)];
+  }
+  if (const auto k = runway_without_new_money(*r.scenario, entity)) {
+    m.dry_runway_months = (*k + 1) * t.months_per_period;
+    m.dry_runway_date = t.ends[static_cast<std::size_t>(*k)];
   }
   for (std::size_t i = 0; i < r.events.size(); ++i)
     if (r.events[i].entity == entity && r.events[i].type == EventType::CovenantBreach) {

@@ -26,6 +26,9 @@ struct Metrics {
   std::vector<YearFigures> years;
   std::optional<int> runway_months;  // months from start to the end of the default period
   std::optional<Date> runway_date;   // the period end at which cash would fall below zero
+  // The same without new money: no raises, draws or undrawn commitments (engine/runway.h).
+  std::optional<int> dry_runway_months;
+  std::optional<Date> dry_runway_date;
   std::optional<std::size_t> first_breach;  // index into RunResult::events
   // Year-one ratios (the first twelve-month block):
   std::optional<double> price_to_sales, ev_to_revenue, debt_to_ebitda, interest_coverage;

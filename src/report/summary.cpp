@@ -49,6 +49,13 @@ void write_entity(const RunResult& r, int i, std::ostream& out) {
   else
     out << fmt::format("runway: beyond the horizon ({} months); cash never falls below zero\n",
                        r.plan.timeline.periods * r.plan.timeline.months_per_period);
+  if (m.dry_runway_date)
+    out << fmt::format("runway absent new money (no raises or draws; committed capex still paid): "
+                       "{} months, to {}\n",
+                       *m.dry_runway_months, format_date(*m.dry_runway_date));
+  else
+    out << "runway absent new money (no raises or draws; committed capex still paid): beyond the "
+           "horizon\n";
   for (const Event& ev : r.events)
     if (ev.entity == i && ev.type == EventType::Default)
       out << fmt::format("default: {} {}\n",

@@ -1,0 +1,20 @@
+// The runway "absent new money": how long an entity's cash lasts if it borrows and raises
+// nothing beyond what it has at `start` (issue 2's runway). It is the same period loop run on a
+// copy of the scenario with every source of new money taken out.
+#pragma once
+
+#include <optional>
+
+#include "scenario/scenario.h"
+
+namespace tinderbox {
+
+// The scenario with no new money for any entity: no equity raises (scheduled or contingent),
+// no scheduled draws, capex paid wholly in cash, and no commitment beyond today's balances
+// (so delayed-draw facilities and revolvers lend nothing more).
+Scenario without_new_money(const Scenario& s);
+
+// The period in which `entity` runs out of cash without new money, if within the horizon.
+std::optional<int> runway_without_new_money(const Scenario& s, int entity);
+
+}  // namespace tinderbox
