@@ -447,7 +447,7 @@ class EntityStep {
     // Trailing twelve months of EBITDA over a trailing twelve months of what it must cover.
     const auto window = [&](const std::vector<double>& cover) {
       double a = 0, b = 0;
-      for (int j = std::max(0, k_ - plan_.ttm_periods + 1); j <= k_; ++j)
+      for (int j = std::max(0, k_ - plan_.timeline.periods_per_year + 1); j <= k_; ++j)
         a += s_.ebitda[static_cast<Index>(j)], b += cover[static_cast<Index>(j)];
       // Nothing to cover in the window: the ratio is unbounded, which passes any minimum.
       return b > 0 ? a / b : std::numeric_limits<double>::infinity();

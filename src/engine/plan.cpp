@@ -40,10 +40,8 @@ EntityPlan lay_out_entity(const Entity& e, const Market& m, const Timeline& t) {
   p.owned_hours.assign(slots, 0.0);
   p.owned_kw_hours.assign(slots, 0.0);
   p.contracted_hours.assign(slots, 0.0);
-  for (std::size_t i = 0; i < p.lots.size(); ++i) {
-    const LotPlan& lot = p.lots[i];
-    // A capex lot bought after the horizon never enters the fleet.
-    if (i >= e.fleet.size() && p.capex_period[i - e.fleet.size()] >= n) continue;
+  // A capex lot bought after the horizon has first_period n: it never enters the fleet.
+  for (const LotPlan& lot : p.lots) {
     for (int k = lot.first_period; k < n; ++k) {
       const double hours = lot.units * 24.0 * t.days[static_cast<std::size_t>(k)];
       p.owned_hours[static_cast<std::size_t>(lot.gpu * n + k)] += hours;
@@ -77,7 +75,7 @@ EntityPlan lay_out_entity(const Entity& e, const Market& m, const Timeline& t) {
 }  // namespace
 
 Plan::Plan(const Scenario& s)
-    : scenario(&s), timeline(s), ttm_periods(12 / months_per_period(s.period)) {
+    : scenario(&s), timeline(s) {
   for (const Entity& e : s.entities) entities.push_back(lay_out_entity(e, s.market, timeline));
 }
 

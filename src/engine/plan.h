@@ -34,7 +34,6 @@ struct Plan {
   const Scenario* scenario = nullptr;
   Timeline timeline;
   std::vector<EntityPlan> entities;
-  int ttm_periods = 12;  // periods in a trailing twelve months
 
   explicit Plan(const Scenario& s);
 };

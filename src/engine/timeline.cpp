@@ -6,7 +6,9 @@
 namespace tinderbox {
 
 Timeline::Timeline(const Scenario& s)
-    : periods(s.horizon), months_per_period(tinderbox::months_per_period(s.period)) {
+    : periods(s.horizon),
+      months_per_period(tinderbox::months_per_period(s.period)),
+      periods_per_year(12 / months_per_period) {
   starts.reserve(static_cast<std::size_t>(periods) + 1);
   for (int k = 0; k <= periods; ++k) {
     const auto d = add_months(s.start, k * months_per_period);
@@ -20,11 +22,10 @@ Timeline::Timeline(const Scenario& s)
       year_fraction[static_cast<std::size_t>(dc)].push_back(
           tinderbox::year_fraction(dc, starts[k], starts[k + 1]));
   }
-  const int per_year = 12 / months_per_period;
   for (int k = 0; k < periods; ++k) {
-    const bool closes = (k + 1) % per_year == 0;
+    const bool closes = (k + 1) % periods_per_year == 0;
     year_ends.push_back(closes);
-    year_days.push_back(closes ? starts[k + 1] - starts[k + 1 - per_year] : 0);
+    year_days.push_back(closes ? starts[k + 1] - starts[k + 1 - periods_per_year] : 0);
   }
 }
 

@@ -13,6 +13,7 @@ namespace tinderbox {
 struct Timeline {
   int periods = 0;
   int months_per_period = 1;
+  int periods_per_year = 12;  // in a trailing twelve months or a twelve-month block
   std::vector<Date> starts;  // d_0 .. d_N (N + 1 dates)
   std::vector<Date> ends;    // e_k = d_{k+1} - 1, the date of period k's flows
   std::vector<int> days;     // d_{k+1} - d_k

@@ -8,7 +8,7 @@ Metrics compute_metrics(const RunResult& r, int entity) {
   const Entity& e = r.scenario->entities[static_cast<std::size_t>(entity)];
   const EntitySeries& s = r.entities[static_cast<std::size_t>(entity)];
   const Timeline& t = r.plan.timeline;
-  const int per_year = r.plan.ttm_periods;
+  const int per_year = r.plan.timeline.periods_per_year;
   Metrics m;
 
   for (int k0 = 0; k0 < t.periods; k0 += per_year) {

@@ -26,7 +26,7 @@ void write_entity(const RunResult& r, int i, std::ostream& out) {
   const auto& series = r.entities[static_cast<std::size_t>(i)];
   for (std::size_t y_index = 0; y_index < m.years.size(); ++y_index) {
     const YearFigures& y = m.years[y_index];
-    const int first_period = static_cast<int>(y_index) * r.plan.ttm_periods;
+    const int first_period = static_cast<int>(y_index) * r.plan.timeline.periods_per_year;
     if (series.default_period && first_period > *series.default_period) {
       out << fmt::format("{:<12}  defaulted\n", format_date(y.end));
       continue;
@@ -35,7 +35,7 @@ void write_entity(const RunResult& r, int i, std::ostream& out) {
                        format_date(y.end) + (y.months < 12 ? "*" : ""), y.revenue, y.ebitda,
                        y.interest, y.principal, y.capex, y.cash, y.debt,
                        y.ltv ? fmt::format("{:.2f}", *y.ltv) : "n/a");
-    if (series.default_period && *series.default_period < first_period + r.plan.ttm_periods)
+    if (series.default_period && *series.default_period < first_period + r.plan.timeline.periods_per_year)
       out << fmt::format("{:<12}  defaults on {}; the figures above stop there\n", "",
                          format_date(r.plan.timeline.ends[static_cast<std::size_t>(
                              *series.default_period)]));
