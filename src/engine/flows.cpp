@@ -35,6 +35,7 @@ const char* event_type_name(EventType t) {
     case EventType::Recovery: return "recovery";
     case EventType::EquityRaise: return "equity_raise";
     case EventType::Conversion: return "conversion";
+    case EventType::ContractStopped: return "contract_stopped";
   }
   return "?";
 }

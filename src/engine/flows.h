@@ -30,7 +30,7 @@ struct Flow {
 
 enum class EventType : std::uint8_t {
   Draw, CovenantBreach, Default, Maturity, Overcontracted, CovenantWaived, EventOfDefault,
-  Acceleration, Recovery, EquityRaise, Conversion
+  Acceleration, Recovery, EquityRaise, Conversion, ContractStopped
 };
 const char* event_type_name(EventType t);
 

@@ -42,6 +42,7 @@ struct EntityState {
   std::vector<double> interest; // per period: interest expense
   std::vector<double> service;  // per period: interest and fees paid plus scheduled principal
   std::vector<std::uint8_t> overcontracted;  // per GPU generation: already reported
+  std::vector<double> freed_hours;  // per GPU generation: hours of stopped contracts (scratch)
   double shares = 0;               // millions, when the entity counts them
   std::vector<int> last_raise;     // per equity item: period of its last contingent raise, or -1
   int default_period = -1;
@@ -210,22 +211,41 @@ class EntityStep {
   // 2. Revenue: contracts first, then the rest of each generation's hours at market rent.
   void operate() {
     const Scenario& sc = *plan_.scenario;
+    // A contract whose customer cancelled or defaulted pays nothing and frees its GPU-hours.
+    const std::vector<int>& stop = m_.contract_stop[static_cast<Index>(entity_)];
+    std::fill(s_.freed_hours.begin(), s_.freed_hours.end(), 0.0);
     for (Index c = 0; c < e_.contracts.size(); ++c) {
-      const double r = p_.contract_revenue[c * static_cast<Index>(n_) + kk_];
+      const Index ck = c * static_cast<Index>(n_) + kk_;
+      if (k_ >= stop[c]) {
+        if (k_ == stop[c] && p_.contract_revenue[ck] > 0)
+          sink_.event(Event{k_, entity_, EventType::ContractStopped, Source::Contract,
+                            static_cast<int>(c), Covenant::None, FlowKind::Revenue,
+                            p_.contract_revenue[ck], 0});
+        if (e_.contracts[c].gpu >= 0)
+          s_.freed_hours[static_cast<Index>(e_.contracts[c].gpu)] += p_.contract_hours[ck];
+        continue;
+      }
+      const double r = p_.contract_revenue[ck];
       receive(FlowKind::Revenue, Source::Contract, static_cast<int>(c), r);
       f_.revenue += r;
     }
+    // Spot utilization moves with the demand factor (0 on the median path).
+    const double utilization =
+        std::clamp(e_.operations.utilization +
+                       sc.stochastic.demand.utilization_beta * m_.demand[kk_],
+                   0.0, 1.0);
     double running_hours = 0;
     for (int g = 0; g < p_.gpu_types; ++g) {
       const double owned = detail::at(p_.owned_hours, g, n_, k_);
-      const double contracted = detail::at(p_.contracted_hours, g, n_, k_);
+      const double contracted = detail::at(p_.contracted_hours, g, n_, k_) -
+                                s_.freed_hours[static_cast<Index>(g)];
       if (contracted > owned * (1 + 1e-12) && !s_.overcontracted[static_cast<Index>(g)]) {
         s_.overcontracted[static_cast<Index>(g)] = 1;
         sink_.event(Event{k_, entity_, EventType::Overcontracted, Source::Spot, g, Covenant::None,
                           FlowKind::Revenue, contracted, owned});
       }
       if (owned <= 0) continue;
-      const double spot_hours = e_.operations.utilization * std::max(0.0, owned - contracted);
+      const double spot_hours = utilization * std::max(0.0, owned - contracted);
       const double running = std::min(contracted, owned) + spot_hours;
       const double spot = spot_hours * m_.rent_at(g, k_) / 1e6;
       receive(FlowKind::Revenue, Source::Spot, g, spot);

@@ -51,8 +51,9 @@ EntityPlan lay_out_entity(const Entity& e, const Market& m, const Timeline& t) {
   for (const Contract& c : e.contracts)
     for (int k = 0; k < n; ++k) {
       p.contract_revenue.push_back(contract_revenue(c, t, k));
+      p.contract_hours.push_back(c.gpu >= 0 ? contract_gpu_hours(c, t, k) : 0.0);
       if (c.gpu >= 0)
-        p.contracted_hours[static_cast<std::size_t>(c.gpu * n + k)] += contract_gpu_hours(c, t, k);
+        p.contracted_hours[static_cast<std::size_t>(c.gpu * n + k)] += p.contract_hours.back();
     }
   for (const Lease& l : e.leases)
     for (int k = 0; k < n; ++k) p.lease_payment.push_back(lease_payment(l, t, k));

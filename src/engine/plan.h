@@ -21,6 +21,7 @@ struct EntityPlan {
   std::vector<double> owned_kw_hours;    // kW x hours of the lots owned (power at full use)
   std::vector<double> contracted_hours;  // GPU-hours sold under contracts
   std::vector<double> contract_revenue;  // [c * periods + k], $M
+  std::vector<double> contract_hours;    // [c * periods + k], GPU-hours (0: fixed amount)
   std::vector<double> lease_payment;     // [l * periods + k], $M
   std::vector<int> capex_period;         // per capex item: the period that contains its date
   // Per capex item: its draw's spread over the facility's own, when the facility prices draws

@@ -52,6 +52,7 @@ void State::reset(const Plan& plan) {
     s.ebitda.assign(n, 0.0);
     s.interest.assign(n, 0.0);
     s.overcontracted.assign(sc.market.gpus.size(), 0);
+    s.freed_hours.assign(sc.market.gpus.size(), 0.0);
     s.default_period = -1;
   }
 }

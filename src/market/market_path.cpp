@@ -13,6 +13,8 @@ MarketPath deterministic_market(const Scenario& s, const Timeline& t) {
   }
   for (const SharePrice& sp : s.market.equity)
     for (int k = 0; k < t.periods; ++k) m.share_price.push_back(sp.price.at(t.ends[k]));
+  m.demand.assign(static_cast<std::size_t>(t.periods), 0.0);
+  for (const Entity& e : s.entities) m.contract_stop.emplace_back(e.contracts.size(), t.periods);
   return m;
 }
 

@@ -1,7 +1,7 @@
-// One path of market values on the period grid: what every entity sees in each period.
-//
-// The deterministic run reads the scenario's curves; Monte Carlo fills the same arrays from its
-// stochastic drivers. The period loop reads nothing else from the market.
+// One path of the world outside the entities' books, on the period grid: market values and what
+// customers do. The deterministic run reads the scenario's curves; Monte Carlo fills the same
+// arrays from its stochastic drivers (market/stochastic.h). The period loop reads nothing else
+// that is random.
 #pragma once
 
 #include <vector>
@@ -17,6 +17,10 @@ struct MarketPath {
   std::vector<double> rent;      // [g * periods + k]: GPU rent on d_k, $/GPU-hour (revenue)
   std::vector<double> rent_end;  // [g * periods + k]: GPU rent on e_k (valuation at period end)
   std::vector<double> share_price;  // [i * periods + k]: Market::equity[i]'s price on e_k
+  std::vector<double> demand;       // [k]: the demand factor on d_k (0: the median path)
+  // [entity][contract]: the first period in which the contract pays nothing because its customer
+  // cancelled or defaulted; `periods` when it runs its course.
+  std::vector<std::vector<int>> contract_stop;
 
   double rate_at(int r, int k) const { return rate[static_cast<std::size_t>(r * periods + k)]; }
   double rent_at(int g, int k) const { return rent[static_cast<std::size_t>(g * periods + k)]; }

@@ -77,6 +77,8 @@ std::string event_detail(const Scenario& s, const Event& ev) {
     case EventType::Conversion:
       return fmt::format("{} converted into shares: {:.1f} of principal at a share price of "
                          "${:.2f}", what, ev.value, ev.limit);
+    case EventType::ContractStopped:
+      return fmt::format("{} pays nothing from here on: its customer cancelled or defaulted", what);
     case EventType::Recovery:
       return fmt::format("lenders of {} recover {:.1f} of a {:.1f} claim ({:.1f} %)", what,
                          ev.value, ev.limit, ev.limit > 0 ? 100 * ev.value / ev.limit : 0.0);

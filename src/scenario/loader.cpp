@@ -382,6 +382,8 @@ class ScenarioReader {
     if (entities_node.node) entities(*entities_node.node, s);
     power_required(s, market_node.node ? *market_node.node : root);
     link_share_prices(s);
+    s.stochastic.rates.resize(s.market.rates.size());
+    s.stochastic.gpu.resize(s.market.gpus.size());
     return s;
   }
 

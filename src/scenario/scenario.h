@@ -79,6 +79,15 @@ struct Party {
   int entity = -1;  // index into Scenario::entities, or -1 for an external party
 };
 
+// A contract's cancellation rule (`cancel:`): at each period end at which the demand factor is
+// below `demand_below` (< 0), the customer gives notice with `probability` a year (converted to
+// the period's length); payments stop `notice_months` months after that period end.
+struct CancelRule {
+  double demand_below = 0;
+  double probability = 0;
+  int notice_months = 0;
+};
+
 struct Contract {
   std::string id;
   Party customer;
@@ -89,6 +98,8 @@ struct Contract {
   double amount_per_period = 0;
   Date start, end;  // inclusive
   std::string customer_rating;  // the customer's credit quality, for contract-priced draws
+  // Monte Carlo only: the customer may cancel when demand is weak (`cancel:`).
+  std::optional<CancelRule> cancel;
 };
 
 struct Lease {
@@ -239,6 +250,14 @@ struct Debt {
   double repay_above = std::numeric_limits<double>::infinity();  // never, unless given
 };
 
+// Reduced-form credit of a party that is not fully modelled (`credit:`): it defaults at
+// tau = F^-1(Phi(X)), X = sqrt(rho) Z + sqrt(1 - rho) eps, F(t) = 1 - exp(-h t),
+// h = -ln(1 - pd_annual) (docs/model.md, Monte Carlo).
+struct Credit {
+  double pd_annual = 0;    // in [0, 1)
+  double correlation = 0;  // rho in [0, 1]
+};
+
 struct Entity {
   std::string id;
   EntityKind kind = EntityKind::Neocloud;
@@ -255,6 +274,48 @@ struct Entity {
   std::vector<Capex> capex;
   std::vector<EquityIssue> equity;
   std::vector<Debt> debt;
+  std::optional<Credit> credit;  // only on entities with nothing else modelled
+};
+
+// An Ornstein-Uhlenbeck deviation: dx = -a x dt + s dW, x(0) = 0; a = 0 is a Brownian motion.
+struct OuProcess {
+  double mean_reversion = 0;  // a, per year, >= 0
+  double volatility = 0;      // s, per sqrt(year), >= 0
+};
+
+// A rate index's deviation from its curve: its own process, or the same deviation as another
+// rate (`follows:`, e.g. prime follows sofr).
+struct RateDriver {
+  OuProcess ou;
+  int follows = -1;  // index into Market::rates whose deviation this rate takes, or -1
+};
+
+// New GPU generations arrive as a Poisson process; each arrival multiplies the rents of the
+// generations it hits by (1 - c), c ~ Beta with mean cut_mean and standard deviation cut_sd
+// (c = cut_mean when cut_sd = 0).
+struct Releases {
+  double rate_per_year = 0;
+  double cut_mean = 0;  // in (0, 1) when rate_per_year > 0
+  double cut_sd = 0;    // cut_sd^2 < cut_mean (1 - cut_mean)
+  std::vector<int> hits;  // indices into Market::gpus
+};
+
+// The demand factor D, an OU deviation: spot utilization = clamp(utilization + beta D, 0, 1);
+// contracts' `cancel:` rules read it at period ends.
+struct Demand {
+  OuProcess ou;
+  double utilization_beta = 0;
+};
+
+// The `stochastic:` section. Everything zero (the default) is the deterministic run.
+struct Stochastic {
+  std::vector<RateDriver> rates;  // per Market::rates (zero when not listed)
+  std::vector<OuProcess> gpu;     // per Market::gpus (zero when not listed): rent = curve x exp(y)
+  // Correlation of the GPU rent deviations' shocks, Market::gpus order; empty = independent.
+  // Positive definite (checked by the loader).
+  std::vector<std::vector<double>> gpu_correlation;
+  Releases releases;
+  Demand demand;
 };
 
 struct Scenario {
@@ -264,6 +325,7 @@ struct Scenario {
   PeriodKind period = PeriodKind::Month;
   Market market;
   std::vector<Entity> entities;
+  Stochastic stochastic;  // sized to the market's rates and GPUs by the loader
 };
 
 const char* entity_kind_name(EntityKind k);
