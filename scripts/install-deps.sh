@@ -10,7 +10,11 @@ packages=(
   libboost-dev           # QuantLib's headers need it
   libfmt-dev nlohmann-json3-dev
   libgtest-dev
-  python3                # test helper scripts
+  librandom123-dev       # Philox counter-based random numbers (Monte Carlo)
+  libeigen3-dev          # Cholesky of correlation matrices
+  libtbb-dev             # threads over path blocks
+  libopenmpi-dev openmpi-bin   # optional at build time: mpirun across ranks; tests use it
+  python3 python3-numpy  # test helper scripts; the NumPy reference benchmark
 )
 
 missing=()

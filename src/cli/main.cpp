@@ -1,6 +1,7 @@
 // tinderbox: the command-line entry point. Subcommands live in one table (STYLE.md 11).
 //
 // Exit codes (SPEC §2): 0 success; 1 the engine failed; 2 the input (file or flag) is wrong.
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -8,11 +9,15 @@
 #include <iostream>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "cli/args.h"
 #include "engine/run.h"
 #include "report/json_output.h"
 #include "report/ledger_csv.h"
+#include "report/simulation.h"
 #include "report/summary.h"
+#include "sim/comm.h"
 #include "scenario/builtin.h"
 #include "scenario/loader.h"
 #include "util/suggest.h"
@@ -115,6 +120,99 @@ int cmd_scenarios(const std::vector<Arg>& args) {
   return kOk;
 }
 
+// An integer flag in [lo, hi], or an error at its value.
+std::optional<long long> integer_flag(const ParsedArgs& a, const std::string& flag, long long lo,
+                                      long long hi, long long fallback, Diagnostic& error) {
+  const Arg* v = a.value(flag);
+  if (!v) return fallback;
+  std::size_t used = 0;
+  long long x = 0;
+  try {
+    x = std::stoll(v->text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != v->text.size() || used == 0 || x < lo || x > hi) {
+    error = command_line_error(v->col, "'" + flag + "' needs an integer from " + std::to_string(lo) +
+                                           " to " + std::to_string(hi) + " (got '" + v->text + "')");
+    return std::nullopt;
+  }
+  return x;
+}
+
+// A one-line progress bar on stderr, at most ten redraws a second; only for a terminal.
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool on) : on_(on) {}
+  ~ProgressBar() {
+    if (drawn_) std::cerr << "\r\033[K" << std::flush;
+  }
+  void operator()(std::int64_t done, std::int64_t total) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!on_ || (done < total && now - last_ < std::chrono::milliseconds(100))) return;
+    last_ = now;
+    drawn_ = true;
+    const int width = 30, filled = total > 0 ? static_cast<int>(width * done / total) : width;
+    std::cerr << "\r  simulate [" << std::string(static_cast<std::size_t>(filled), '#')
+              << std::string(static_cast<std::size_t>(width - filled), ' ') << "] " << done << " / "
+              << total << " paths" << std::flush;
+  }
+
+ private:
+  bool on_, drawn_ = false;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+int cmd_simulate(const std::vector<Arg>& args) {
+  const std::unique_ptr<Comm> comm = make_comm();
+  const bool root = comm->share().rank == 0;
+  // Every rank reads the same files and flags; only rank 0 reports what is wrong.
+  const auto fail = [&](const std::vector<Diagnostic>& errors) {
+    if (root) report(errors);
+    return kBadInput;
+  };
+  Diagnostic error;
+  auto a = parse_args(args,
+                      {{"--paths", true}, {"--seed", true}, {"--threads", true}, {"--json", false}},
+                      1, &error);
+  if (!a) return fail({error});
+  if (!a->has("--paths"))
+    return fail({command_line_error(args.empty() ? 20 : args.front().col,
+                                    "simulate needs '--paths N'")});
+  const auto paths = integer_flag(*a, "--paths", 1, 4294967296LL, 0, error);
+  if (!paths) return fail({error});
+  const auto seed = integer_flag(*a, "--seed", 0, 4294967295LL, 1, error);
+  if (!seed) return fail({error});
+  const auto threads = integer_flag(*a, "--threads", 1, 4096, 0, error);
+  if (!threads) return fail({error});
+  const std::string scenario_name =
+      a->positionals.empty() ? kDefaultScenario : a->positionals[0].text;
+  LoadResult loaded = load_scenario(scenario_name);
+  if (!loaded.scenario) return fail(loaded.errors);
+
+  const Plan plan(*loaded.scenario);
+  const SimLayout layout(plan);
+  ProgressBar bar(root && isatty(STDERR_FILENO));
+  SimOptions o;
+  o.paths = *paths;
+  o.seed = static_cast<std::uint32_t>(*seed);
+  o.threads = static_cast<int>(*threads);
+  o.progress = [&bar](std::int64_t done, std::int64_t total) { bar(done, total); };
+  const Tally mine = simulate_share(plan, layout, o, comm->share());
+  const auto parts = comm->gather(mine.serialize());
+  if (!root) return kOk;
+  Tally all = Tally::deserialize(parts.front());
+  for (std::size_t r = 1; r < parts.size(); ++r) all.merge(Tally::deserialize(parts[r]));
+  const auto j = simulation_to_json(plan, layout, all, o.seed);
+  std::ostringstream out;
+  if (a->has("--json"))
+    out << j.dump(1) << "\n";
+  else
+    write_simulation_summary(j, out);
+  std::cout << out.str();
+  return kOk;
+}
+
 int cmd_help(const std::vector<Arg>& args);
 
 struct Command {
@@ -127,6 +225,8 @@ struct Command {
 constexpr Command kCommands[] = {
     {"run", "run [SCENARIO] [--json] [--ledger FILE.csv]",
      "run a scenario's base case (default: the built-in coreweave-2025)", cmd_run},
+    {"simulate", "simulate [SCENARIO] --paths N [--seed S] [--threads T] [--json]",
+     "Monte Carlo: default probabilities, cash quantiles, lender losses", cmd_simulate},
     {"validate", "validate SCENARIO", "check a scenario file; exit 0 if valid", cmd_validate},
     {"scenarios", "scenarios", "list the built-in scenarios", cmd_scenarios},
     {"help", "help", "show this list", cmd_help},

@@ -1,0 +1,258 @@
+#include "market/stochastic.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <Eigen/Cholesky>
+#include <boost/math/special_functions/beta.hpp>
+
+namespace tinderbox {
+namespace {
+
+// Normals for periods 0..n-1 of one driver: a Philox call gives four uniforms, used for four
+// consecutive periods (the counter's first word is the block of four periods).
+void draw_normals(const PathRandom& rng, Stream s, std::uint32_t draw, int n, double* out) {
+  for (int k0 = 0; k0 < n; k0 += 4) {
+    const auto u = rng.uniforms(static_cast<std::uint32_t>(k0 / 4), s, draw);
+    for (int j = 0; j < 4 && k0 + j < n; ++j) out[k0 + j] = normal_quantile(u[static_cast<std::size_t>(j)]);
+  }
+}
+
+// The number of Poisson(mean) arrivals at cumulative probability u, by inversion.
+int poisson(double mean, double u) {
+  double p = std::exp(-mean), cdf = p;
+  int n = 0;
+  while (u > cdf && n < 10000) {
+    ++n;
+    p *= mean / n;
+    cdf += p;
+  }
+  return n;
+}
+
+}  // namespace
+
+OuSteps::OuSteps(const OuProcess& p, const std::vector<double>& dt) : moves(p.volatility > 0) {
+  for (double h : dt) {
+    decay.push_back(std::exp(-p.mean_reversion * h));
+    sd.push_back(std::sqrt(ou_variance(p, h)));
+  }
+}
+
+double ou_variance(const OuProcess& p, double t) {
+  const double a = p.mean_reversion, s = p.volatility;
+  // -expm1(-2at) / (2a) keeps its precision for small a t; a = 0 is a Brownian motion.
+  return a > 0 ? s * s * -std::expm1(-2 * a * t) / (2 * a) : s * s * t;
+}
+
+PathGenerator::PathGenerator(const Scenario& s, const Timeline& t)
+    : s_(s), n_(t.periods), base_(deterministic_market(s, t)) {
+  const auto n = static_cast<std::size_t>(n_);
+  for (int k = 0; k <= n_; ++k) t_.push_back(double(t.starts[static_cast<std::size_t>(k)] - t.starts[0]) / 365.0);
+  for (std::size_t k = 0; k < n; ++k) dt_.push_back(double(t.days[k]) / 365.0);
+  const Stochastic& st = s.stochastic;
+
+  for (const RateDriver& r : st.rates) rate_steps_.emplace_back(r.ou, dt_);
+  for (const OuProcess& g : st.gpu) {
+    gpu_steps_.emplace_back(g, dt_);
+    gpu_random_ = gpu_random_ || g.volatility > 0;
+  }
+  const std::size_t gens = s.market.gpus.size();
+  hit_.assign(gens, 0);
+  if (st.releases.rate_per_year > 0) {
+    for (int g : st.releases.hits) hit_[static_cast<std::size_t>(g)] = 1;
+    for (double h : dt_) release_mean_.push_back(st.releases.rate_per_year * h);
+    const double m = st.releases.cut_mean, v = st.releases.cut_sd * st.releases.cut_sd;
+    if (v > 0) {
+      // Beta(a, b) with mean m and variance v: a + b = m (1 - m) / v - 1.
+      const double sum = m * (1 - m) / v - 1;
+      cut_a_ = m * sum;
+      cut_b_ = (1 - m) * sum;
+    }
+  }
+  // The shocks' correlation: its lower Cholesky factor (the loader checked it is positive
+  // definite); none given means independent generations.
+  chol_.assign(gens * gens, 0.0);
+  for (std::size_t g = 0; g < gens; ++g) chol_[g * gens + g] = 1.0;
+  if (!st.gpu_correlation.empty()) {
+    Eigen::MatrixXd c(gens, gens);
+    for (std::size_t i = 0; i < gens; ++i)
+      for (std::size_t j = 0; j < gens; ++j)
+        c(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = st.gpu_correlation[i][j];
+    const Eigen::MatrixXd l = Eigen::LLT<Eigen::MatrixXd>(c).matrixL();
+    for (std::size_t i = 0; i < gens; ++i)
+      for (std::size_t j = 0; j < gens; ++j)
+        chol_[i * gens + j] = l(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
+  }
+  demand_steps_ = OuSteps(st.demand.ou, dt_);
+
+  std::uint32_t number = 0;
+  customer_of_.resize(s.entities.size());
+  for (std::size_t i = 0; i < s.entities.size(); ++i) {
+    const Entity& e = s.entities[i];
+    for (std::size_t c = 0; c < e.contracts.size(); ++c, ++number) {
+      const Contract& ct = e.contracts[c];
+      if (ct.customer.entity >= 0)
+        customer_of_[static_cast<std::size_t>(ct.customer.entity)].emplace_back(int(i), int(c));
+      if (!ct.cancel || ct.cancel->probability <= 0 || !demand_steps_.moves) continue;
+      CancelRuleAt rule{int(i), int(c), number, ct.cancel->demand_below, {}, {}};
+      const int last = std::min(t.period_of(ct.end), n_ - 1);
+      for (std::size_t k = 0; k < n; ++k) {
+        // Notice can be given at a period end before the contract's last period.
+        rule.chance.push_back(int(k) < last ? -std::expm1(std::log1p(-ct.cancel->probability) * dt_[k])
+                                            : 0.0);
+        const Date ends = *add_months(t.starts[k + 1], ct.cancel->notice_months);
+        rule.stop_after.push_back(static_cast<int>(
+            std::lower_bound(t.starts.begin(), t.starts.end(), ends) - t.starts.begin()));
+      }
+      cancels_.push_back(std::move(rule));
+    }
+    if (e.credit && e.credit->pd_annual > 0) {
+      CreditAt c{int(i), std::sqrt(e.credit->correlation), std::sqrt(1 - e.credit->correlation), {}};
+      const double h = -std::log1p(-e.credit->pd_annual);
+      for (std::size_t k = 0; k < n; ++k) {
+        const double f = -std::expm1(-h * t_[k + 1]);  // P(tau <= t_{k+1})
+        c.threshold.push_back(f >= 1 ? std::numeric_limits<double>::infinity() : normal_quantile(f));
+      }
+      credits_.push_back(std::move(c));
+    }
+  }
+  x_.assign(n + 1, 0.0);
+  z_.assign(gens * n, 0.0);
+  y_.assign(gens, 0.0);
+  level_.assign(gens * (n + 1), 1.0);
+  jump_.assign(gens, 1.0);
+  eps_.assign(n, 0.0);
+  demand_path_.assign(n + 1, 0.0);
+}
+
+void PathGenerator::fill(std::uint32_t seed, std::uint32_t path, MarketPath& m,
+                         std::vector<int>& defaults) {
+  const PathRandom rng(seed, path);
+  rates(rng, m);
+  gpus(rng, m);
+  demand(rng, m);
+  credit(rng, m, defaults);
+}
+
+// SOFR (any rate) = curve + x: x on the grid d_0..d_{n-1}; a follower takes its leader's x.
+void PathGenerator::rates(const PathRandom& rng, MarketPath& m) {
+  const auto n = static_cast<std::size_t>(n_);
+  for (std::size_t r = 0; r < rate_steps_.size(); ++r) {
+    const OuSteps& ou = rate_steps_[r];
+    if (!ou.moves) continue;
+    draw_normals(rng, Stream::Rate, static_cast<std::uint32_t>(r), n_, eps_.data());
+    double x = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+      m.rate[r * n + k] = base_.rate[r * n + k] + x;
+      x = x * ou.decay[k] + ou.sd[k] * eps_[k];
+    }
+    for (std::size_t f = 0; f < rate_steps_.size(); ++f)
+      if (s_.stochastic.rates[f].follows == int(r))
+        for (std::size_t k = 0; k < n; ++k)
+          m.rate[f * n + k] = base_.rate[f * n + k] + (m.rate[r * n + k] - base_.rate[r * n + k]);
+  }
+}
+
+// Rent = curve x exp(y) x J on the grid d_0..d_n: y an OU deviation whose shocks are correlated
+// across generations, J the product of (1 - cut) over the releases so far. The rent of period k
+// is taken on d_k; the period-end valuation's at the close of e_k, which is d_{k+1}.
+void PathGenerator::gpus(const PathRandom& rng, MarketPath& m) {
+  const bool releases = !release_mean_.empty();
+  if (!gpu_random_ && !releases) return;
+  const std::size_t gens = gpu_steps_.size();
+  const auto n = static_cast<std::size_t>(n_);
+  if (gpu_random_)
+    for (std::size_t g = 0; g < gens; ++g)
+      draw_normals(rng, Stream::Gpu, static_cast<std::uint32_t>(g), n_, &z_[g * n]);
+  std::fill(y_.begin(), y_.end(), 0.0);
+  std::fill(jump_.begin(), jump_.end(), 1.0);
+  std::array<double, 4> count_u{};
+  for (std::size_t k = 0; k <= n; ++k) {
+    for (std::size_t g = 0; g < gens; ++g) level_[g * (n + 1) + k] = jump_[g] * std::exp(y_[g]);
+    if (k == n) break;
+    if (gpu_random_)
+      for (std::size_t g = 0; g < gens; ++g) {
+        if (!gpu_steps_[g].moves) continue;
+        double e = 0;
+        for (std::size_t j = 0; j <= g; ++j) e += chol_[g * gens + j] * z_[j * n + k];
+        y_[g] = y_[g] * gpu_steps_[g].decay[k] + gpu_steps_[g].sd[k] * e;
+      }
+    if (releases) {
+      if (k % 4 == 0) count_u = rng.uniforms(static_cast<std::uint32_t>(k / 4), Stream::Releases, 0);
+      const int arrivals = poisson(release_mean_[k], count_u[k % 4]);
+      for (int a = 0; a < arrivals; ++a) {
+        const double u = rng.uniforms(static_cast<std::uint32_t>(k), Stream::Releases,
+                                      1 + static_cast<std::uint32_t>(a / 4))[static_cast<std::size_t>(a % 4)];
+        const double cut = cut_a_ > 0 ? boost::math::ibeta_inv(cut_a_, cut_b_, u)
+                                      : s_.stochastic.releases.cut_mean;
+        for (std::size_t g = 0; g < gens; ++g)
+          if (hit_[g]) jump_[g] *= 1 - cut;
+      }
+    }
+  }
+  for (std::size_t g = 0; g < gens; ++g) {
+    if (!gpu_steps_[g].moves && !hit_[g]) continue;
+    const double* level = &level_[g * (n + 1)];
+    for (std::size_t k = 0; k < n; ++k) {
+      m.rent[g * n + k] = base_.rent[g * n + k] * level[k];
+      m.rent_end[g * n + k] = base_.rent_end[g * n + k] * level[k + 1];
+    }
+  }
+}
+
+// The demand factor on d_0..d_n; contracts' cancellation rules read it at period ends.
+void PathGenerator::demand(const PathRandom& rng, MarketPath& m) {
+  for (const CancelRuleAt& rule : cancels_)
+    m.contract_stop[static_cast<std::size_t>(rule.entity)][static_cast<std::size_t>(rule.contract)] = n_;
+  if (!demand_steps_.moves) return;
+  const auto n = static_cast<std::size_t>(n_);
+  draw_normals(rng, Stream::Demand, 0, n_, eps_.data());
+  double d = 0;
+  for (std::size_t k = 0; k <= n; ++k) {
+    demand_path_[k] = d;
+    if (k < n) {
+      m.demand[k] = d;
+      d = d * demand_steps_.decay[k] + demand_steps_.sd[k] * eps_[k];
+    }
+  }
+  for (const CancelRuleAt& rule : cancels_) {
+    int& stop =
+        m.contract_stop[static_cast<std::size_t>(rule.entity)][static_cast<std::size_t>(rule.contract)];
+    for (std::size_t k = 0; k < n; ++k) {
+      if (demand_path_[k + 1] >= rule.demand_below || rule.chance[k] <= 0) continue;
+      if (rng.uniforms(static_cast<std::uint32_t>(k), Stream::Cancel, rule.number)[0] < rule.chance[k]) {
+        stop = rule.stop_after[k];
+        break;
+      }
+    }
+  }
+}
+
+// Reduced-form defaults: X = sqrt(rho) Z + sqrt(1 - rho) eps defaults in the first period k with
+// Phi(X) <= F(t_{k+1}), i.e. X <= threshold[k]; its customers' contracts stop paying then.
+void PathGenerator::credit(const PathRandom& rng, MarketPath& m, std::vector<int>& defaults) {
+  defaults.assign(s_.entities.size(), -1);
+  for (const auto& list : customer_of_)
+    for (const auto& [i, c] : list)
+      if (!s_.entities[static_cast<std::size_t>(i)].contracts[static_cast<std::size_t>(c)].cancel)
+        m.contract_stop[static_cast<std::size_t>(i)][static_cast<std::size_t>(c)] = n_;
+  if (credits_.empty()) return;
+  const double z = normal_quantile(rng.fine_uniforms(0, Stream::Copula, 0)[0]);
+  for (const CreditAt& c : credits_) {
+    const double eps =
+        normal_quantile(rng.fine_uniforms(0, Stream::Copula, 1 + static_cast<std::uint32_t>(c.entity))[0]);
+    const double x = c.loading * z + c.own * eps;
+    const auto it = std::lower_bound(c.threshold.begin(), c.threshold.end(), x);
+    if (it == c.threshold.end()) continue;
+    const int k = static_cast<int>(it - c.threshold.begin());
+    defaults[static_cast<std::size_t>(c.entity)] = k;
+    for (const auto& [i, ct] : customer_of_[static_cast<std::size_t>(c.entity)]) {
+      int& stop = m.contract_stop[static_cast<std::size_t>(i)][static_cast<std::size_t>(ct)];
+      stop = std::min(stop, k);
+    }
+  }
+}
+
+}  // namespace tinderbox

@@ -1,0 +1,83 @@
+// The stochastic drivers of SPEC §4: one call fills one Monte Carlo path of the world outside
+// the entities' books. Each driver uses its exact discretisation on the period grid, so the
+// distribution of a period's value does not depend on the period length (docs/model.md,
+// Monte Carlo). With every volatility, jump rate and default probability zero the path is the
+// deterministic market, bit for bit.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/timeline.h"
+#include "market/market_path.h"
+#include "market/random.h"
+#include "scenario/scenario.h"
+
+namespace tinderbox {
+
+// An Ornstein-Uhlenbeck deviation's exact step over each period: x_{k+1} = decay_k x_k + sd_k z.
+struct OuSteps {
+  std::vector<double> decay, sd;
+  bool moves = false;  // volatility > 0
+  OuSteps() = default;
+  OuSteps(const OuProcess& p, const std::vector<double>& dt);
+};
+
+// Var x(t) of an OU deviation started at 0: s^2 (1 - e^{-2at}) / (2a), s^2 t when a = 0.
+double ou_variance(const OuProcess& p, double t);
+
+class PathGenerator {
+ public:
+  PathGenerator(const Scenario& s, const Timeline& t);
+
+  // A path holding the deterministic market; fill() overwrites only what is random.
+  const MarketPath& deterministic() const { return base_; }
+
+  // Path `path` of seed `seed`: the random parts of `m` (a copy of deterministic()), and in
+  // `defaults` each entity's period of reduced-form default, -1 for none.
+  void fill(std::uint32_t seed, std::uint32_t path, MarketPath& m, std::vector<int>& defaults);
+
+  // Years from `start` to d_k, k = 0..periods.
+  const std::vector<double>& times() const { return t_; }
+
+ private:
+  struct CancelRuleAt {
+    int entity, contract;
+    std::uint32_t number;           // the contract's number across entities (its random stream)
+    double demand_below;
+    std::vector<double> chance;     // [k]: probability of notice at e_k
+    std::vector<int> stop_after;    // [k]: first period without payments after notice at e_k
+  };
+  struct CreditAt {
+    int entity;
+    double loading, own;            // sqrt(rho), sqrt(1 - rho)
+    std::vector<double> threshold;  // [k]: Phi^-1(F(t_{k+1})), increasing in k
+  };
+
+  void rates(const PathRandom& rng, MarketPath& m);
+  void gpus(const PathRandom& rng, MarketPath& m);
+  void demand(const PathRandom& rng, MarketPath& m);
+  void credit(const PathRandom& rng, MarketPath& m, std::vector<int>& defaults);
+  double normal(const PathRandom& rng, int k, Stream s, std::uint32_t draw) const;
+
+  const Scenario& s_;
+  int n_ = 0;
+  MarketPath base_;
+  std::vector<double> t_, dt_;
+  std::vector<OuSteps> rate_steps_;  // per rate
+  std::vector<OuSteps> gpu_steps_;   // per GPU generation
+  std::vector<double> chol_;         // lower Cholesky factor of gpu_correlation, row-major
+  bool gpu_random_ = false;
+  std::vector<double> release_mean_;  // [k]: expected arrivals in period k
+  double cut_a_ = 0, cut_b_ = 0;      // Beta parameters of a release's cut
+  std::vector<std::uint8_t> hit_;     // per GPU generation: cut by releases
+  OuSteps demand_steps_;
+  std::vector<CancelRuleAt> cancels_;
+  std::vector<CreditAt> credits_;
+  // Per entity: (entity, contract) of the contracts whose customer it is.
+  std::vector<std::vector<std::pair<int, int>>> customer_of_;
+  // Scratch, per path (sized once).
+  std::vector<double> x_, y_, level_, jump_, z_, eps_, demand_path_;
+};
+
+}  // namespace tinderbox

@@ -1,0 +1,44 @@
+#include "sim/risk.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace tinderbox {
+namespace {
+
+std::int64_t rank_of(double q, std::int64_t paths) {
+  return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(q * double(paths) - 1e-9)),
+                                  1, paths);
+}
+
+}  // namespace
+
+LossMeasures loss_measures(std::vector<double>& losses, std::int64_t paths, double q) {
+  LossMeasures m;
+  if (paths <= 0) return m;
+  std::sort(losses.begin(), losses.end());
+  const auto zeros = paths - static_cast<std::int64_t>(losses.size());
+  double sum = 0;
+  for (double x : losses) sum += x;
+  m.mean = sum / double(paths);
+  const std::int64_t rank = rank_of(q, paths);
+  m.var = rank <= zeros ? 0.0 : losses[static_cast<std::size_t>(rank - zeros - 1)];
+  // Paths at or below VaR, and the sum of the losses above it.
+  const auto upper = std::upper_bound(losses.begin(), losses.end(), m.var);
+  const auto at_or_below = zeros + static_cast<std::int64_t>(upper - losses.begin());
+  double above = 0;
+  for (auto it = upper; it != losses.end(); ++it) above += *it;
+  m.es = (above + m.var * (double(at_or_below) - q * double(paths))) / ((1 - q) * double(paths));
+  return m;
+}
+
+std::optional<int> censored_quantile(const std::vector<std::int64_t>& histogram,
+                                     std::int64_t paths, double q) {
+  const std::int64_t rank = rank_of(q, paths);
+  std::int64_t seen = 0;
+  for (std::size_t k = 0; k < histogram.size(); ++k)
+    if ((seen += histogram[k]) >= rank) return static_cast<int>(k);
+  return std::nullopt;
+}
+
+}  // namespace tinderbox

@@ -1,0 +1,174 @@
+#include "sim/simulate.h"
+
+#include <atomic>
+#include <mutex>
+
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include "engine/period_loop.h"
+#include "market/stochastic.h"
+
+namespace tinderbox {
+namespace {
+
+// Keeps what a path leaves behind: cash in the sketches, each lender's loss from the loss rows.
+struct PathSink {
+  const SimLayout& layout;
+  Tally& tally;
+  std::vector<double>& loss;  // per lender, this path
+  int periods;
+
+  void flow(const Flow& f) {
+    if (f.kind != FlowKind::Loss) return;
+    for (const auto& [lender, share] :
+         layout.debt_lenders[static_cast<std::size_t>(f.entity)][static_cast<std::size_t>(f.index)])
+      loss[static_cast<std::size_t>(lender)] -= f.amount * share;
+  }
+  void event(const Event&) {}
+  void figures(int k, int entity, const PeriodFigures& f) {
+    if (layout.has_books[static_cast<std::size_t>(entity)])
+      tally.cash[static_cast<std::size_t>(entity * periods + k)].add(f.cash);
+  }
+};
+
+// One thread's machinery, built once and reused for every block it takes.
+struct Worker {
+  PathGenerator generator;
+  MarketPath market;
+  State state;
+  Tally tally;
+  std::vector<int> credit_defaults;
+  std::vector<double> loss, block_sum, block_sum2;
+
+  Worker(const Plan& plan, const SimLayout& layout)
+      : generator(*plan.scenario, plan.timeline), market(generator.deterministic()),
+        tally(static_cast<int>(plan.entities.size()), plan.timeline.periods,
+              static_cast<int>(layout.lenders.size()), static_cast<int>(layout.drivers.size())),
+        loss(layout.lenders.size(), 0.0) {}
+};
+
+double driver_value(const MarketPath& m, const SimLayout::Driver& d, int k) {
+  switch (d.kind) {
+    case SimLayout::Driver::Rate: return m.rate_at(d.index, k);
+    case SimLayout::Driver::Gpu: return m.rent_at(d.index, k);
+    case SimLayout::Driver::Demand: return m.demand[static_cast<std::size_t>(k)];
+  }
+  return 0.0;
+}
+
+void run_block(const Plan& plan, const SimLayout& layout, const SimOptions& o, std::int64_t block,
+               Worker& w) {
+  const int n = plan.timeline.periods;
+  const auto entities = plan.entities.size();
+  const std::int64_t first = block * kBlock, last = std::min(o.paths, first + kBlock);
+  w.block_sum.assign(layout.drivers.size() * static_cast<std::size_t>(n), 0.0);
+  w.block_sum2.assign(w.block_sum.size(), 0.0);
+  const MarketPath& base = w.generator.deterministic();
+  for (std::int64_t path = first; path < last; ++path) {
+    w.generator.fill(o.seed, static_cast<std::uint32_t>(path), w.market, w.credit_defaults);
+    w.state.reset(plan);
+    std::fill(w.loss.begin(), w.loss.end(), 0.0);
+    PathSink sink{layout, w.tally, w.loss, n};
+    for (int k = 0; k < n; ++k) step(plan, w.market, k, w.state, sink);
+
+    int defaulted = 0;
+    for (std::size_t i = 0; i < entities; ++i) {
+      int k = w.state.entities[i].default_period;
+      if (k < 0) k = w.credit_defaults[i];
+      if (k < 0) continue;
+      ++defaulted;
+      ++w.tally.defaults[i * static_cast<std::size_t>(n) + static_cast<std::size_t>(k)];
+    }
+    ++w.tally.default_count[static_cast<std::size_t>(defaulted)];
+    double system = 0;
+    for (std::size_t l = 0; l < w.loss.size(); ++l)
+      if (w.loss[l] > 0) {
+        w.tally.lender_loss[l].push_back(w.loss[l]);
+        system += w.loss[l];
+      }
+    if (system > 0) w.tally.system_loss.push_back(system);
+    for (std::size_t d = 0; d < layout.drivers.size(); ++d) {
+      if (!layout.drivers[d].random) continue;
+      for (int k = 0; k < n; ++k) {
+        const double dev = driver_value(w.market, layout.drivers[d], k) -
+                           driver_value(base, layout.drivers[d], k);
+        w.block_sum[d * static_cast<std::size_t>(n) + static_cast<std::size_t>(k)] += dev;
+        w.block_sum2[d * static_cast<std::size_t>(n) + static_cast<std::size_t>(k)] += dev * dev;
+      }
+    }
+  }
+  w.tally.paths += last - first;
+  for (std::size_t i = 0; i < w.block_sum.size(); ++i) {
+    w.tally.driver_sum[i].add_block(w.block_sum[i]);
+    w.tally.driver_sum2[i].add_block(w.block_sum2[i]);
+  }
+}
+
+}  // namespace
+
+SimLayout::SimLayout(const Plan& plan) {
+  const Scenario& s = *plan.scenario;
+  for (const Entity& e : s.entities) {
+    auto& debts = debt_lenders.emplace_back();
+    for (const Debt& d : e.debt) {
+      auto& shares = debts.emplace_back();
+      for (const Lender& l : d.lenders) {
+        auto it = std::find(lenders.begin(), lenders.end(), l.party.name);
+        if (it == lenders.end()) it = lenders.insert(lenders.end(), l.party.name);
+        shares.emplace_back(static_cast<int>(it - lenders.begin()), l.share);
+      }
+    }
+  }
+  for (const EntityPlan& p : plan.entities) has_books.push_back(p.operates);
+  const Stochastic& st = s.stochastic;
+  for (std::size_t r = 0; r < s.market.rates.size(); ++r) {
+    const int leader = st.rates[r].follows;
+    const bool random = st.rates[r].ou.volatility > 0 ||
+                        (leader >= 0 && st.rates[static_cast<std::size_t>(leader)].ou.volatility > 0);
+    drivers.push_back({s.market.rates[r].name, Driver::Rate, static_cast<int>(r), random});
+  }
+  for (std::size_t g = 0; g < s.market.gpus.size(); ++g) {
+    const bool hit = st.releases.rate_per_year > 0 &&
+                     std::find(st.releases.hits.begin(), st.releases.hits.end(), int(g)) !=
+                         st.releases.hits.end();
+    drivers.push_back({"gpu." + s.market.gpus[g].name, Driver::Gpu, static_cast<int>(g),
+                       st.gpu[g].volatility > 0 || hit});
+  }
+  if (st.demand.ou.volatility > 0) drivers.push_back({"demand", Driver::Demand, 0, true});
+}
+
+Tally simulate_share(const Plan& plan, const SimLayout& layout, const SimOptions& o, Share share) {
+  const std::int64_t blocks = (o.paths + kBlock - 1) / kBlock;
+  const std::int64_t first = blocks * share.rank / share.size;
+  const std::int64_t last = blocks * (share.rank + 1) / share.size;
+  const std::int64_t mine = std::min(o.paths, last * kBlock) - std::min(o.paths, first * kBlock);
+
+  tbb::enumerable_thread_specific<Worker> workers([&] { return Worker(plan, layout); });
+  std::atomic<std::int64_t> done{0};
+  std::mutex progress_lock;
+  tbb::task_arena arena(o.threads > 0 ? o.threads : tbb::task_arena::automatic);
+  arena.execute([&] {
+    tbb::parallel_for(tbb::blocked_range<std::int64_t>(first, last, 1),
+                      [&](const tbb::blocked_range<std::int64_t>& range) {
+                        Worker& w = workers.local();
+                        for (std::int64_t b = range.begin(); b < range.end(); ++b) {
+                          const std::int64_t before = w.tally.paths;
+                          run_block(plan, layout, o, b, w);
+                          const std::int64_t now = done += w.tally.paths - before;
+                          if (o.progress) {
+                            std::lock_guard<std::mutex> hold(progress_lock);
+                            o.progress(now, mine);
+                          }
+                        }
+                      });
+  });
+  Tally total(static_cast<int>(plan.entities.size()), plan.timeline.periods,
+              static_cast<int>(layout.lenders.size()), static_cast<int>(layout.drivers.size()));
+  for (const Worker& w : workers) total.merge(w.tally);
+  return total;
+}
+
+}  // namespace tinderbox
