@@ -18,7 +18,7 @@ enum class Stream : std::uint32_t {
   Rate = 1,      // draw = the rate's index
   Gpu = 2,       // draw = block of four generations
   Demand = 3,
-  Releases = 4,  // draw 0: the count; draw j > 0: the cuts
+  Releases = 4,  // draw 0: the counts, four periods a call; draws 1, 2, ...: period k's cuts
   Cancel = 5,    // draw = the contract's number across entities
   Copula = 6,    // period 0; draw 0: the common factor Z; draw 1 + i: entity i's own factor
 };
@@ -31,6 +31,12 @@ class PathRandom {
   std::array<double, 4> uniforms(std::uint32_t period, Stream s, std::uint32_t draw) const {
     const auto r = bits(period, s, draw);
     return {u32(r[0]), u32(r[1]), u32(r[2]), u32(r[3])};
+  }
+
+  // The four raw 32-bit words of one draw.
+  std::array<std::uint32_t, 4> words(std::uint32_t period, Stream s, std::uint32_t draw) const {
+    const auto r = bits(period, s, draw);
+    return {r[0], r[1], r[2], r[3]};
   }
 
   // Two independent uniforms in (0, 1) with 53 bits each, for tail probabilities (credit).
@@ -51,6 +57,33 @@ class PathRandom {
   }
 
   r123::Philox4x32::key_type key_;
+};
+
+// A UniformRandomBitGenerator over the successive draws of one (path, period, stream), from
+// `first_draw` on: for library distributions that take a varying number of words (Boost.Random's
+// beta_distribution, by rejection).
+class WordStream {
+ public:
+  using result_type = std::uint32_t;
+  WordStream(const PathRandom& r, std::uint32_t period, Stream s, std::uint32_t first_draw)
+      : r_(r), period_(period), stream_(s), draw_(first_draw) {}
+  static constexpr result_type min() { return 0; }
+  static constexpr result_type max() { return 0xffffffffu; }
+  result_type operator()() {
+    if (used_ == 4) {
+      words_ = r_.words(period_, stream_, draw_++);
+      used_ = 0;
+    }
+    return words_[used_++];
+  }
+
+ private:
+  const PathRandom& r_;
+  std::uint32_t period_;
+  Stream stream_;
+  std::uint32_t draw_;
+  std::array<std::uint32_t, 4> words_{};
+  std::size_t used_ = 4;
 };
 
 // The standard normal quantile Phi^-1(p) for p in (0, 1): Wichura's algorithm AS 241 (PPND16,

@@ -5,7 +5,7 @@
 #include <limits>
 
 #include <Eigen/Cholesky>
-#include <boost/math/special_functions/beta.hpp>
+#include <boost/random/beta_distribution.hpp>
 
 namespace tinderbox {
 namespace {
@@ -118,7 +118,9 @@ PathGenerator::PathGenerator(const Scenario& s, const Timeline& t)
       credits_.push_back(std::move(c));
     }
   }
-  x_.assign(n + 1, 0.0);
+  for (const CancelRuleAt& rule : cancels_) touched_.emplace_back(rule.entity, rule.contract);
+  for (const CreditAt& c : credits_)
+    for (const auto& ic : customer_of_[static_cast<std::size_t>(c.entity)]) touched_.push_back(ic);
   z_.assign(gens * n, 0.0);
   y_.assign(gens, 0.0);
   level_.assign(gens * (n + 1), 1.0);
@@ -130,6 +132,8 @@ PathGenerator::PathGenerator(const Scenario& s, const Timeline& t)
 void PathGenerator::fill(std::uint32_t seed, std::uint32_t path, MarketPath& m,
                          std::vector<int>& defaults) {
   const PathRandom rng(seed, path);
+  for (const auto& [i, c] : touched_)
+    m.contract_stop[static_cast<std::size_t>(i)][static_cast<std::size_t>(c)] = n_;
   rates(rng, m);
   gpus(rng, m);
   demand(rng, m);
@@ -182,10 +186,9 @@ void PathGenerator::gpus(const PathRandom& rng, MarketPath& m) {
     if (releases) {
       if (k % 4 == 0) count_u = rng.uniforms(static_cast<std::uint32_t>(k / 4), Stream::Releases, 0);
       const int arrivals = poisson(release_mean_[k], count_u[k % 4]);
+      WordStream words(rng, static_cast<std::uint32_t>(k), Stream::Releases, 1);
       for (int a = 0; a < arrivals; ++a) {
-        const double u = rng.uniforms(static_cast<std::uint32_t>(k), Stream::Releases,
-                                      1 + static_cast<std::uint32_t>(a / 4))[static_cast<std::size_t>(a % 4)];
-        const double cut = cut_a_ > 0 ? boost::math::ibeta_inv(cut_a_, cut_b_, u)
+        const double cut = cut_a_ > 0 ? boost::random::beta_distribution<double>(cut_a_, cut_b_)(words)
                                       : s_.stochastic.releases.cut_mean;
         for (std::size_t g = 0; g < gens; ++g)
           if (hit_[g]) jump_[g] *= 1 - cut;
@@ -204,8 +207,6 @@ void PathGenerator::gpus(const PathRandom& rng, MarketPath& m) {
 
 // The demand factor on d_0..d_n; contracts' cancellation rules read it at period ends.
 void PathGenerator::demand(const PathRandom& rng, MarketPath& m) {
-  for (const CancelRuleAt& rule : cancels_)
-    m.contract_stop[static_cast<std::size_t>(rule.entity)][static_cast<std::size_t>(rule.contract)] = n_;
   if (!demand_steps_.moves) return;
   const auto n = static_cast<std::size_t>(n_);
   draw_normals(rng, Stream::Demand, 0, n_, eps_.data());
@@ -234,10 +235,6 @@ void PathGenerator::demand(const PathRandom& rng, MarketPath& m) {
 // Phi(X) <= F(t_{k+1}), i.e. X <= threshold[k]; its customers' contracts stop paying then.
 void PathGenerator::credit(const PathRandom& rng, MarketPath& m, std::vector<int>& defaults) {
   defaults.assign(s_.entities.size(), -1);
-  for (const auto& list : customer_of_)
-    for (const auto& [i, c] : list)
-      if (!s_.entities[static_cast<std::size_t>(i)].contracts[static_cast<std::size_t>(c)].cancel)
-        m.contract_stop[static_cast<std::size_t>(i)][static_cast<std::size_t>(c)] = n_;
   if (credits_.empty()) return;
   const double z = normal_quantile(rng.fine_uniforms(0, Stream::Copula, 0)[0]);
   for (const CreditAt& c : credits_) {

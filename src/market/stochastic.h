@@ -76,8 +76,10 @@ class PathGenerator {
   std::vector<CreditAt> credits_;
   // Per entity: (entity, contract) of the contracts whose customer it is.
   std::vector<std::vector<std::pair<int, int>>> customer_of_;
+  // (entity, contract) of every contract a path may stop: reset to `periods` first.
+  std::vector<std::pair<int, int>> touched_;
   // Scratch, per path (sized once).
-  std::vector<double> x_, y_, level_, jump_, z_, eps_, demand_path_;
+  std::vector<double> y_, level_, jump_, z_, eps_, demand_path_;
 };
 
 }  // namespace tinderbox

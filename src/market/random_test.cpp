@@ -1,0 +1,43 @@
+#include "market/random.h"
+
+#include <boost/math/distributions/normal.hpp>
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace tinderbox {
+namespace {
+
+// AS 241 against Boost's normal quantile over the body and both tails, 1e-14 relative.
+TEST(NormalQuantile, MatchesBoostAcrossTheRange) {
+  const boost::math::normal_distribution<double> n;
+  for (double p : {1e-300, 1e-100, 1e-20, 1e-12, 1e-8, 1e-4, 0.001, 0.01, 0.02425, 0.075, 0.1,
+                   0.25, 0.4, 0.5, 0.6, 0.75, 0.925, 0.975, 0.999, 1 - 1e-8, 1 - 1e-12}) {
+    const double want = boost::math::quantile(n, p);
+    EXPECT_NEAR(normal_quantile(p), want, 1e-14 * std::max(1.0, std::fabs(want))) << "p = " << p;
+  }
+  for (int i = 1; i < 1000; ++i) {
+    const double p = i / 1000.0;
+    const double want = boost::math::quantile(n, p);
+    EXPECT_NEAR(normal_quantile(p), want, 1e-14 * std::max(1.0, std::fabs(want))) << "p = " << p;
+  }
+}
+
+// The same (seed, path, period, stream, draw) always gives the same numbers; any change of one
+// of them gives others. Uniforms lie strictly inside (0, 1).
+TEST(PathRandom, IsAPureFunctionOfItsCounters) {
+  const PathRandom a(7, 11), b(7, 11), c(8, 11), d(7, 12);
+  EXPECT_EQ(a.uniforms(3, Stream::Gpu, 0), b.uniforms(3, Stream::Gpu, 0));
+  EXPECT_NE(a.uniforms(3, Stream::Gpu, 0), c.uniforms(3, Stream::Gpu, 0));
+  EXPECT_NE(a.uniforms(3, Stream::Gpu, 0), d.uniforms(3, Stream::Gpu, 0));
+  EXPECT_NE(a.uniforms(3, Stream::Gpu, 0), a.uniforms(4, Stream::Gpu, 0));
+  EXPECT_NE(a.uniforms(3, Stream::Gpu, 0), a.uniforms(3, Stream::Rate, 0));
+  EXPECT_NE(a.uniforms(3, Stream::Gpu, 0), a.uniforms(3, Stream::Gpu, 1));
+  for (std::uint32_t k = 0; k < 1000; ++k) {
+    for (double u : a.uniforms(k, Stream::Demand, 0)) EXPECT_TRUE(u > 0 && u < 1);
+    for (double u : a.fine_uniforms(k, Stream::Copula, 0)) EXPECT_TRUE(u > 0 && u < 1);
+  }
+}
+
+}  // namespace
+}  // namespace tinderbox
