@@ -291,8 +291,19 @@ TEST(Drivers, CancellationsFollowDemand) {
 
 // Every driver at zero gives the deterministic market on every path, bit for bit.
 TEST(Drivers, AllZeroIsTheDeterministicMarket) {
-  Fixture f(pool(3, 0, 0.5));
+  std::string yaml = kMarket;
+  yaml += R"(  seller:
+    kind: neocloud
+    cash: 100
+    contracts:
+      c1: {customer: buyer, amount_per_period: 1, start: 2025-01-01, end: 2026-12-31,
+           cancel: {demand_below: -0.05, probability: 0.6, notice_months: 2}}
+)";
+  Fixture f(test_support::scenario_from(yaml));
+  f.s.entities[0].credit = Credit{0.0, 0.5};
   f.s.stochastic.rates[0].ou = {0.5, 0.0};
+  f.s.stochastic.gpu[0] = {1.0, 0.0};
+  f.s.stochastic.releases = {0.0, 0.25, 0.1, {0}};
   f.s.stochastic.demand = {{0.5, 0.0}, 0.3};
   PathGenerator g(f.s, f.t);
   MarketPath m = g.deterministic();
