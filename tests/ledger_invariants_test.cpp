@@ -11,20 +11,12 @@
 #include "report/ledger_csv.h"
 #include "scenario/builtin.h"
 #include "scenario/loader.h"
+#include "support.h"
 
 namespace tinderbox {
 namespace {
 
-std::vector<std::string> all_scenarios() {
-  std::vector<std::string> out;
-  for (const BuiltinFile& f : builtin_files())
-    if (!is_import_only(f)) out.emplace_back(f.name);
-  const std::filesystem::path dir = std::filesystem::path(TINDERBOX_SOURCE_DIR) / "scenarios/examples";
-  if (std::filesystem::exists(dir))
-    for (const auto& e : std::filesystem::directory_iterator(dir))
-      if (e.path().extension() == ".yaml") out.push_back(e.path().string());
-  return out;
-}
+using test_support::all_scenarios;
 
 class LedgerInvariants : public ::testing::TestWithParam<std::string> {};
 
@@ -99,12 +91,7 @@ TEST_P(LedgerInvariants, RoundedCsvAddsUpToTheCashSeries) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllScenarios, LedgerInvariants, ::testing::ValuesIn(all_scenarios()),
-                         [](const ::testing::TestParamInfo<std::string>& param) {
-                           std::string name = std::filesystem::path(param.param).stem().string();
-                           for (char& c : name)
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return name;
-                         });
+                         test_support::scenario_test_name);
 
 }  // namespace
 }  // namespace tinderbox

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "engine/run.h"
+#include "scenario/builtin.h"
 #include "scenario/loader.h"
 
 namespace tinderbox::test_support {
@@ -72,6 +73,26 @@ inline CliResult run_cli(const std::string& args) {
   r.err = read_file(dir / "err");
   std::filesystem::remove_all(dir);
   return r;
+}
+
+// Every built-in scenario that runs on its own, and every example scenario (paths).
+inline std::vector<std::string> all_scenarios() {
+  std::vector<std::string> out;
+  for (const BuiltinFile& f : builtin_files())
+    if (!is_import_only(f)) out.emplace_back(f.name);
+  const std::filesystem::path dir = std::filesystem::path(TINDERBOX_SOURCE_DIR) / "scenarios/examples";
+  if (std::filesystem::exists(dir))
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+      if (e.path().extension() == ".yaml") out.push_back(e.path().string());
+  return out;
+}
+
+// A test name for a scenario parameter: its file stem with anything but letters and digits as _.
+inline std::string scenario_test_name(const ::testing::TestParamInfo<std::string>& p) {
+  std::string name = std::filesystem::path(p.param).stem().string();
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return name;
 }
 
 }  // namespace tinderbox::test_support
