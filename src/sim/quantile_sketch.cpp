@@ -62,6 +62,9 @@ void QuantileSketch::merge(const QuantileSketch& o) {
 double QuantileSketch::quantile(double q) const {
   if (count_ == 0) return std::numeric_limits<double>::quiet_NaN();
   const auto rank = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(q * double(count_))), 1, count_);
+  // The extremes are known exactly.
+  if (rank == 1) return min_;
+  if (rank == count_) return max_;
   std::int64_t seen = 0;
   double v = 0;
   bool found = false;

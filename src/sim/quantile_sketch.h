@@ -6,7 +6,8 @@
 // on how paths were split among threads or ranks. A quantile is the representative of the bucket
 // holding the value of that rank, 2 g^i / (g + 1), which lies within a relative a of every value
 // in the bucket, clamped to the smallest and largest value seen (so a sample of equal values gives
-// that value exactly). Values with |x| below `kZero` count as zero.
+// that value exactly); ranks 1 and n give the smallest and largest
+// value themselves. Values with |x| below `kZero` count as zero.
 #pragma once
 
 #include <cstdint>

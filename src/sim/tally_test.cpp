@@ -1,0 +1,120 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "sim/quantile_sketch.h"
+#include "sim/risk.h"
+#include "sim/tally.h"
+
+namespace tinderbox {
+namespace {
+
+// The sketch's quantile is within its relative accuracy of the exact sample quantile of rank
+// ceil(q n), on a sample with negatives, zeros and positives over many magnitudes.
+TEST(QuantileSketch, WithinItsRelativeAccuracyOfTheExactQuantile) {
+  std::mt19937_64 rng(5);
+  std::lognormal_distribution<double> size(3.0, 2.0);
+  std::vector<double> xs;
+  QuantileSketch q;
+  for (int i = 0; i < 20000; ++i) {
+    const double x = i % 10 == 0 ? 0.0 : (i % 7 == 0 ? -1 : 1) * size(rng);
+    xs.push_back(x);
+    q.add(x);
+  }
+  std::sort(xs.begin(), xs.end());
+  for (double p : {0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1.0}) {
+    const auto rank = static_cast<std::size_t>(std::ceil(p * double(xs.size())));
+    const double exact = xs[rank - 1];
+    EXPECT_NEAR(q.quantile(p), exact, QuantileSketch::kAccuracy * (1 + 1e-9) * std::fabs(exact))
+        << "q = " << p;
+  }
+  EXPECT_EQ(q.quantile(0.0), xs.front());  // rank 1, clamped to the smallest value
+  EXPECT_EQ(q.quantile(1.0), xs.back());
+}
+
+TEST(QuantileSketch, EqualValuesGiveTheValueAndMergingIsExact) {
+  QuantileSketch a, b, all;
+  for (int i = 0; i < 100; ++i) a.add(1234.5678);
+  EXPECT_EQ(a.quantile(0.05), 1234.5678);
+  EXPECT_EQ(a.quantile(0.95), 1234.5678);
+  for (int i = 0; i < 1000; ++i) {
+    const double x = std::exp(0.01 * i) - 3;
+    (i % 3 ? a : b).add(x);
+    all.add(x);
+  }
+  for (int i = 0; i < 100; ++i) all.add(1234.5678);
+  QuantileSketch ab = a, ba = b;
+  ab.merge(b);
+  ba.merge(a);
+  std::size_t pos = 0;
+  std::vector<std::int64_t> words;
+  ab.write(words);
+  const QuantileSketch read = QuantileSketch::read(words, pos);
+  EXPECT_EQ(pos, words.size());
+  for (double p : {0.01, 0.3, 0.5, 0.77, 0.99}) {
+    EXPECT_EQ(ab.quantile(p), all.quantile(p));
+    EXPECT_EQ(ba.quantile(p), all.quantile(p));
+    EXPECT_EQ(read.quantile(p), all.quantile(p));
+  }
+}
+
+// By hand: 10 paths, losses {0 x 6, 1, 2, 5, 10}. At q = 0.8: rank 8 -> VaR 2; the loss above
+// VaR is 15 on 2 paths; P(L <= 2) = 0.8, so ES = (15 + 2 (8 - 8)) / 2 = 7.5. At q = 0.75:
+// rank ceil(7.5) = 8 -> VaR 2, ES = (15 + 2 (8 - 7.5)) / 2.5 = 6.4.
+TEST(LossMeasures, AcerbiTascheByHand) {
+  std::vector<double> losses{10, 1, 5, 2};
+  LossMeasures m = loss_measures(losses, 10, 0.8);
+  EXPECT_DOUBLE_EQ(m.mean, 1.8);
+  EXPECT_EQ(m.var, 2.0);
+  EXPECT_DOUBLE_EQ(m.es, 7.5);
+  m = loss_measures(losses, 10, 0.75);
+  EXPECT_EQ(m.var, 2.0);
+  EXPECT_DOUBLE_EQ(m.es, 6.4);
+  // Mostly zero: VaR 0 and ES the tail mean spread over the 1 %.
+  std::vector<double> rare{50};
+  m = loss_measures(rare, 1000, 0.99);
+  EXPECT_EQ(m.var, 0.0);
+  EXPECT_NEAR(m.es, 50.0 / 10, 1e-12);
+}
+
+TEST(CensoredQuantile, NullWhenTheRankIsBeyondTheHorizon) {
+  // 100 paths: 3 default in period 2, 10 in period 5, the rest survive.
+  std::vector<std::int64_t> h(12, 0);
+  h[2] = 3;
+  h[5] = 10;
+  EXPECT_EQ(censored_quantile(h, 100, 0.03), 2);
+  EXPECT_EQ(censored_quantile(h, 100, 0.05), 5);
+  EXPECT_EQ(censored_quantile(h, 100, 0.13), 5);
+  EXPECT_EQ(censored_quantile(h, 100, 0.14), std::nullopt);
+}
+
+TEST(ExactSum, OrderDoesNotMatter) {
+  ExactSum a, b;
+  const double xs[] = {1e8, 1e-7, -1e8, 3.3, 0.1, 0.2};
+  for (double x : xs) a.add_block(x);
+  for (int i = 5; i >= 0; --i) b.add_block(xs[i]);
+  EXPECT_EQ(a.value(), b.value());
+  EXPECT_NEAR(a.value(), 3.6000001, 1e-11);
+}
+
+TEST(Tally, SerializesAndReadsBack) {
+  Tally t(2, 3, 2, 1);
+  t.paths = 7;
+  t.defaults[4] = 2;
+  t.default_count[1] = 3;
+  t.cash[1].add(5.5);
+  t.lender_loss[1] = {1.5, 2.5};
+  t.system_loss = {4.0};
+  t.driver_sum[2].add_block(-0.25);
+  const Tally r = Tally::deserialize(t.serialize());
+  EXPECT_EQ(r.serialize(), t.serialize());
+  EXPECT_EQ(r.paths, 7);
+  EXPECT_EQ(r.lender_loss[1], t.lender_loss[1]);
+  EXPECT_EQ(r.driver_sum[2].value(), -0.25);
+  EXPECT_EQ(r.cash[1].quantile(0.5), 5.5);
+}
+
+}  // namespace
+}  // namespace tinderbox
