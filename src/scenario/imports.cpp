@@ -147,9 +147,9 @@ class Importer {
     return std::move(parsed.root);
   }
 
-  // The `market` and `entities` that root's imports contribute, merged in list order; nullopt
-  // when one of them could not be loaded (reported), since checking the rest would only list
-  // what the missing file defines.
+  // The `market`, `entities` and `stochastic` that root's imports contribute, merged in list
+  // order; nullopt when one of them could not be loaded (reported), since checking the rest would
+  // only list what the missing file defines.
   std::optional<YNode> imports_of(const YNode& root, const Source& src) {
     YNode merged;
     merged.kind = YNode::Kind::Map;
@@ -218,7 +218,8 @@ class Importer {
     return builtin_source(name);
   }
 
-  // What an imported file adds: its own imports, then its market and entities on top.
+  // What an imported file adds: its own imports, then its market, entities and stochastic
+  // drivers on top.
   std::optional<YNode> contribution(const YNode& entry, const Source& src) {
     std::string text;
     if (!src.builtin.empty()) {
@@ -234,13 +235,13 @@ class Importer {
     }
     auto root = parse(src, text);
     if (!root) return std::nullopt;
-    // An imported file may be a whole scenario: only its market and entities are used, but its
-    // other keys must be known ones.
+    // An imported file may be a whole scenario: only its market, entities and stochastic drivers
+    // are used, but its other keys must be known ones.
     check_unknown_keys(p_, *root, top_keys_);
     auto merged = imports_of(*root, src);
     if (!merged) return std::nullopt;
     for (auto& [k, v] : root->entries)
-      if (k.scalar == "market" || k.scalar == "entities") {
+      if (k.scalar == "market" || k.scalar == "entities" || k.scalar == "stochastic") {
         YNode one;
         one.kind = YNode::Kind::Map;
         one.entries.push_back(YEntry{std::move(k), std::move(v)});

@@ -1,9 +1,9 @@
 // Where a scenario's text comes from (a file or a built-in), and the one YAML tree that a scenario
 // and everything it imports make together.
 //
-// An import contributes its `market` and `entities`, merged in list order under the importing
-// file: mappings key by key at any depth, anything else (a list, a number) replaced whole. A
-// merged node keeps the position where it was written, so errors point into its own file.
+// An import contributes its `market`, `entities` and `stochastic`, merged in list order under the
+// importing file: mappings key by key at any depth, anything else (a list, a number) replaced
+// whole. A merged node keeps the position where it was written, so errors point into its own file.
 #pragma once
 
 #include <optional>

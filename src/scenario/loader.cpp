@@ -10,10 +10,13 @@
 #include <cmath>
 #include <cstdio>
 #include <deque>
+#include <iterator>
 #include <limits>
 #include <span>
 #include <tuple>
 #include <unordered_map>
+
+#include <Eigen/Cholesky>
 
 #include "scenario/imports.h"
 #include "scenario/yaml_tree.h"
@@ -77,7 +80,7 @@ constexpr Choice<bool> kBreachActions[] = {{"event", false}, {"default", true}};
 
 constexpr Key kTopKeys[] = {{"tinderbox", true}, {"name", false},    {"start", true},
                             {"horizon", true},   {"period", false},  {"import", false},
-                            {"market", false},   {"entities", false}};
+                            {"market", false},   {"entities", false}, {"stochastic", false}};
 constexpr Key kMarketKeys[] = {
     {"rates", false}, {"gpu", false}, {"power_usd_per_mwh", false}, {"discount_rate", false},
     {"equity", false}};
@@ -103,7 +106,12 @@ constexpr Key kEntityKeys[] = {{"kind", true},
                                {"leases", false},
                                {"capex", false},
                                {"equity", false},
-                               {"debt", false}};
+                               {"debt", false},
+                               {"credit", false}};
+constexpr Key kCreditKeys[] = {{"pd_annual", true}, {"correlation", true}};
+constexpr NumberField<Credit> kCreditNumbers[] = {
+    {"pd_annual", Bound::NonNegRate, &Credit::pd_annual},
+    {"correlation", Bound::Share, &Credit::correlation}};
 constexpr Key kOperationsKeys[] = {
     {"utilization", false}, {"cash_cost_per_hour", false}, {"sga", false}};
 constexpr NumberField<Operations> kOperationsNumbers[] = {
@@ -126,7 +134,10 @@ constexpr Key kContractKeys[] = {{"id", true},
                                  {"gpus", false},
                                  {"price_per_gpu_hour", false},
                                  {"amount_per_period", false},
-                                 {"customer_rating", false}};
+                                 {"customer_rating", false},
+                                 {"cancel", false}};
+constexpr Key kCancelKeys[] = {
+    {"demand_below", true}, {"probability", true}, {"notice_months", false}};
 constexpr Key kLeaseKeys[] = {{"id", true},  {"payment_per_period", true}, {"start", true},
                               {"end", true}, {"escalator", false},         {"lessor", false}};
 constexpr Key kCapexKeys[] = {{"id", false},        {"date", true},       {"gpu", true},
@@ -201,6 +212,19 @@ constexpr Key kCovenantTestKeys[] = {{"limit", true},
                                      {"every", false},
                                      {"cure_periods", false},
                                      {"waived", false}};
+// `stochastic:` also takes the names of `market.rates` as keys, so it is read without a table.
+constexpr std::string_view kStochasticKeys[] = {"gpu", "gpu_correlation", "releases", "demand"};
+constexpr Key kOuKeys[] = {{"mean_reversion", true}, {"volatility", true}};
+constexpr NumberField<OuProcess> kOuNumbers[] = {
+    {"mean_reversion", Bound::NonNeg, &OuProcess::mean_reversion},
+    {"volatility", Bound::NonNeg, &OuProcess::volatility}};
+// Either both numbers or `follows` (checked by the reader, not by the table).
+constexpr Key kRateDriverKeys[] = {
+    {"mean_reversion", false}, {"volatility", false}, {"follows", false}};
+constexpr Key kReleasesKeys[] = {
+    {"rate_per_year", true}, {"cut_mean", false}, {"cut_sd", false}, {"hits", false}};
+constexpr Key kDemandKeys[] = {
+    {"mean_reversion", true}, {"volatility", true}, {"utilization_beta", false}};
 constexpr int kMaxCount = 1200;  // the most periods a scenario has: caps `every` and `cure_periods`
 
 // ---------------------------------------------------------------------------------- names
@@ -241,6 +265,7 @@ class Names {
   }
   std::string suggest(std::string_view name) const { return did_you_mean(name, list_); }
   bool empty() const { return list_.empty(); }
+  const std::vector<std::string>& list() const { return list_; }
 
   bool usable = true;  // false when the section defining them was unreadable
 
@@ -327,6 +352,59 @@ const char* frequency_words(Frequency f) {
   return "";
 }
 
+// ---------------------------------------------------------------------------------- stochastic
+
+using Matrix = std::vector<std::vector<double>>;
+
+// Cholesky succeeds exactly when the matrix is (numerically) positive definite: the condition for
+// drawing correlated shocks from it.
+bool positive_definite(const Matrix& m) {
+  const auto n = static_cast<Eigen::Index>(m.size());
+  Eigen::MatrixXd a(n, n);
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (Eigen::Index j = 0; j < n; ++j)
+      a(i, j) = m[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)];
+  return Eigen::LLT<Eigen::MatrixXd>(a).info() == Eigen::Success;
+}
+
+// Why `self` may not follow `other`, which follows `third` in turn (perhaps `self` again).
+std::string follow_chain(const std::string& self, const std::string& other,
+                         const std::string& third) {
+  if (third == self)
+    return "rates " + quote_text(self) + " and " + quote_text(other) +
+           " follow each other: one of them needs its own 'mean_reversion' and 'volatility'";
+  return "rate " + quote_text(self) + " follows " + quote_text(other) + ", which follows " +
+         quote_text(third) + " in turn: follow " + quote_text(third) + " directly";
+}
+
+std::string matrix_entry(std::size_t row, std::size_t col) {
+  return "row " + std::to_string(row + 1) + ", column " + std::to_string(col + 1) +
+         " of 'gpu_correlation'";
+}
+
+// The sections the period loop books for an entity, "" when it has none: reduced-form `credit`
+// is for the parties it does not model.
+std::string own_books(const Entity& e) {
+  const std::pair<const char*, bool> parts[] = {{"fleet", !e.fleet.empty()},
+                                                {"capex", !e.capex.empty()},
+                                                {"contracts", !e.contracts.empty()},
+                                                {"leases", !e.leases.empty()},
+                                                {"equity", !e.equity.empty()},
+                                                {"debt", !e.debt.empty()},
+                                                {"operations.sga", e.operations.sga > 0}};
+  std::string out;
+  for (const auto& [name, has] : parts)
+    if (has) out += (out.empty() ? "" : ", ") + std::string(name);
+  return out;
+}
+
+// The key of `key` in `map`, for an error about the key itself rather than its value.
+const YNode& key_node(const YNode& map, std::string_view key) {
+  for (const YEntry& e : map.entries)
+    if (e.key.scalar == key) return e.key;
+  return map;
+}
+
 // ---------------------------------------------------------------------------------- the reader
 
 // What the checks of one entity's items share: its rating, its lots (fleet, then capex) and debts.
@@ -384,6 +462,8 @@ class ScenarioReader {
     link_share_prices(s);
     s.stochastic.rates.resize(s.market.rates.size());
     s.stochastic.gpu.resize(s.market.gpus.size());
+    if (const Section st = section(f, "stochastic", Kind::Map); st.node)
+      stochastic(*st.node, s.market, s.stochastic);
     return s;
   }
 
@@ -493,6 +573,226 @@ class ScenarioReader {
       }
   }
 
+  // --- stochastic (SPEC.md §4): read after the market, whose rates and GPUs its keys name
+
+  void stochastic(const YNode& n, const Market& m, Stochastic& st) {
+    std::vector<const YNode*> follows_at(st.rates.size(), nullptr);
+    for (const auto& [k, v] : n.entries) {
+      const bool fixed = std::find(std::begin(kStochasticKeys), std::end(kStochasticKeys),
+                                   k.scalar) != std::end(kStochasticKeys);
+      const int rate = fixed ? -1 : rates_.find(k.scalar);
+      if (!fixed && rate < 0) {
+        unknown_stochastic_key(k);
+      } else if (v.is_null()) {
+        continue;  // nothing after the colon: no driver (how a file drops an imported one)
+      } else if (k.scalar == "gpu") {
+        gpu_drivers(v, st.gpu);
+      } else if (k.scalar == "gpu_correlation") {
+        gpu_correlation(v, st);
+      } else if (k.scalar == "releases") {
+        releases(v, st.releases);
+      } else if (k.scalar == "demand") {
+        demand(v, st.demand);
+      } else {
+        const auto i = static_cast<std::size_t>(rate);
+        rate_driver(k, v, rate, st.rates[i], follows_at[i]);
+      }
+    }
+    no_follow_chains(m, st, follows_at);
+  }
+
+  void unknown_stochastic_key(const YNode& key) {
+    if (!rates_.usable) return;  // it may name a rate of the unreadable 'market.rates'
+    std::vector<std::string> known(std::begin(kStochasticKeys), std::end(kStochasticKeys));
+    known.insert(known.end(), rates_.list().begin(), rates_.list().end());
+    p_.at(key, "unknown key " + quote_text(key.scalar) +
+                   " in 'stochastic': not a rate in 'market.rates', nor gpu, gpu_correlation, "
+                   "releases or demand" +
+                   did_you_mean(key.scalar, known));
+  }
+
+  // A rate's own deviation, or `follows: NAME` to take another rate's (prime moves with SOFR).
+  void rate_driver(const YNode& key, const YNode& n, int index, RateDriver& out,
+                   const YNode*& follows_at) {
+    const auto f = open(p_, n, kRateDriverKeys, key_label(key.scalar));
+    if (!f) return;
+    if (!f->has("follows")) {
+      for (std::string_view k : {"mean_reversion", "volatility"})
+        if (!f->has(k)) p_.at(n, "missing required key " + key_label(k) + " (or 'follows')");
+      get_numbers(*f, out.ou, kOuNumbers);
+      return;
+    }
+    if (f->has("mean_reversion") || f->has("volatility")) {
+      p_.at(n,
+            "a rate has either 'mean_reversion' and 'volatility', or 'follows', not both (a "
+            "rate that follows another takes that rate's deviation)");
+      return;
+    }
+    std::string name;
+    if (!f->get_name("follows", name)) return;
+    const YNode& at = *f->find("follows");
+    const int j = rates_.find(name);
+    if (j < 0) {
+      p_.at(at, "unknown rate " + quote_text(name) + rates_.suggest(name));
+    } else if (j == index) {
+      p_.at(at, "rate " + quote_text(key.scalar) + " cannot follow itself");
+    } else {
+      out.follows = j;
+      follows_at = &at;
+    }
+  }
+
+  // A rate follows one with a process of its own, so each deviation is drawn once and copied.
+  void no_follow_chains(const Market& m, const Stochastic& st,
+                        const std::vector<const YNode*>& follows_at) {
+    for (std::size_t i = 0; i < st.rates.size(); ++i) {
+      if (st.rates[i].follows < 0) continue;
+      const auto j = static_cast<std::size_t>(st.rates[i].follows);
+      if (st.rates[j].follows < 0) continue;
+      const auto k = static_cast<std::size_t>(st.rates[j].follows);
+      if (k == i && j > i) continue;  // a pair following each other: reported at the later rate
+      p_.at(*follows_at[i], follow_chain(m.rates[i].name, m.rates[j].name, m.rates[k].name));
+    }
+  }
+
+  // One process per generation named, each keyed by a generation of `market.gpu`.
+  void gpu_drivers(const YNode& n, std::vector<OuProcess>& out) {
+    if (!n.is_map()) {
+      p_.at(n, "expected a mapping of GPU generation to process for 'gpu', got " + describe(n));
+      return;
+    }
+    for (const auto& [k, v] : n.entries) {
+      OuProcess ou;
+      if (const auto f = open(p_, v, kOuKeys, "GPU generation " + quote_text(k.scalar)))
+        get_numbers(*f, ou, kOuNumbers);
+      const int g = gpus_.find(k.scalar);
+      if (g >= 0)
+        out[static_cast<std::size_t>(g)] = ou;
+      else if (gpus_.usable)
+        unknown_gpu(k, k.scalar);
+    }
+  }
+
+  // The correlation of the GPU rents' shocks: one row and one column per generation of
+  // `market.gpu`, in its order; a correlation matrix, so that correlated shocks can be drawn.
+  void gpu_correlation(const YNode& n, Stochastic& st) {
+    if (!n.is_seq()) {
+      p_.at(n, "expected a list of rows for 'gpu_correlation', got " + describe(n));
+      return;
+    }
+    if (!gpus_.usable) return;
+    const std::size_t size = st.gpu.size();
+    if (n.items.size() != size) {
+      p_.at(n, "'gpu_correlation' has " + std::to_string(n.items.size()) + " rows, not " +
+                   std::to_string(size) +
+                   ": one row and one column per generation of 'market.gpu', in its order");
+      return;
+    }
+    auto m = correlation_entries(n);
+    if (!m || !unit_symmetric(n, *m)) return;
+    if (!positive_definite(*m)) {
+      p_.at(n,
+            "'gpu_correlation' is not positive definite (no set of rents can be correlated "
+            "this way)");
+      return;
+    }
+    st.gpu_correlation = std::move(*m);
+  }
+
+  // The matrix's numbers, each from -1 to 1; nullopt when one is unusable (reported).
+  std::optional<Matrix> correlation_entries(const YNode& n) {
+    const std::size_t size = n.items.size();
+    Matrix m;
+    bool ok = true;
+    for (std::size_t i = 0; i < size; ++i) {
+      const YNode& row = n.items[i];
+      const std::string label = "row " + std::to_string(i + 1) + " of 'gpu_correlation'";
+      if (!row.is_seq() || row.items.size() != size) {
+        p_.at(row, row.is_seq()
+                       ? label + " has " + std::to_string(row.items.size()) +
+                             (row.items.size() == 1 ? " entry" : " entries") + ", not " +
+                             std::to_string(size)
+                       : "expected a list of numbers for " + label + ", got " + describe(row));
+        ok = false;
+        continue;
+      }
+      std::vector<double>& out = m.emplace_back();
+      for (std::size_t j = 0; j < size; ++j) {
+        const auto x = to_number(p_, row.items[j], matrix_entry(i, j), Bound::Correlation);
+        ok = ok && x;
+        out.push_back(x.value_or(0));
+      }
+    }
+    return ok ? std::optional<Matrix>(std::move(m)) : std::nullopt;
+  }
+
+  // Ones on the diagonal and equal entries across it: compared as written, not with a tolerance.
+  bool unit_symmetric(const YNode& n, const Matrix& m) {
+    bool ok = true;
+    for (std::size_t i = 0; i < m.size(); ++i)
+      for (std::size_t j = 0; j <= i; ++j) {
+        const YNode& at = n.items[i].items[j];
+        if (i == j && m[i][i] != 1) {
+          p_.at(at, matrix_entry(i, i) +
+                        " must be 1, a generation's correlation with itself (got " + at.scalar +
+                        ")");
+          ok = false;
+        } else if (i != j && m[i][j] != m[j][i]) {
+          p_.at(at, matrix_entry(i, j) + " is " + at.scalar + " but row " + std::to_string(j + 1) +
+                        ", column " + std::to_string(i + 1) + " is " + n.items[j].items[i].scalar +
+                        ": the matrix must be symmetric");
+          ok = false;
+        }
+      }
+    return ok;
+  }
+
+  // New GPU generations: a Poisson rate, the Beta-distributed rent cut, the generations it hits.
+  void releases(const YNode& n, Releases& r) {
+    const auto f = open(p_, n, kReleasesKeys, "'releases'");
+    if (!f) return;
+    const bool rate_ok =
+        f->get("rate_per_year", r.rate_per_year, Bound::NonNeg) && f->has("rate_per_year");
+    const bool mean_ok = f->get("cut_mean", r.cut_mean, Bound::OpenShare) && f->has("cut_mean");
+    const bool sd_ok = f->get("cut_sd", r.cut_sd, Bound::NonNeg);
+    if (rate_ok && r.rate_per_year > 0)
+      for (std::string_view k : {"cut_mean", "hits"})
+        if (!f->has(k))
+          p_.at(n, "missing required key " + key_label(k) + " (releases arrive: 'rate_per_year' " +
+                       number_text(r.rate_per_year) + " is above 0)");
+    // A Beta distribution's variance is below mean (1 - mean); cut_sd = 0 is a fixed cut.
+    if (mean_ok && sd_ok && r.cut_sd * r.cut_sd >= r.cut_mean * (1 - r.cut_mean))
+      p_.at(*f->find("cut_sd"), "'cut_sd' " + number_text(r.cut_sd) +
+                                    " is too large for 'cut_mean' " + number_text(r.cut_mean) +
+                                    ": no Beta distribution has them (cut_sd must be below "
+                                    "sqrt(cut_mean (1 - cut_mean)) = " +
+                                    number_text(std::sqrt(r.cut_mean * (1 - r.cut_mean))) + ")");
+    release_hits(*f, r.hits);
+  }
+
+  void release_hits(const Fields& f, std::vector<int>& hits) {
+    const Section s = section(f, "hits", Kind::Seq);
+    if (!s.node) return;
+    for (const YNode& item : s.node->items) {
+      const auto name = to_name(p_, item, "a 'hits' generation");
+      if (!name || !gpus_.usable) continue;
+      const int g = gpus_.find(*name);
+      if (g < 0)
+        unknown_gpu(item, *name);
+      else if (std::find(hits.begin(), hits.end(), g) != hits.end())
+        p_.at(item, "GPU generation " + quote_text(*name) + " is listed twice in 'hits'");
+      else
+        hits.push_back(g);
+    }
+  }
+
+  void demand(const YNode& n, Demand& d) {
+    const auto f = open(p_, n, kDemandKeys, "'demand'");
+    if (!f) return;
+    get_numbers(*f, d.ou, kOuNumbers);
+    f->get("utilization_beta", d.utilization_beta, Bound::Finite);
+  }
+
   // --- references
 
   bool gpu_ref(const Fields& f, int& out) {
@@ -502,9 +802,13 @@ class ScenarioReader {
     if (!name || !gpus_.usable) return false;
     out = gpus_.find(*name);
     if (out >= 0) return true;
-    const std::string hint = gpus_.empty() ? " ('market.gpu' defines none)" : gpus_.suggest(*name);
-    p_.at(*n, "unknown GPU generation " + quote_text(*name) + hint);
+    unknown_gpu(*n, *name);
     return false;
+  }
+
+  void unknown_gpu(const YNode& at, const std::string& name) {
+    const std::string hint = gpus_.empty() ? " ('market.gpu' defines none)" : gpus_.suggest(name);
+    p_.at(at, "unknown GPU generation " + quote_text(name) + hint);
   }
 
   // A party that is an entity of the scenario links to it; any other name is external.
@@ -572,7 +876,20 @@ class ScenarioReader {
     resolve_funding(sc, e);
     check_collateral(sc);
     unique_ids(sc);
+    credit(*f, e);
     return e;
+  }
+
+  // Reduced-form credit stands in for books the scenario does not model, so not beside them.
+  void credit(const Fields& f, Entity& e) {
+    const Section s = section(f, "credit", Kind::Map);
+    if (!s.node) return;
+    if (const std::string books = own_books(e); !books.empty())
+      p_.at(key_node(f.node(), "credit"),
+            "'credit' is for parties that are not fully modelled; entity " + quote_text(e.id) +
+                " has its own books (" + books + ")");
+    const Fields c(p_, *s.node, kCreditKeys);
+    if (Credit x; get_numbers(c, x, kCreditNumbers)) e.credit = x;  // false when one is missing
   }
 
   void unique_ids(EntityScope& sc) {
@@ -750,7 +1067,29 @@ class ScenarioReader {
     f->get("price_per_gpu_hour", c.price_per_gpu_hour, Bound::NonNeg);
     f->get("amount_per_period", c.amount_per_period, Bound::NonNeg);
     f->get_text("customer_rating", c.customer_rating);
+    c.cancel = cancel_rule(*f);
     return c;
+  }
+
+  // Monte Carlo only: without a demand process (or with volatility 0) the rule never triggers,
+  // which is not an error.
+  std::optional<CancelRule> cancel_rule(const Fields& f) {
+    const Section s = section(f, "cancel", Kind::Map);
+    if (!s.node) return std::nullopt;
+    const Fields c(p_, *s.node, kCancelKeys);
+    CancelRule r;
+    // Both keys are required: get() is false when one is missing.
+    bool ok = c.get("demand_below", r.demand_below, Bound::Finite);
+    if (ok && r.demand_below >= 0) {
+      p_.at(*c.find("demand_below"),
+            "'demand_below' must be below 0 (got " + c.find("demand_below")->scalar +
+                "): the demand factor is 0 at its median, and a cancel rule is for demand weaker "
+                "than that");
+      ok = false;
+    }
+    ok = c.get("probability", r.probability, Bound::Share) && ok;
+    ok = c.get_integer("notice_months", r.notice_months, 0, kMaxCount) && ok;
+    return ok ? std::optional<CancelRule>(r) : std::nullopt;
   }
 
   // start and end, inclusive, end not before start.

@@ -721,6 +721,261 @@ TEST(LoaderItemsById, MixingListAndMappingAcrossAnImportIsAnError) {
   EXPECT_TRUE(loaded(r).entities.at(0).equity.empty());
 }
 
+// ------------------------------------------------------------------------------ Monte Carlo
+
+// Three rates (prime follows sofr, abr has no driver) and three GPU generations, market order
+// deliberately unlike the order of the `stochastic:` keys.
+const char* kMarket3 = R"(tinderbox: 1
+start: 2025-01-01
+horizon: 12
+market:
+  rates:
+    abr: [[2025-01-01, 0.075]]
+    sofr: [[2025-01-01, 0.043]]
+    prime: [[2025-01-01, 0.075]]
+  gpu:
+    A100: {rent: [[2025-01-01, 1.0]], economic_life_years: 4, reference_utilization: 0.7,
+           cash_cost_per_hour: 0.2}
+    H100: {rent: [[2025-01-01, 2.0]], economic_life_years: 5, reference_utilization: 0.7,
+           cash_cost_per_hour: 0.3}
+    GB200: {rent: [[2025-01-01, 4.0]], economic_life_years: 5, reference_utilization: 0.7,
+            cash_cost_per_hour: 0.4}
+  power_usd_per_mwh: 80
+  discount_rate: 0.1
+)";
+
+const char* kStochastic = R"(stochastic:
+  prime: {follows: sofr}
+  sofr: {mean_reversion: 0.5, volatility: 0.01}
+  gpu:
+    GB200: {mean_reversion: 1.5, volatility: 0.35}
+    H100: {mean_reversion: 1.0, volatility: 0.30}
+  gpu_correlation: [[1.0, 0.2, 0.1], [0.2, 1.0, 0.8], [0.1, 0.8, 1.0]]
+  releases: {rate_per_year: 0.5, cut_mean: 0.25, cut_sd: 0.10, hits: [GB200, H100]}
+  demand: {mean_reversion: 0.7, volatility: 0.20, utilization_beta: -0.3}
+entities:
+  neo:
+    kind: neocloud
+    contracts:
+      - {id: c1, customer: microsoft, amount_per_period: 3, start: 2025-01-01, end: 2026-12-31,
+         cancel: {demand_below: -0.2, probability: 0.3, notice_months: 3}}
+      - {id: c2, customer: openai, amount_per_period: 2, start: 2025-01-01, end: 2026-12-31,
+         cancel: {demand_below: -0.5, probability: 1}}
+      - {id: c3, customer: meta, amount_per_period: 1, start: 2025-01-01, end: 2026-12-31}
+  microsoft: {kind: external, credit: {pd_annual: 0.002, correlation: 0.3}}
+  openai: {kind: lab, cash: 500, credit: {pd_annual: 0, correlation: 1}}
+)";
+
+void expect_stochastic_section(const Scenario& s) {
+  const Stochastic& st = s.stochastic;
+  ASSERT_EQ(st.rates.size(), 3u);  // per market rate: abr, sofr, prime
+  EXPECT_EQ(st.rates[0].follows, -1);
+  EXPECT_DOUBLE_EQ(st.rates[0].ou.volatility, 0);  // not listed: deterministic
+  EXPECT_EQ(st.rates[1].follows, -1);
+  EXPECT_DOUBLE_EQ(st.rates[1].ou.mean_reversion, 0.5);
+  EXPECT_DOUBLE_EQ(st.rates[1].ou.volatility, 0.01);
+  EXPECT_EQ(st.rates[2].follows, 1);  // prime follows sofr
+  EXPECT_DOUBLE_EQ(st.rates[2].ou.volatility, 0);
+
+  ASSERT_EQ(st.gpu.size(), 3u);  // per generation, market order: A100, H100, GB200
+  EXPECT_DOUBLE_EQ(st.gpu[0].mean_reversion, 0);
+  EXPECT_DOUBLE_EQ(st.gpu[0].volatility, 0);
+  EXPECT_DOUBLE_EQ(st.gpu[1].mean_reversion, 1.0);
+  EXPECT_DOUBLE_EQ(st.gpu[1].volatility, 0.30);
+  EXPECT_DOUBLE_EQ(st.gpu[2].mean_reversion, 1.5);
+  EXPECT_DOUBLE_EQ(st.gpu[2].volatility, 0.35);
+  const std::vector<std::vector<double>> rho = {{1.0, 0.2, 0.1}, {0.2, 1.0, 0.8}, {0.1, 0.8, 1.0}};
+  EXPECT_EQ(st.gpu_correlation, rho);
+
+  EXPECT_DOUBLE_EQ(st.releases.rate_per_year, 0.5);
+  EXPECT_DOUBLE_EQ(st.releases.cut_mean, 0.25);
+  EXPECT_DOUBLE_EQ(st.releases.cut_sd, 0.10);
+  EXPECT_EQ(st.releases.hits, (std::vector<int>{2, 1}));  // in the order written
+
+  EXPECT_DOUBLE_EQ(st.demand.ou.mean_reversion, 0.7);
+  EXPECT_DOUBLE_EQ(st.demand.ou.volatility, 0.20);
+  EXPECT_DOUBLE_EQ(st.demand.utilization_beta, -0.3);
+}
+
+void expect_credit_and_cancel(const Scenario& s) {
+  ASSERT_EQ(s.entities.size(), 3u);
+  const Entity& neo = s.entities[0];
+  EXPECT_FALSE(neo.credit);
+  ASSERT_EQ(neo.contracts.size(), 3u);
+  ASSERT_TRUE(neo.contracts[0].cancel);
+  EXPECT_DOUBLE_EQ(neo.contracts[0].cancel->demand_below, -0.2);
+  EXPECT_DOUBLE_EQ(neo.contracts[0].cancel->probability, 0.3);
+  EXPECT_EQ(neo.contracts[0].cancel->notice_months, 3);
+  ASSERT_TRUE(neo.contracts[1].cancel);
+  EXPECT_DOUBLE_EQ(neo.contracts[1].cancel->demand_below, -0.5);
+  EXPECT_DOUBLE_EQ(neo.contracts[1].cancel->probability, 1);
+  EXPECT_EQ(neo.contracts[1].cancel->notice_months, 0);  // the default
+  EXPECT_FALSE(neo.contracts[2].cancel);
+  EXPECT_EQ(neo.contracts[0].customer.entity, 1);  // the customer with credit is an entity
+
+  ASSERT_TRUE(s.entities[1].credit);
+  EXPECT_DOUBLE_EQ(s.entities[1].credit->pd_annual, 0.002);
+  EXPECT_DOUBLE_EQ(s.entities[1].credit->correlation, 0.3);
+  ASSERT_TRUE(s.entities[2].credit);  // cash alone is not books of its own
+  EXPECT_DOUBLE_EQ(s.entities[2].credit->pd_annual, 0);
+  EXPECT_DOUBLE_EQ(s.entities[2].credit->correlation, 1);
+}
+
+TEST(LoaderStochastic, FillsEveryDriverByMarketIndex) {
+  const LoadResult r = load_scenario_text(std::string(kMarket3) + kStochastic, "mc.yaml", ".");
+  ASSERT_TRUE(r.scenario) << all_errors(r);
+  expect_stochastic_section(*r.scenario);
+  expect_credit_and_cancel(*r.scenario);
+}
+
+TEST(LoaderStochastic, WithoutTheSectionEveryDriverIsZeroAndSized) {
+  const LoadResult r = load_scenario_text(kMarket3, "plain.yaml", ".");
+  const Stochastic& st = loaded(r).stochastic;
+  ASSERT_EQ(st.rates.size(), 3u);
+  ASSERT_EQ(st.gpu.size(), 3u);
+  for (const RateDriver& x : st.rates) {
+    EXPECT_EQ(x.follows, -1);
+    EXPECT_DOUBLE_EQ(x.ou.volatility, 0);
+  }
+  for (const OuProcess& x : st.gpu) EXPECT_DOUBLE_EQ(x.volatility, 0);
+  EXPECT_TRUE(st.gpu_correlation.empty());
+  EXPECT_DOUBLE_EQ(st.releases.rate_per_year, 0);
+  EXPECT_TRUE(st.releases.hits.empty());
+  EXPECT_DOUBLE_EQ(st.demand.ou.volatility, 0);
+}
+
+TEST(LoaderStochastic, CancelRulesNeedNoDemandProcess) {
+  // Without demand volatility a rule never triggers: accepted, and no diagnostic of any kind.
+  const LoadResult r = load_scenario_text(std::string(kMarket3) + R"(stochastic:
+  demand: {mean_reversion: 0.5, volatility: 0}
+entities:
+  neo:
+    kind: neocloud
+    contracts:
+      - {id: c1, customer: acme, amount_per_period: 3, start: 2025-01-01, end: 2026-12-31,
+         cancel: {demand_below: -0.2, probability: 0.3}}
+)",
+                                          "cancel.yaml", ".");
+  ASSERT_TRUE(r.scenario) << all_errors(r);
+  EXPECT_TRUE(r.errors.empty());
+  EXPECT_TRUE(r.scenario->entities.at(0).contracts.at(0).cancel);
+  const std::string text = R"(tinderbox: 1
+start: 2025-01-01
+horizon: 3
+entities:
+  neo:
+    kind: neocloud
+    contracts:
+      - {id: c1, customer: acme, amount_per_period: 3, start: 2025-01-01, end: 2026-12-31,
+         cancel: {demand_below: -0.2, probability: 0.3}}
+)";
+  const LoadResult none = load_scenario_text(text, "none.yaml", ".");
+  ASSERT_TRUE(none.scenario) << all_errors(none);
+  EXPECT_TRUE(none.errors.empty());
+}
+
+TEST(LoaderStochastic, ASingleGenerationTakesAOneByOneMatrix) {
+  const LoadResult r = load_scenario_text(std::string(kBase) + R"(stochastic:
+  gpu: {H100: {mean_reversion: 0, volatility: 0.3}}
+  gpu_correlation: [[1]]
+  releases: {rate_per_year: 0}
+)",
+                                          "one.yaml", ".");
+  const Stochastic& st = loaded(r).stochastic;
+  EXPECT_EQ(st.gpu_correlation, (std::vector<std::vector<double>>{{1.0}}));
+  EXPECT_DOUBLE_EQ(st.gpu.at(0).volatility, 0.3);
+  EXPECT_DOUBLE_EQ(st.releases.rate_per_year, 0);
+}
+
+TEST(LoaderStochastic, ImportedDriversMergeKeyByKey) {
+  TempDir dir;
+  // The imported file gives the market, part of each block and the credit; the main file the rest.
+  dir.write("model.yaml", std::string(kMarket3) + R"(stochastic:
+  prime: {follows: sofr}
+  sofr: {mean_reversion: 0.5, volatility: 0.05}
+  abr: {mean_reversion: 2, volatility: 0.02}
+  gpu:
+    GB200: {mean_reversion: 1.5, volatility: 0.35}
+    H100: {mean_reversion: 1.0, volatility: 0.50}
+  gpu_correlation: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+  releases: {rate_per_year: 0.5, cut_mean: 0.25, hits: [A100]}
+  demand: {mean_reversion: 0.7, volatility: 0.20}
+entities:
+  microsoft: {kind: external, credit: {pd_annual: 0.002, correlation: 0.3}}
+)");
+  const std::string main = dir.write("main.yaml", R"(tinderbox: 1
+start: 2025-01-01
+horizon: 12
+import: [./model.yaml]
+stochastic:
+  sofr: {volatility: 0.01}
+  abr:
+  gpu:
+    H100: {volatility: 0.30}
+  gpu_correlation: [[1.0, 0.2, 0.1], [0.2, 1.0, 0.8], [0.1, 0.8, 1.0]]
+  releases: {cut_sd: 0.10, hits: [GB200, H100]}
+  demand: {utilization_beta: -0.3}
+entities:
+  neo:
+    kind: neocloud
+    contracts:
+      - {id: c1, customer: microsoft, amount_per_period: 3, start: 2025-01-01, end: 2026-12-31,
+         cancel: {demand_below: -0.2, probability: 0.3, notice_months: 3}}
+      - {id: c2, customer: openai, amount_per_period: 2, start: 2025-01-01, end: 2026-12-31,
+         cancel: {demand_below: -0.5, probability: 1}}
+      - {id: c3, customer: meta, amount_per_period: 1, start: 2025-01-01, end: 2026-12-31}
+  openai: {kind: lab, cash: 500, credit: {pd_annual: 0, correlation: 1}}
+)");
+  const LoadResult r = load_scenario(main);
+  ASSERT_TRUE(r.scenario) << all_errors(r);
+  expect_stochastic_section(*r.scenario);  // `abr:` with nothing dropped the imported driver
+  // Imported entities come first: microsoft, then neo and openai.
+  ASSERT_EQ(r.scenario->entities.size(), 3u);
+  EXPECT_EQ(r.scenario->entities[0].id, "microsoft");
+  EXPECT_TRUE(r.scenario->entities[0].credit);
+  EXPECT_EQ(r.scenario->entities[1].contracts.at(0).customer.entity, 0);
+}
+
+TEST(LoaderStochastic, ErrorsInImportedDriversPointIntoTheirFile) {
+  TempDir dir;
+  const std::string imported = dir.write(
+      "model.yaml", "stochastic:\n  gpu:\n    H200: {mean_reversion: 1, volatility: 0.3}\n");
+  const LoadResult r = load_scenario_text(std::string(kBase) + "import: [./model.yaml]\n",
+                                          "main.yaml", dir.path().string());
+  ASSERT_EQ(r.errors.size(), 1u) << all_errors(r);
+  EXPECT_EQ(r.errors[0].str(),
+            imported + ":3:5: error: unknown GPU generation 'H200' (did you mean 'H100'?)");
+}
+
+TEST(LoaderStochastic, UnknownKeysSuggestRatesAndSections) {
+  const LoadResult r = load_scenario_text(std::string(kMarket3) + R"(stochastic:
+  demnad: {mean_reversion: 0.5, volatility: 0.2}
+  libor: {mean_reversion: 0.5, volatility: 0.2}
+)",
+                                          "typo.yaml", ".");
+  ASSERT_EQ(r.errors.size(), 2u) << all_errors(r);
+  EXPECT_EQ(r.errors[0].message,
+            "unknown key 'demnad' in 'stochastic': not a rate in 'market.rates', nor gpu, "
+            "gpu_correlation, releases or demand (did you mean 'demand'?)");
+  EXPECT_EQ(r.errors[1].message,
+            "unknown key 'libor' in 'stochastic': not a rate in 'market.rates', nor gpu, "
+            "gpu_correlation, releases or demand");
+}
+
+TEST(LoaderStochastic, CreditNamesEveryBookTheEntityKeeps) {
+  const LoadResult r = load_scenario_text(std::string(kBase) + R"(  fund:
+    kind: fund
+    credit: {pd_annual: 0.01, correlation: 0.2}
+    leases: [{id: office, payment_per_period: 1, start: 2025-01-01, end: 2025-12-31}]
+    equity: [{date: 2025-06-01, amount: 10}]
+)",
+                                          "books.yaml", ".");
+  ASSERT_EQ(r.errors.size(), 1u) << all_errors(r);
+  EXPECT_EQ(r.errors[0].str(),
+            "books.yaml:23:5: error: 'credit' is for parties that are not fully modelled; entity "
+            "'fund' has its own books (leases, equity)");
+}
+
 // ------------------------------------------------------------------------------ the YAML tree
 
 TEST(LoaderYaml, KeepsPositionsAndQuoting) {

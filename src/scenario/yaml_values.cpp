@@ -78,6 +78,12 @@ bool within(double x, Bound b) {
       return x > 0 && x < 1;
     case Bound::NonNegRate:
       return x >= 0 && x < 1;
+    case Bound::OpenShare:
+      return x > 0 && x < 1;
+    case Bound::Correlation:
+      return x >= -1 && x <= 1;
+    case Bound::Finite:
+      return true;  // parse_number already refused .inf and .nan
   }
   return false;
 }
@@ -98,6 +104,12 @@ const char* bound_text(Bound b) {
       return "must be a decimal rate above 0 and below 1";
     case Bound::NonNegRate:
       return "must be a decimal rate of at least 0 and below 1";
+    case Bound::OpenShare:
+      return "must be above 0 and below 1";
+    case Bound::Correlation:
+      return "must be between -1 and 1";
+    case Bound::Finite:
+      return "";
   }
   return "";
 }

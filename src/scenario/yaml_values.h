@@ -56,7 +56,12 @@ std::string key_label(std::string_view key);  // "'key'"
 
 // ---------------------------------------------------------------------------------- scalars
 
-enum class Bound { NonNeg, Positive, Share, PositiveShare, Rate, PositiveRate, NonNegRate };
+enum class Bound {
+  NonNeg, Positive, Share, PositiveShare, Rate, PositiveRate, NonNegRate,
+  OpenShare,    // above 0 and below 1 (a Beta distribution's mean)
+  Correlation,  // from -1 to 1
+  Finite,       // any finite number (a sensitivity, which may be negative)
+};
 
 // `label` names the value in messages ("'units'", "the share of 'bank'").
 std::optional<double> to_number(Problems& p, const YNode& n, std::string_view label, Bound b);
