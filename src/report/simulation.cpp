@@ -133,6 +133,7 @@ void write_simulation_summary(const json& j, std::ostream& out) {
     const auto months = [](const json& v) {
       return v.is_null() ? std::string("beyond the horizon") : fmt::format("{} months", v.get<int>());
     };
+    if (!e.contains("cash_quantiles")) continue;  // a reduced-form party has no runway
     const auto& r = e["runway_quantiles"];
     out << fmt::format("    runway: p05 {}, p50 {}, p95 {}\n", months(r["p05"]), months(r["p50"]),
                        months(r["p95"]));
