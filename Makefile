@@ -25,6 +25,7 @@ test-asan: deps
 
 bench: build
 	./build/bench_engine
+	./build/bench_simulate
 
 clean:
 	rm -rf build build-debug build-asan

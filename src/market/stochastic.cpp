@@ -19,9 +19,9 @@ void draw_normals(const PathRandom& rng, Stream s, std::uint32_t draw, int n, do
   }
 }
 
-// The number of Poisson(mean) arrivals at cumulative probability u, by inversion.
-int poisson(double mean, double u) {
-  double p = std::exp(-mean), cdf = p;
+// The number of Poisson(mean) arrivals at cumulative probability u, by inversion; p0 = e^-mean.
+int poisson(double mean, double p0, double u) {
+  double p = p0, cdf = p;
   int n = 0;
   while (u > cdf && n < 10000) {
     ++n;
@@ -62,7 +62,10 @@ PathGenerator::PathGenerator(const Scenario& s, const Timeline& t)
   hit_.assign(gens, 0);
   if (st.releases.rate_per_year > 0) {
     for (int g : st.releases.hits) hit_[static_cast<std::size_t>(g)] = 1;
-    for (double h : dt_) release_mean_.push_back(st.releases.rate_per_year * h);
+    for (double h : dt_) {
+      release_mean_.push_back(st.releases.rate_per_year * h);
+      release_none_.push_back(std::exp(-release_mean_.back()));
+    }
     const double m = st.releases.cut_mean, v = st.releases.cut_sd * st.releases.cut_sd;
     if (v > 0) {
       // Beta(a, b) with mean m and variance v: a + b = m (1 - m) / v - 1.
@@ -185,7 +188,7 @@ void PathGenerator::gpus(const PathRandom& rng, MarketPath& m) {
       }
     if (releases) {
       if (k % 4 == 0) count_u = rng.uniforms(static_cast<std::uint32_t>(k / 4), Stream::Releases, 0);
-      const int arrivals = poisson(release_mean_[k], count_u[k % 4]);
+      const int arrivals = poisson(release_mean_[k], release_none_[k], count_u[k % 4]);
       WordStream words(rng, static_cast<std::uint32_t>(k), Stream::Releases, 1);
       for (int a = 0; a < arrivals; ++a) {
         const double cut = cut_a_ > 0 ? boost::random::beta_distribution<double>(cut_a_, cut_b_)(words)

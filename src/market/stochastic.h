@@ -69,6 +69,7 @@ class PathGenerator {
   std::vector<double> chol_;         // lower Cholesky factor of gpu_correlation, row-major
   bool gpu_random_ = false;
   std::vector<double> release_mean_;  // [k]: expected arrivals in period k
+  std::vector<double> release_none_;  // [k]: the chance of none, e^-mean
   double cut_a_ = 0, cut_b_ = 0;      // Beta parameters of a release's cut
   std::vector<std::uint8_t> hit_;     // per GPU generation: cut by releases
   OuSteps demand_steps_;
