@@ -2,22 +2,39 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdint>
 #include <cmath>
 
 namespace tinderbox {
 namespace {
 
-constexpr double kGamma = (1 + QuantileSketch::kAccuracy) / (1 - QuantileSketch::kAccuracy);
-const double kLogGamma = std::log(kGamma);
+// Keys come from a piecewise-linear log2 read off the double's bits (DDSketch's "linearly
+// interpolated mapping"): for x = f 2^e, f in [1, 2), l(x) = e + (f - 1) and key = floor(l m).
+// Since d l / d ln x = f >= 1, a bucket spans at most 1/m in ln x, so the representative
+// 2 lo hi / (lo + hi) is within (e^(1/m) - 1) / (e^(1/m) + 1) of every value in [lo, hi):
+// m = 100 gives 0.49999 %, inside kAccuracy. No log() per value: the sketch is fed every period.
+constexpr double kPerOctave = 100;
+static_assert((1.0100501670841679 - 1) / (1.0100501670841679 + 1) < QuantileSketch::kAccuracy,
+              "e^(1/m): a bucket's width must keep the representative within kAccuracy");
+
+double lower_bound_of(std::int64_t k) {
+  const double l = double(k) / kPerOctave;
+  const double e = std::floor(l);
+  return std::ldexp(1 + (l - e), static_cast<int>(e));
+}
 
 }  // namespace
 
 std::int64_t QuantileSketch::key(double magnitude) {
-  return static_cast<std::int64_t>(std::ceil(std::log(magnitude) / kLogGamma));
+  const auto bits = std::bit_cast<std::uint64_t>(magnitude);
+  const auto exponent = static_cast<std::int64_t>((bits >> 52) & 0x7ff) - 1023;
+  const double fraction = double(bits & ((std::uint64_t(1) << 52) - 1)) * 0x1p-52;
+  return static_cast<std::int64_t>(std::floor((double(exponent) + fraction) * kPerOctave));
 }
 
 double QuantileSketch::value(std::int64_t k) {
-  return 2 * std::exp(double(k) * kLogGamma) / (kGamma + 1);
+  const double lo = lower_bound_of(k), hi = lower_bound_of(k + 1);
+  return 2 * lo * hi / (lo + hi);
 }
 
 void QuantileSketch::Store::add(std::int64_t k, std::int64_t n) {

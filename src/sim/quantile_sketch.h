@@ -1,13 +1,13 @@
 // A mergeable quantile sketch with relative accuracy (DDSketch, Masson et al., VLDB 2019).
 //
 // Monte Carlo needs the quantiles of cash in every period without keeping paths x periods
-// values. Values fall into logarithmic buckets [g^(i-1), g^i) with g = (1 + a) / (1 - a); a
-// bucket's count is an integer, so sketches merge exactly in any order and a result never depends
-// on how paths were split among threads or ranks. A quantile is the representative of the bucket
-// holding the value of that rank, 2 g^i / (g + 1), which lies within a relative a of every value
-// in the bucket, clamped to the smallest and largest value seen (so a sample of equal values gives
-// that value exactly); ranks 1 and n give the smallest and largest
-// value themselves. Values with |x| below `kZero` count as zero.
+// values. Values fall into logarithmic buckets at most a factor (1 + a) / (1 - a) wide
+// (quantile_sketch.cpp); a bucket's count is an integer, so sketches merge exactly in any order
+// and a result never depends on how paths were split among threads or ranks. A quantile is the
+// representative of the bucket holding the value of that rank, which lies within a relative a of
+// every value in the bucket, clamped to the smallest and largest value seen (so a sample of equal
+// values gives that value exactly); ranks 1 and n give the smallest and largest value themselves.
+// Values with |x| below `kZero` count as zero.
 #pragma once
 
 #include <cstdint>
