@@ -54,6 +54,7 @@ void State::reset(const Plan& plan) {
     s.overcontracted.assign(sc.market.gpus.size(), 0);
     s.freed_hours.assign(sc.market.gpus.size(), 0.0);
     s.default_period = -1;
+    s.liquidated = false;  // a State is reused from path to path
   }
 }
 
