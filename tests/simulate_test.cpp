@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 
+#include "engine/period_loop.h"
 #include "report/simulation.h"
 #include "sim/simulate.h"
 #include "support.h"
@@ -110,6 +111,59 @@ TEST(Simulate, SameResultForAnySplit) {
   EXPECT_EQ(a, simulation_to_json(plan, layout, two, 9).dump());
   EXPECT_EQ(a, simulation_to_json(plan, layout, ranks, 9).dump());
   EXPECT_NE(a, simulate_json(s, 2500, 10, 2).dump());  // another seed, other paths
+}
+
+// A stopped contract pays nothing from its stop period on and its GPU-hours are sold at spot:
+// 1,000 GPUs of 2,000 under contract at $3, utilization 0.5 + 0.2 x demand, rent $2.
+TEST(Simulate, StoppedContractsFreeTheirHoursForSpot) {
+  Scenario s = test_support::scenario_from(R"(tinderbox: 1
+start: 2025-01-01
+horizon: 6
+market:
+  gpu:
+    H100: {rent: [[2025-01-01, 2.0]], economic_life_years: 5, reference_utilization: 0.8,
+           cash_cost_per_hour: 0.2}
+  discount_rate: 0.1
+  power_usd_per_mwh: 80
+stochastic:
+  demand: {mean_reversion: 0.5, volatility: 0.2, utilization_beta: 0.2}
+entities:
+  cloud:
+    kind: neocloud
+    cash: 100
+    fleet: [{id: lot, gpu: H100, units: 2000, acquired: 2024-01-01, unit_cost: 0.03,
+             book_life_years: 6, kw_per_gpu: 1.0}]
+    operations: {utilization: 0.5, cash_cost_per_hour: 0.1, sga: 0}
+    contracts:
+      - {id: c, customer: lab, gpu: H100, gpus: 1000, price_per_gpu_hour: 3.0,
+         start: 2025-01-01, end: 2025-12-31}
+)");
+  const Plan plan(s);
+  MarketPath m = deterministic_market(s, plan.timeline);
+  m.contract_stop[0][0] = 3;
+  m.demand.assign(6, 0.5);  // utilization 0.5 + 0.2 x 0.5 = 0.6
+  struct Revenue {
+    std::vector<double> contract = std::vector<double>(6, 0.0), spot = std::vector<double>(6, 0.0);
+    int stopped = -1;
+    void flow(const Flow& f) {
+      if (f.kind != FlowKind::Revenue) return;
+      (f.source == Source::Contract ? contract : spot)[static_cast<std::size_t>(f.period)] += f.amount;
+    }
+    void event(const Event& e) {
+      if (e.type == EventType::ContractStopped) stopped = e.period;
+    }
+    void figures(int, int, const PeriodFigures&) {}
+  } sink;
+  State state;
+  state.reset(plan);
+  for (int k = 0; k < 6; ++k) step(plan, m, k, state, sink);
+  for (std::size_t k = 0; k < 6; ++k) {
+    const double hours = 24.0 * plan.timeline.days[k];
+    const double contracted = k < 3 ? 1000 * hours : 0.0;
+    EXPECT_NEAR(sink.contract[k], contracted * 3.0 / 1e6, 1e-12) << k;
+    EXPECT_NEAR(sink.spot[k], 0.6 * (2000 * hours - contracted) * 2.0 / 1e6, 1e-12) << k;
+  }
+  EXPECT_EQ(sink.stopped, 3);
 }
 
 }  // namespace
