@@ -83,30 +83,4 @@ DebtTerms lay_out_debt(const Debt& d, const Timeline& t) {
   return terms;
 }
 
-double tranche_due(const Debt& d, const DebtTerms& terms, int k, const Tranche& t) {
-  if (t.balance <= 0 || k <= t.drawn_period) return 0.0;
-  if (k == t.maturity_period) return t.balance;
-  if (!terms.pays[static_cast<std::size_t>(k)] || d.draw_amortization != AmortStyle::Level)
-    return 0.0;
-  return t.balance / std::max(1, t.payments_left);
-}
-
-double principal_due(const Debt& d, const DebtTerms& terms, int k, double balance) {
-  const auto i = static_cast<std::size_t>(k);
-  if (balance <= 0 || !terms.pays[i]) return 0.0;
-  if (k == terms.maturity_period) return balance;
-  double due = 0.0;
-  switch (d.amortization.style) {
-    case AmortStyle::Bullet: break;
-    case AmortStyle::Level:
-      if (terms.amortizes[i]) due = balance / terms.payments_left[i];
-      break;
-    case AmortStyle::Percent:
-      if (terms.amortizes[i]) due = terms.percent_amount;
-      break;
-    case AmortStyle::Schedule: due = terms.scheduled[i]; break;
-  }
-  return std::min(due, balance);
-}
-
 }  // namespace tinderbox

@@ -1,6 +1,7 @@
 // A loan's or bond's contractual terms laid out on the period grid, once per run.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -56,9 +57,32 @@ struct Tranche {
 };
 
 // Scheduled principal of a drawn tranche at the end of period k (a payment date or not).
-double tranche_due(const Debt& d, const DebtTerms& terms, int k, const Tranche& t);
+inline double tranche_due(const Debt& d, const DebtTerms& terms, int k, const Tranche& t) {
+  if (t.balance <= 0 || k <= t.drawn_period) return 0.0;
+  if (k == t.maturity_period) return t.balance;
+  if (!terms.pays[static_cast<std::size_t>(k)] || d.draw_amortization != AmortStyle::Level)
+    return 0.0;
+  return t.balance / std::max(1, t.payments_left);
+}
 
-// Scheduled principal at the end of period k on `balance` (after that period's draws).
-double principal_due(const Debt& d, const DebtTerms& terms, int k, double balance);
+// Scheduled principal at the end of period k on `balance` (after that period's draws). Inline:
+// the period loop asks it of every loan on each of its payment dates.
+inline double principal_due(const Debt& d, const DebtTerms& terms, int k, double balance) {
+  const auto i = static_cast<std::size_t>(k);
+  if (balance <= 0 || !terms.pays[i]) return 0.0;
+  if (k == terms.maturity_period) return balance;
+  double due = 0.0;
+  switch (d.amortization.style) {
+    case AmortStyle::Bullet: break;
+    case AmortStyle::Level:
+      if (terms.amortizes[i]) due = balance / terms.payments_left[i];
+      break;
+    case AmortStyle::Percent:
+      if (terms.amortizes[i]) due = terms.percent_amount;
+      break;
+    case AmortStyle::Schedule: due = terms.scheduled[i]; break;
+  }
+  return std::min(due, balance);
+}
 
 }  // namespace tinderbox
