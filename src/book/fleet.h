@@ -14,6 +14,12 @@ inline double age_years(Date at, Date acquired) { return double(at - acquired) /
 // annuity(r, n) = (1 - (1 + r)^-n) / r, and n itself when r = 0.
 double annuity(double rate, double years);
 
+// A lot's market value at a period end: max(0, rent(e_k) - cost_per_hour) x value_factor[k], $M.
+inline double lot_market_value(double rent_end, double cost_per_hour, double value_factor) {
+  const double margin = rent_end - cost_per_hour;
+  return margin > 0 ? margin * value_factor : 0.0;
+}
+
 struct LotPlan {
   int gpu = 0;
   int first_period = 0;  // owned from this period on (0 for the opening fleet)
@@ -25,8 +31,7 @@ struct LotPlan {
   std::vector<double> value_factor;  // [k]: units x 8760 x reference utilization x annuity / 1e6
 
   double market_value(double rent_end, int k) const {
-    const double margin = rent_end - cost_per_hour;
-    return margin > 0 ? margin * value_factor[static_cast<std::size_t>(k)] : 0.0;
+    return lot_market_value(rent_end, cost_per_hour, value_factor[static_cast<std::size_t>(k)]);
   }
 };
 
