@@ -8,7 +8,9 @@
 //
 // One period of one entity runs in phases (EntityStep below), each documented in docs/model.md:
 // accrue, operate, raise new money, pay what is due, prepay, manage revolvers, raise contingent
-// equity, test covenants (and accelerate), resolve a default, close the books.
+// equity, test covenants (and accelerate), resolve a default, close the books. The plan lists,
+// for each period, the debts, contracts and lots that can act in it (engine/plan.h): a phase
+// visits only those, because Monte Carlo runs this loop once per path.
 #pragma once
 
 #include <algorithm>
@@ -22,22 +24,27 @@
 
 namespace tinderbox {
 
+// One debt on one path. Its numbers sit together because each phase reads several of them.
+struct DebtState {
+  double balance = 0;  // $M
+  // Without tranches: sum of balance x spread premium of its contract-priced draws, which
+  // shrinks with the balance (repayments reduce every portion pro rata).
+  double premium = 0;
+  double accrued = 0;       // interest accrued since the last payment date
+  double fee_accrued = 0;   // undrawn fee accrued since the last payment date
+  double rate = 0;          // the current accrual's coupon rate
+  double drawn = 0;         // drawn so far against the commitment, from `start`
+  double drawn_now = 0;     // drawn in the current period
+  double balance_days = 0;  // sum of balance x days in the current fee year
+  bool closed = false;      // accelerated and settled, or written off
+  std::vector<Tranche> tranches;  // with per-draw maturities: its draws
+  std::vector<int> tests_seen;    // per covenant: eligible test dates so far
+  std::vector<int> failures;      // per covenant: consecutive failed tests
+};
+
 struct EntityState {
   double cash = 0;
-  std::vector<double> balance;  // per debt, $M
-  std::vector<std::vector<Tranche>> tranches;  // per debt with per-draw maturities: its draws
-  // Per debt without tranches: sum of balance x spread premium of its contract-priced draws,
-  // which shrinks with the balance (repayments reduce every portion pro rata).
-  std::vector<double> premium;
-  std::vector<double> accrued;  // per debt: interest accrued since the last payment date
-  std::vector<double> fee_accrued;  // per debt: undrawn fee accrued since the last payment date
-  std::vector<double> rate;     // per debt: the current accrual's coupon rate
-  std::vector<double> drawn;    // per debt: drawn so far against the commitment, from `start`
-  std::vector<double> drawn_now;  // per debt: drawn in the current period
-  std::vector<double> balance_days;  // per debt: sum of balance x days in the current fee year
-  std::vector<std::uint8_t> closed;  // per debt: accelerated and settled, or written off
-  std::vector<std::vector<int>> tests_seen;  // per debt, per covenant: eligible test dates so far
-  std::vector<std::vector<int>> failures;    // per debt, per covenant: consecutive failed tests
+  std::vector<DebtState> debt;  // per debt
   std::vector<double> ebitda;   // per period, for trailing-twelve-month covenants
   std::vector<double> interest; // per period: interest expense
   std::vector<double> service;  // per period: interest and fees paid plus scheduled principal
@@ -56,10 +63,6 @@ struct State {
 };
 
 namespace detail {
-
-inline double at(const std::vector<double>& v, int i, int n, int k) {
-  return v[static_cast<std::size_t>(i * n + k)];
-}
 
 // Value of a set of lots owned at the end of period k, at market or at book.
 inline double lots_value(const EntityPlan& p, const std::vector<int>& lots, const MarketPath& m,
@@ -93,7 +96,7 @@ class EntityStep {
   EntityStep(const Plan& plan, const MarketPath& m, int k, int entity, EntityState& s, Sink& sink)
       : plan_(plan), m_(m), e_(plan.scenario->entities[static_cast<std::size_t>(entity)]),
         p_(plan.entities[static_cast<std::size_t>(entity)]), s_(s), sink_(sink), k_(k),
-        kk_(static_cast<std::size_t>(k)), n_(plan.timeline.periods), entity_(entity) {}
+        kk_(static_cast<std::size_t>(k)), entity_(entity), cash_(s.cash) {}
 
   void run() {
     if (s_.default_period < 0 && p_.operates) {
@@ -108,12 +111,13 @@ class EntityStep {
       s_.ebitda[kk_] = f_.ebitda;
       s_.interest[kk_] = f_.interest_expense;
       s_.service[kk_] = f_.service;
-      if (!failed_) test_covenants();
+      if (!failed_ && !p_.testing.at(kk_).empty()) test_covenants();
       if (failed_) resolve_default();
     }
     // A defaulted entity has stopped operating: its lenders took what they could in the default
     // period (resolve_default), so it closes with no cash, no debt and no fleet.
     close();
+    s_.cash = cash_;
     sink_.figures(k_, entity_, f_);
   }
 
@@ -122,41 +126,67 @@ class EntityStep {
   int idx(Index d) const { return static_cast<int>(d); }
   const Debt& debt(Index d) const { return e_.debt[d]; }
   const DebtTerms& terms(Index d) const { return p_.debt[d]; }
-  bool open(Index d) const { return !s_.closed[d]; }
+  bool open(Index d) const { return !s_.debt[d].closed; }
   double yf(Index d) const { return plan_.timeline.yf(terms(d).day_count)[kk_]; }
 
   // What can still be drawn at the end of this period.
   double available(Index d) const {
     if (!open(d) || !terms(d).can_draw[kk_]) return 0.0;
     const Debt& x = debt(d);
-    const double room = x.type == DebtType::Revolver ? x.commitment - s_.balance[d]
-                                                     : x.commitment - x.outstanding - s_.drawn[d];
+    const DebtState& held = s_.debt[d];
+    const double room = x.type == DebtType::Revolver ? x.commitment - held.balance
+                                                     : x.commitment - x.outstanding - held.drawn;
     return std::max(0.0, room);
   }
 
-  void receive(FlowKind kind, Source src, int index, double amount) {
+  // Cash moves through receive() and pay(). The phases that move it item after item (revenue,
+  // running costs, debt service) pass them a local copy, `cash`, and write it back at their end:
+  // a local stays in a register through the loop, where the member would go through memory at
+  // every item. The rest passes cash_ itself.
+  void receive(double& cash, FlowKind kind, Source src, int index, double amount) {
     if (amount == 0) return;
-    s_.cash += amount;
+    cash += amount;
     sink_.flow(Flow{k_, entity_, kind, src, index, amount});
+  }
+  void receive(FlowKind kind, Source src, int index, double amount) {
+    receive(cash_, kind, src, index, amount);
   }
 
   // Pays an obligation from cash, drawing revolvers and then contingent equity for a shortfall.
   // The first obligation that still cannot be paid in full is paid with what is left and makes
   // the entity default; nothing after it is paid. Returns the amount paid.
+  double pay(double& cash, FlowKind kind, Source src, int index, double amount) {
+    if (amount <= 0) return 0.0;
+    if (cash < amount) {  // the short path works on cash_
+      cash_ = cash;
+      const double paid = pay_short(kind, src, index, amount);
+      cash = cash_;
+      return paid;
+    }
+    cash -= amount;
+    sink_.flow(Flow{k_, entity_, kind, src, index, -amount});
+    return amount;
+  }
   double pay(FlowKind kind, Source src, int index, double amount) {
-    if (amount <= 0 || failed_) return 0.0;
-    if (s_.cash < amount) draw_revolvers(amount - s_.cash);
-    if (s_.cash < amount) raise_contingent_equity(/*short_by_now=*/true);
+    return pay(cash_, kind, src, index, amount);
+  }
+
+  // pay() when cash alone falls short. A default leaves cash at 0 or below and nothing is
+  // received after it in the period, so every later payment comes here and pays nothing.
+  double pay_short(FlowKind kind, Source src, int index, double amount) {
+    if (failed_) return 0.0;
+    draw_revolvers(amount - cash_);
+    if (cash_ < amount) raise_contingent_equity(/*short_by_now=*/true);
     double paid = amount;
-    if (s_.cash < amount) {
+    if (cash_ < amount) {
       failed_ = true;
-      paid = std::max(0.0, s_.cash);
+      paid = std::max(0.0, cash_);
       s_.default_period = k_;
       sink_.event(Event{k_, entity_, EventType::Default, src, index, Covenant::None, kind, amount,
                         paid});
     }
     if (paid > 0) {
-      s_.cash -= paid;
+      cash_ -= paid;
       sink_.flow(Flow{k_, entity_, kind, src, index, -paid});
     }
     return paid;
@@ -166,14 +196,15 @@ class EntityStep {
   double draw(Index d, double amount, double premium = 0) {
     amount = std::min(amount, available(d));
     if (amount <= 0) return 0.0;
-    s_.drawn[d] += amount;
-    s_.drawn_now[d] += amount;
-    s_.balance[d] += amount;
+    DebtState& x = s_.debt[d];
+    x.drawn += amount;
+    x.drawn_now += amount;
+    x.balance += amount;
     if (debt(d).draw_term_months > 0)
-      s_.tranches[d].push_back(Tranche{amount, k_, terms(d).tranche_maturity[kk_],
-                                       terms(d).tranche_payments[kk_], premium});
+      x.tranches.push_back(Tranche{amount, k_, terms(d).tranche_maturity[kk_],
+                                   terms(d).tranche_payments[kk_], premium});
     else
-      s_.premium[d] += amount * premium;
+      x.premium += amount * premium;
     f_.draws += amount;
     receive(FlowKind::Draw, Source::Debt, idx(d), amount);
     sink_.event(Event{k_, entity_, EventType::Draw, Source::Debt, idx(d), Covenant::None,
@@ -182,63 +213,73 @@ class EntityStep {
   }
 
   void draw_revolvers(double need) {
-    for (Index d = 0; d < e_.debt.size() && need > 0; ++d)
-      if (debt(d).type == DebtType::Revolver) need -= draw(d, need);
+    for (Index d : p_.revolvers) {
+      if (need <= 0) break;
+      need -= draw(d, need);
+    }
   }
 
   // 1. Interest and undrawn fees accrue on what was held through the period; a new accrual
   //    fixes its rate.
   void accrue() {
-    for (Index d = 0; d < e_.debt.size(); ++d) {
-      s_.drawn_now[d] = 0;
+    for (Index d : p_.fixing.at(kk_)) {
       if (!open(d)) continue;
-      if (k_ == 0 || terms(d).pays[kk_ - 1]) {
-        const Rate& r = debt(d).rate;
-        s_.rate[d] = coupon_rate(r, r.index < 0 ? 0.0 : m_.rate_at(r.index, k_),
-                                 r.alt_index < 0 ? 0.0 : m_.rate_at(r.alt_index, k_));
-      }
-      double premium = s_.premium[d];
-      for (const Tranche& t : s_.tranches[d]) premium += t.balance * t.premium;
-      const double interest = (s_.balance[d] * s_.rate[d] + premium) * yf(d);
-      s_.accrued[d] += interest;
-      f_.interest_expense += interest;
-      if (terms(d).fee_accrues[kk_])
-        s_.fee_accrued[d] += debt(d).fees.undrawn * available(d) * yf(d);
-      s_.balance_days[d] += s_.balance[d] * plan_.timeline.days[kk_];
+      const Rate& r = debt(d).rate;
+      s_.debt[d].rate = coupon_rate(r, r.index < 0 ? 0.0 : m_.rate_at(r.index, k_),
+                                    r.alt_index < 0 ? 0.0 : m_.rate_at(r.alt_index, k_));
     }
+    double expense = 0;  // summed here, not in f_, so that it can stay in a register
+    for (const Accrual& a : p_.accruing.at(kk_)) {
+      DebtState& x = s_.debt[a.debt];
+      if (x.closed) continue;
+      double premium = x.premium;
+      if (a.per_draw)
+        for (const Tranche& t : x.tranches) premium += t.balance * t.premium;
+      const double interest = (x.balance * x.rate + premium) * a.year_fraction;
+      x.accrued += interest;
+      expense += interest;
+    }
+    f_.interest_expense = expense;
+    for (Index d : p_.fee_accruing.at(kk_))
+      if (open(d)) s_.debt[d].fee_accrued += debt(d).fees.undrawn * available(d) * yf(d);
+    // The annual fee is on the average balance over its fee year.
+    for (Index d : p_.annual_fee)
+      if (open(d)) s_.debt[d].balance_days += s_.debt[d].balance * plan_.timeline.days[kk_];
   }
 
   // 2. Revenue: contracts first, then the rest of each generation's hours at market rent.
   void operate() {
     const Scenario& sc = *plan_.scenario;
     // A contract whose customer cancelled or defaulted pays nothing and frees its GPU-hours.
+    // freed_hours is all 0 between periods: cleared below only when something was freed.
     const std::vector<int>& stop = m_.contract_stop[static_cast<Index>(entity_)];
-    std::fill(s_.freed_hours.begin(), s_.freed_hours.end(), 0.0);
-    for (Index c = 0; c < e_.contracts.size(); ++c) {
-      const Index ck = c * static_cast<Index>(n_) + kk_;
-      if (k_ >= stop[c]) {
-        if (k_ == stop[c] && p_.contract_revenue[ck] > 0)
+    bool freed = false;
+    double cash = cash_, revenue = 0;  // locals, kept in registers (see receive())
+    for (const ContractPeriod& c : p_.contracts.at(kk_)) {
+      if (k_ >= stop[c.contract]) {
+        if (k_ == stop[c.contract] && c.revenue > 0)
           sink_.event(Event{k_, entity_, EventType::ContractStopped, Source::Contract,
-                            static_cast<int>(c), Covenant::None, FlowKind::Revenue,
-                            p_.contract_revenue[ck], 0});
-        if (e_.contracts[c].gpu >= 0)
-          s_.freed_hours[static_cast<Index>(e_.contracts[c].gpu)] += p_.contract_hours[ck];
+                            static_cast<int>(c.contract), Covenant::None, FlowKind::Revenue,
+                            c.revenue, 0});
+        if (c.gpu >= 0) {
+          s_.freed_hours[static_cast<Index>(c.gpu)] += c.hours;
+          freed = true;
+        }
         continue;
       }
-      const double r = p_.contract_revenue[ck];
-      receive(FlowKind::Revenue, Source::Contract, static_cast<int>(c), r);
-      f_.revenue += r;
+      receive(cash, FlowKind::Revenue, Source::Contract, static_cast<int>(c.contract), c.revenue);
+      revenue += c.revenue;
     }
     // Spot utilization moves with the demand factor (0 on the median path).
     const double utilization =
         std::clamp(e_.operations.utilization +
                        sc.stochastic.demand.utilization_beta * m_.demand[kk_],
                    0.0, 1.0);
-    double running_hours = 0;
-    for (int g = 0; g < p_.gpu_types; ++g) {
-      const double owned = detail::at(p_.owned_hours, g, n_, k_);
-      const double contracted = detail::at(p_.contracted_hours, g, n_, k_) -
-                                s_.freed_hours[static_cast<Index>(g)];
+    double running_hours = 0, power = 0;
+    for (const GpuPeriod& gp : p_.gpus.at(kk_)) {
+      const int g = gp.gpu;
+      const double owned = gp.owned_hours;
+      const double contracted = gp.contracted_hours - s_.freed_hours[static_cast<Index>(g)];
       if (contracted > owned * (1 + 1e-12) && !s_.overcontracted[static_cast<Index>(g)]) {
         s_.overcontracted[static_cast<Index>(g)] = 1;
         sink_.event(Event{k_, entity_, EventType::Overcontracted, Source::Spot, g, Covenant::None,
@@ -248,35 +289,33 @@ class EntityStep {
       const double spot_hours = utilization * std::max(0.0, owned - contracted);
       const double running = std::min(contracted, owned) + spot_hours;
       const double spot = spot_hours * m_.rent_at(g, k_) / 1e6;
-      receive(FlowKind::Revenue, Source::Spot, g, spot);
-      f_.revenue += spot;
+      receive(cash, FlowKind::Revenue, Source::Spot, g, spot);
+      revenue += spot;
       running_hours += running;
       // The running share of the generation's kW-hours at $/MWh: kWh / 1e3 = MWh, / 1e6 = $M.
-      f_.power += running / owned * detail::at(p_.owned_kw_hours, g, n_, k_) *
-                  sc.market.power_usd_per_mwh / 1e9;
+      power += running / owned * gp.owned_kw_hours * sc.market.power_usd_per_mwh / 1e9;
     }
+    cash_ = cash;
+    f_.revenue = revenue;
+    f_.power = power;
+    if (freed) std::fill(s_.freed_hours.begin(), s_.freed_hours.end(), 0.0);
     f_.opex = running_hours * e_.operations.cash_cost_per_hour / 1e6;
     f_.sga = e_.operations.sga;
-    for (Index l = 0; l < e_.leases.size(); ++l)
-      f_.lease += p_.lease_payment[l * static_cast<Index>(n_) + kk_];
+    f_.lease = p_.lease_total[kk_];
     f_.ebitda = f_.revenue - f_.power - f_.opex - f_.sga - f_.lease;
   }
 
   // 3. New money: equity, scheduled draws (bond issues), facility draws for capex.
   void raise_new_money() {
-    for (Index q = 0; q < e_.equity.size(); ++q)
-      if (!e_.equity[q].when_cash_below && p_.equity_period[q] == k_) {
-        issue_shares(q);
-      }
-    for (Index d = 0; d < e_.debt.size(); ++d) draw(d, terms(d).draws[kk_]);
-    for (Index c = 0; c < e_.capex.size(); ++c)
-      if (p_.capex_period[c] == k_) {
-        const Capex& cx = e_.capex[c];
-        f_.capex += cx.units * cx.unit_cost;
-        if (cx.funded_by >= 0)
-          draw(static_cast<Index>(cx.funded_by), cx.advance_rate * cx.units * cx.unit_cost,
-               p_.capex_premium[c]);
-      }
+    for (Index q : p_.equity_in.at(kk_)) issue_shares(q);
+    for (Index d : p_.drawing.at(kk_)) draw(d, terms(d).draws[kk_]);
+    for (Index c : p_.capex_in.at(kk_)) {
+      const Capex& cx = e_.capex[c];
+      f_.capex += cx.units * cx.unit_cost;
+      if (cx.funded_by >= 0)
+        draw(static_cast<Index>(cx.funded_by), cx.advance_rate * cx.units * cx.unit_cost,
+             p_.capex_premium[c]);
+    }
   }
 
   double share_price() const {
@@ -297,9 +336,9 @@ class EntityStep {
   // is below the trigger, or at once when a payment finds cash short (`short_by_now`).
   void raise_contingent_equity(bool short_by_now) {
     const Date today = plan_.timeline.ends[kk_];
-    for (Index q = 0; q < e_.equity.size(); ++q) {
+    for (Index q : p_.contingent) {
       const EquityIssue& item = e_.equity[q];
-      if (!item.when_cash_below || (!short_by_now && s_.cash >= *item.when_cash_below)) continue;
+      if (!short_by_now && cash_ >= *item.when_cash_below) continue;
       if ((item.from && today < *item.from) || (item.until && today > *item.until)) continue;
       const int last = s_.last_raise[q];
       if (last >= 0 && (k_ - last) * plan_.timeline.months_per_period < item.months_apart) continue;
@@ -313,87 +352,98 @@ class EntityStep {
 
   // 4a. Running costs, leases and capex, in that order of priority.
   void pay_running_costs() {
-    pay(FlowKind::Power, Source::None, 0, f_.power);
-    pay(FlowKind::Opex, Source::None, 0, f_.opex);
-    pay(FlowKind::Sga, Source::None, 0, f_.sga);
-    for (Index l = 0; l < e_.leases.size(); ++l)
-      pay(FlowKind::Lease, Source::Lease, static_cast<int>(l),
-          p_.lease_payment[l * static_cast<Index>(n_) + kk_]);
-    for (Index c = 0; c < e_.capex.size(); ++c)
-      if (p_.capex_period[c] == k_)
-        pay(FlowKind::Capex, Source::Capex, static_cast<int>(c),
-            e_.capex[c].units * e_.capex[c].unit_cost);
+    double cash = cash_;
+    pay(cash, FlowKind::Power, Source::None, 0, f_.power);
+    pay(cash, FlowKind::Opex, Source::None, 0, f_.opex);
+    pay(cash, FlowKind::Sga, Source::None, 0, f_.sga);
+    for (const LeasePayment& l : p_.leases.at(kk_))
+      pay(cash, FlowKind::Lease, Source::Lease, static_cast<int>(l.lease), l.amount);
+    for (Index c : p_.capex_in.at(kk_))
+      pay(cash, FlowKind::Capex, Source::Capex, static_cast<int>(c),
+          e_.capex[c].units * e_.capex[c].unit_cost);
+    cash_ = cash;
   }
 
-  // 4b. Debt service: interest, then fees, then scheduled principal, each in file order.
+  // 4b. Debt service: interest, then fees, then scheduled principal, each in file order. Interest
+  //     falls due only on payment dates, principal only on those where the plan says it can.
   void service_debt() {
-    for (Index d = 0; d < e_.debt.size(); ++d) {
-      if (!open(d) || !terms(d).pays[kk_]) continue;
-      const double paid = pay(FlowKind::Interest, Source::Debt, idx(d), s_.accrued[d]);
-      s_.accrued[d] -= paid;
+    double cash = cash_;
+    for (Index d : p_.paying.at(kk_)) {
+      DebtState& x = s_.debt[d];
+      if (x.closed) continue;
+      const double paid = pay(cash, FlowKind::Interest, Source::Debt, idx(d), x.accrued);
+      x.accrued -= paid;
       f_.interest_paid += paid;
       f_.service += paid;
     }
-    for (Index d = 0; d < e_.debt.size(); ++d) {
-      if (!open(d)) continue;
+    for (Index d : p_.fee_due.at(kk_)) {
+      DebtState& x = s_.debt[d];
+      if (x.closed) continue;
       double fee = terms(d).upfront_period == k_ ? debt(d).fees.upfront * debt(d).commitment : 0.0;
-      if (terms(d).pays[kk_]) fee += s_.fee_accrued[d], s_.fee_accrued[d] = 0;
+      if (terms(d).pays[kk_]) fee += x.fee_accrued, x.fee_accrued = 0;
       if (terms(d).annual_fee_due[kk_]) {
-        const double average = s_.balance_days[d] / plan_.timeline.year_days[kk_];
+        const double average = x.balance_days / plan_.timeline.year_days[kk_];
         fee += std::max(debt(d).fees.annual_minimum,
                         debt(d).fees.annual * (debt(d).commitment - average));
       }
-      if (plan_.timeline.year_ends[kk_]) s_.balance_days[d] = 0;
-      f_.service += pay(FlowKind::Fee, Source::Debt, idx(d), fee);
+      f_.service += pay(cash, FlowKind::Fee, Source::Debt, idx(d), fee);
     }
-    for (Index d = 0; d < e_.debt.size(); ++d) {
+    if (plan_.timeline.year_ends[kk_])  // a new fee year starts
+      for (Index d : p_.annual_fee) s_.debt[d].balance_days = 0;
+    for (const Repayment& r : p_.repaying.at(kk_)) {
+      const Index d = r.debt;
       if (!open(d)) continue;
-      if (converts(d)) continue;
-      const double due = scheduled_principal(d);
-      const double paid = pay(FlowKind::Principal, Source::Debt, idx(d), due);
-      reduce_balance(d, paid, due);
+      if (r.at_maturity && converts(d)) continue;
+      const double due = r.per_draw ? tranche_principal(d)
+                                    : principal_due(debt(d), terms(d), k_, s_.debt[d].balance);
+      const double paid = pay(cash, FlowKind::Principal, Source::Debt, idx(d), due);
+      if (r.per_draw)
+        reduce_tranches(d, paid, due);
+      else
+        prepaid(d, paid);
       f_.principal += paid;
       f_.service += paid;
-      if (k_ == terms(d).maturity_period && !failed_)
+      if (r.at_maturity && !failed_)
         sink_.event(Event{k_, entity_, EventType::Maturity, Source::Debt, idx(d), Covenant::None,
                           FlowKind::Principal, paid, 0});
     }
+    cash_ = cash;
   }
 
-  // A convertible at maturity turns into shares when the share price is above the conversion
-  // price: no cash moves, the balance becomes balance / conversion price million shares.
+  // A convertible at maturity (this period) turns into shares when the share price is above the
+  // conversion price: no cash moves, the balance becomes balance / conversion price million shares.
   bool converts(Index d) {
     const Debt& x = debt(d);
-    if (x.type != DebtType::Convertible || k_ != terms(d).maturity_period || s_.balance[d] <= 0)
-      return false;
+    const double balance = s_.debt[d].balance;
+    if (x.type != DebtType::Convertible || balance <= 0) return false;
     const double price = share_price();
     if (price <= x.conversion_price) return false;
     sink_.event(Event{k_, entity_, EventType::Conversion, Source::Debt, idx(d), Covenant::None,
-                      FlowKind::Principal, s_.balance[d], price});
-    if (e_.shares) s_.shares += s_.balance[d] / x.conversion_price;
-    prepaid(d, s_.balance[d]);
+                      FlowKind::Principal, balance, price});
+    if (e_.shares) s_.shares += balance / x.conversion_price;
+    prepaid(d, balance);
     return true;
   }
 
-  // Principal due on debt d at this period end. With per-draw maturities the balance at `start`
+  // Principal due at this period end on debt d with per-draw maturities: the balance at `start`
   // follows the loan's own schedule and each drawn tranche its own (book/debt_terms.h).
-  double scheduled_principal(Index d) {
-    if (debt(d).draw_term_months == 0) return principal_due(debt(d), terms(d), k_, s_.balance[d]);
+  double tranche_principal(Index d) const {
+    const DebtState& x = s_.debt[d];
     double drawn = 0, due = 0;
-    for (Tranche& t : s_.tranches[d]) {
+    for (const Tranche& t : x.tranches) {
       drawn += t.balance;
       due += tranche_due(debt(d), terms(d), k_, t);
     }
-    return due + principal_due(debt(d), terms(d), k_, s_.balance[d] - drawn);
+    return due + principal_due(debt(d), terms(d), k_, x.balance - drawn);
   }
 
-  // Lowers debt d's balance by `paid` of the `due` scheduled principal; tranches give up their
-  // dues in the same proportion, and count the payment date.
-  void reduce_balance(Index d, double paid, double due) {
-    if (debt(d).draw_term_months == 0) return prepaid(d, paid);
-    s_.balance[d] -= paid;
+  // Lowers the balance of debt d (with per-draw maturities) by `paid` of the `due` scheduled
+  // principal; tranches give up their dues in the same proportion, and count the payment date.
+  void reduce_tranches(Index d, double paid, double due) {
+    DebtState& x = s_.debt[d];
+    x.balance -= paid;
     const double share = due > 0 ? paid / due : 0.0;
-    for (Tranche& t : s_.tranches[d]) {
+    for (Tranche& t : x.tranches) {
       t.balance -= share * tranche_due(debt(d), terms(d), k_, t);
       if (terms(d).pays[kk_] && k_ > t.drawn_period) --t.payments_left;
     }
@@ -401,15 +451,19 @@ class EntityStep {
 
   // Lowers debt d's balance by a prepayment, pro rata over the opening balance and the tranches.
   void prepaid(Index d, double paid) {
-    const double before = s_.balance[d];
-    s_.balance[d] -= paid;
-    const double kept = before > 0 ? s_.balance[d] / before : 0.0;
-    s_.premium[d] *= kept;
-    for (Tranche& t : s_.tranches[d]) t.balance *= kept;
+    DebtState& x = s_.debt[d];
+    const double before = x.balance;
+    x.balance -= paid;
+    // Without tranches the balance never goes below 0, so `kept` is not negative and a zero
+    // premium stays exactly what it is: nothing to scale.
+    if (x.premium == 0 && x.tranches.empty()) return;
+    const double kept = before > 0 ? x.balance / before : 0.0;
+    x.premium *= kept;
+    for (Tranche& t : x.tranches) t.balance *= kept;
   }
 
   void prepay_debt(Index d, double amount) {
-    amount = std::min(amount, s_.balance[d]);
+    amount = std::min(amount, s_.debt[d].balance);
     const double paid = pay(FlowKind::Prepayment, Source::Debt, idx(d), amount);
     prepaid(d, paid);
     f_.prepayments += paid;
@@ -421,42 +475,44 @@ class EntityStep {
     const std::vector<int>& listed = debt(d).prepayment.new_debt;
     double sum = 0;
     if (!listed.empty()) {
-      for (int j : listed) sum += s_.drawn_now[static_cast<Index>(j)];
+      for (int j : listed) sum += s_.debt[static_cast<Index>(j)].drawn_now;
       return sum;
     }
     for (Index j = 0; j < e_.debt.size(); ++j)
-      if (j != d && debt(j).type != DebtType::Revolver) sum += s_.drawn_now[j];
+      if (j != d && debt(j).type != DebtType::Revolver) sum += s_.debt[j].drawn_now;
     return sum;
   }
 
   // 5. Mandatory prepayments: from new money, to the borrowing base, and the cash sweep.
   void prepay() {
-    for (Index d = 0; d < e_.debt.size(); ++d) {
+    for (Index d : p_.prepaying) {
       if (!open(d) || failed_) continue;
       const Prepayments& rule = debt(d).prepayment;
-      const double new_money = rule.from_new_debt * new_debt_drawn(d) + rule.from_equity * f_.equity;
+      double new_money = rule.from_equity * f_.equity;
+      if (rule.from_new_debt != 0) new_money = rule.from_new_debt * new_debt_drawn(d) + new_money;
       if (new_money > 0) prepay_debt(d, new_money);
       if (!terms(d).pays[kk_]) continue;
       if (rule.borrowing_base > 0) {
         const double base =
             rule.borrowing_base * detail::lots_value(p_, p_.collateral[d], m_, k_, rule.basis);
-        if (s_.balance[d] > base) prepay_debt(d, s_.balance[d] - base);
+        if (s_.debt[d].balance > base) prepay_debt(d, s_.debt[d].balance - base);
       }
-      if (rule.sweep_share > 0 && s_.cash > rule.sweep_above)
-        prepay_debt(d, rule.sweep_share * (s_.cash - rule.sweep_above));
+      if (rule.sweep_share > 0 && cash_ > rule.sweep_above)
+        prepay_debt(d, rule.sweep_share * (cash_ - rule.sweep_above));
     }
   }
 
   // 6. Revolvers: top cash up to `draw_below`, or repay from cash above `repay_above`.
   void manage_revolvers() {
-    for (Index d = 0; d < e_.debt.size() && !failed_; ++d) {
+    for (Index d : p_.revolvers) {
+      if (failed_) break;
       const Debt& r = debt(d);
-      if (r.type != DebtType::Revolver || !open(d)) continue;
-      if (s_.cash < r.draw_below) {
-        draw(d, r.draw_below - s_.cash);
-      } else if (s_.cash > r.repay_above && s_.balance[d] > 0) {
+      if (!open(d)) continue;
+      if (cash_ < r.draw_below) {
+        draw(d, r.draw_below - cash_);
+      } else if (cash_ > r.repay_above && s_.debt[d].balance > 0) {
         const double paid = pay(FlowKind::Principal, Source::Debt, idx(d),
-                                std::min(s_.balance[d], s_.cash - r.repay_above));
+                                std::min(s_.debt[d].balance, cash_ - r.repay_above));
         prepaid(d, paid);
         f_.principal += paid;
       }
@@ -473,12 +529,13 @@ class EntityStep {
       return b > 0 ? a / b : std::numeric_limits<double>::infinity();
     };
     switch (kind) {
-      case CovenantKind::MinLiquidity: return s_.cash;
+      case CovenantKind::MinLiquidity: return cash_;
       case CovenantKind::MaxLtv: {
-        if (s_.balance[d] <= 0) return 0.0;
+        const double balance = s_.debt[d].balance;
+        if (balance <= 0) return 0.0;
         const double value = detail::lots_value(p_, p_.collateral[d], m_, k_);
         // No collateral value at all: the loan-to-value is unbounded, a breach of any limit.
-        return value > 0 ? s_.balance[d] / value : std::numeric_limits<double>::infinity();
+        return value > 0 ? balance / value : std::numeric_limits<double>::infinity();
       }
       case CovenantKind::MinInterestCoverage: return window(s_.interest);
       case CovenantKind::MinDscr: return window(s_.service);
@@ -492,18 +549,18 @@ class EntityStep {
   void test_covenants() {
     bool accelerate_all = false;
     std::vector<Index> accelerate;
-    for (Index d = 0; d < e_.debt.size(); ++d) {
-      if (!open(d) || !terms(d).pays[kk_]) continue;
-      const Date today = plan_.timeline.ends[kk_];
+    const Date today = plan_.timeline.ends[kk_];
+    for (Index d : p_.testing.at(kk_)) {
+      if (!open(d)) continue;
       for (Index t = 0; t < debt(d).covenants.tests.size(); ++t) {
         const CovenantTest& test = debt(d).covenants.tests[t];
         if (test.from && today < *test.from) continue;
-        if (s_.tests_seen[d][t]++ % test.every != 0) continue;
+        if (s_.debt[d].tests_seen[t]++ % test.every != 0) continue;
         const double value = covenant_value(d, test.kind);
         const bool ok = test.kind == CovenantKind::MaxLtv ? value <= test.limit
                                                           : value >= test.limit;
         if (ok) {
-          s_.failures[d][t] = 0;
+          s_.debt[d].failures[t] = 0;
           continue;
         }
         const bool waived =
@@ -513,7 +570,7 @@ class EntityStep {
                           Source::Debt, idx(d), detail::covenant_of(test.kind), FlowKind::Revenue,
                           value, test.limit});
         if (waived) continue;
-        if (++s_.failures[d][t] > test.cure_periods && debt(d).covenants.breach_is_default &&
+        if (++s_.debt[d].failures[t] > test.cure_periods && debt(d).covenants.breach_is_default &&
             std::find(accelerate.begin(), accelerate.end(), d) == accelerate.end()) {
           sink_.event(Event{k_, entity_, EventType::EventOfDefault, Source::Debt, idx(d),
                             detail::covenant_of(test.kind), FlowKind::Revenue, value, test.limit});
@@ -533,17 +590,18 @@ class EntityStep {
 
   // The whole claim falls due now: accrued interest and fees, then the balance.
   void accelerate_debt(Index d) {
-    const double claim = s_.accrued[d] + s_.fee_accrued[d] + s_.balance[d];
+    DebtState& x = s_.debt[d];
+    const double claim = x.accrued + x.fee_accrued + x.balance;
     sink_.event(Event{k_, entity_, EventType::Acceleration, Source::Debt, idx(d), Covenant::None,
                       FlowKind::Principal, claim, 0});
-    const double interest = pay(FlowKind::Interest, Source::Debt, idx(d), s_.accrued[d]);
-    s_.accrued[d] -= interest;
+    const double interest = pay(FlowKind::Interest, Source::Debt, idx(d), x.accrued);
+    x.accrued -= interest;
     f_.interest_paid += interest;
-    s_.fee_accrued[d] -= pay(FlowKind::Fee, Source::Debt, idx(d), s_.fee_accrued[d]);
-    const double paid = pay(FlowKind::Principal, Source::Debt, idx(d), s_.balance[d]);
+    x.fee_accrued -= pay(FlowKind::Fee, Source::Debt, idx(d), x.fee_accrued);
+    const double paid = pay(FlowKind::Principal, Source::Debt, idx(d), x.balance);
     prepaid(d, paid);
     f_.principal += paid;
-    if (!failed_) s_.closed[d] = 1;
+    if (!failed_) x.closed = true;
   }
 
   // 8. Default: each lender's claim (balance, accrued interest and fees) is met from the
@@ -553,7 +611,8 @@ class EntityStep {
     const Scenario& sc = *plan_.scenario;
     RecoveryInput in;
     for (Index d = 0; d < e_.debt.size(); ++d) {
-      in.claim.push_back(open(d) ? s_.balance[d] + s_.accrued[d] + s_.fee_accrued[d] : 0.0);
+      const DebtState& x = s_.debt[d];
+      in.claim.push_back(!x.closed ? x.balance + x.accrued + x.fee_accrued : 0.0);
       in.seniority.push_back(debt(d).seniority);
       in.collateral.push_back(p_.collateral[d]);
     }
@@ -563,7 +622,7 @@ class EntityStep {
                                                           (1 - haircut)
                                                     : 0.0);
     }
-    in.cash = s_.cash;
+    in.cash = cash_;
     const std::vector<double> got = recoveries(in);
     for (Index d = 0; d < e_.debt.size(); ++d) {
       if (in.claim[d] <= 0) continue;
@@ -571,26 +630,31 @@ class EntityStep {
       sink_.flow(Flow{k_, entity_, FlowKind::Loss, Source::Debt, idx(d), -(in.claim[d] - got[d])});
       sink_.event(Event{k_, entity_, EventType::Recovery, Source::Debt, idx(d), Covenant::None,
                         FlowKind::Recovery, got[d], in.claim[d]});
-      s_.balance[d] = s_.accrued[d] = s_.fee_accrued[d] = 0;
-      s_.tranches[d].clear();
-      s_.premium[d] = 0;
-      s_.closed[d] = 1;
+      DebtState& x = s_.debt[d];
+      x.balance = x.accrued = x.fee_accrued = 0;
+      x.tranches.clear();
+      x.premium = 0;
+      x.closed = true;
     }
-    s_.cash = 0;
+    cash_ = 0;
     s_.liquidated = true;
   }
 
   // Balances and fleet values at the period end.
   void close() {
-    f_.cash = s_.cash;
+    f_.cash = cash_;
     f_.shares = s_.shares;
-    for (double b : s_.balance) f_.debt += b;
+    double debt = 0;
+    for (const DebtState& x : s_.debt) debt += x.balance;
+    f_.debt = debt;
+    // What was drawn in this period stops counting as drawn in the current one.
+    if (f_.draws > 0)
+      for (DebtState& x : s_.debt) x.drawn_now = 0;
     if (s_.liquidated) return;
-    for (const LotPlan& lot : p_.lots)
-      if (lot.first_period <= k_) {
-        f_.collateral_book += lot.book[kk_];
-        f_.collateral_market += lot.market_value(m_.rent_end_at(lot.gpu, k_), k_);
-      }
+    f_.collateral_book = p_.collateral_book[kk_];
+    for (const OwnedLot& lot : p_.owned_lots.at(kk_))
+      f_.collateral_market +=
+          lot_market_value(m_.rent_end_at(lot.gpu, k_), lot.cost_per_hour, lot.value_factor);
   }
 
   const Plan& plan_;
@@ -601,7 +665,10 @@ class EntityStep {
   Sink& sink_;
   const int k_;
   const std::size_t kk_;
-  const int n_, entity_;
+  const int entity_;
+  // The entity's cash through the step, written back at its end: every flow moves it, and a
+  // value of the step's own stays in a register where the state's would go through memory.
+  double cash_;
   PeriodFigures f_;
   bool failed_ = false;
 };

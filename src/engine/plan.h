@@ -1,7 +1,14 @@
 // The scenario compiled onto its period grid: everything that does not depend on the market path,
 // computed once per run so that the period loop only does the arithmetic that does.
+//
+// Monte Carlo runs the loop once per path, so the plan also lists, for each period, what can
+// happen in it (which debts accrue, pay or draw, which contracts run, which lots are owned): the
+// loop visits only those. The lists are exact: whatever one leaves out would have paid, drawn or
+// changed nothing in that period.
 #pragma once
 
+#include <cstddef>
+#include <span>
 #include <vector>
 
 #include "book/debt_terms.h"
@@ -11,24 +18,101 @@
 
 namespace tinderbox {
 
+// Items per period, in file order and stored flat: period k's are items[first[k]] ..
+// items[first[k + 1] - 1].
+template <class T>
+struct PerPeriod {
+  std::vector<std::size_t> first{0};  // periods + 1 offsets into items
+  std::vector<T> items;
+
+  std::span<const T> at(std::size_t k) const {
+    return {items.data() + first[k], items.data() + first[k + 1]};
+  }
+  void close_period() { first.push_back(items.size()); }  // while building: the next period
+};
+
+// Indices into one of the entity's lists (debts, capex items, equity items).
+using PeriodIndex = PerPeriod<std::size_t>;
+
+struct Accrual {
+  std::size_t debt = 0;
+  double year_fraction = 0;  // of the period, by the debt's day count
+  bool per_draw = false;     // its draws are tranches (Debt::draw_term_months)
+};
+
+struct Repayment {
+  std::size_t debt = 0;
+  bool per_draw = false;     // principal by tranche (Debt::draw_term_months)
+  bool at_maturity = false;  // the period ends on the debt's maturity
+};
+
+struct ContractPeriod {
+  std::size_t contract = 0;
+  int gpu = -1;       // the generation it sells, or -1 for a fixed amount
+  double revenue = 0;  // $M
+  double hours = 0;    // GPU-hours it takes (0: fixed amount)
+};
+
+// A generation the entity owns or sells hours of in the period.
+struct GpuPeriod {
+  int gpu = 0;
+  double owned_hours = 0;       // GPU-hours of the lots owned
+  double owned_kw_hours = 0;    // kW x hours of the lots owned (power at full use)
+  double contracted_hours = 0;  // GPU-hours sold under contracts
+};
+
+struct LeasePayment {
+  std::size_t lease = 0;
+  double amount = 0;  // $M, not 0
+};
+
+// A lot owned at the period end, with what its market value needs (LotPlan::market_value).
+struct OwnedLot {
+  int gpu = 0;
+  double cost_per_hour = 0;
+  double value_factor = 0;
+};
+
 struct EntityPlan {
   std::vector<LotPlan> lots;  // the opening fleet, then one lot per capex item (same order)
   std::vector<DebtTerms> debt;
   std::vector<std::vector<int>> collateral;  // per debt: its secured_by lots and the lots it funded
   int gpu_types = 0;
-  // Per GPU generation g and period k, index [g * periods + k]:
-  std::vector<double> owned_hours;       // GPU-hours of the lots owned
-  std::vector<double> owned_kw_hours;    // kW x hours of the lots owned (power at full use)
-  std::vector<double> contracted_hours;  // GPU-hours sold under contracts
-  std::vector<double> contract_revenue;  // [c * periods + k], $M
-  std::vector<double> contract_hours;    // [c * periods + k], GPU-hours (0: fixed amount)
-  std::vector<double> lease_payment;     // [l * periods + k], $M
   std::vector<int> capex_period;         // per capex item: the period that contains its date
   // Per capex item: its draw's spread over the facility's own, when the facility prices draws
   // by the credit quality of the contract they serve (Rate::contract_spreads); else 0.
   std::vector<double> capex_premium;
   std::vector<int> equity_period;        // per equity item: likewise
   bool operates = false;                 // has anything to model at all
+
+  // Operations, per period:
+  PerPeriod<ContractPeriod> contracts;  // contracts with revenue or hours in the period
+  PerPeriod<GpuPeriod> gpus;            // generations owned or contracted
+  PerPeriod<LeasePayment> leases;       // lease payments due
+  PerPeriod<OwnedLot> owned_lots;       // lots owned at the period end, with a market value
+  // Sums that do not depend on the market path (added in the loop's own order):
+  std::vector<double> lease_total;      // [k]: lease payments, $M
+  std::vector<double> collateral_book;  // [k]: book value of the lots owned at the period end
+
+  // Debt, per period:
+  // Debts that can hold a balance through the period: all but those repaid at an earlier
+  // maturity, whose balance has been exactly 0 since.
+  PerPeriod<Accrual> accruing;
+  PeriodIndex fixing;        // accruing floating-rate debts whose accrual starts with the period
+                             // (every accruing debt in the first period)
+  PeriodIndex fee_accruing;  // debts whose undrawn fee accrues through the period
+  PeriodIndex paying;        // debts with a payment date at the period end: interest,
+                             // borrowing base and sweep
+  PeriodIndex fee_due;       // debts on which an upfront, undrawn or annual fee can fall due
+  PerPeriod<Repayment> repaying;  // paying debts on which scheduled principal can fall due
+  PeriodIndex testing;       // paying debts with covenants
+  PeriodIndex drawing;       // debts with an explicit draw in the period
+  PeriodIndex capex_in;      // capex items paid (and drawn from their facility) in the period
+  PeriodIndex equity_in;     // equity items, other than contingent raises, dated in the period
+  std::vector<std::size_t> annual_fee;  // debts with an annual fee (on their average balance)
+  std::vector<std::size_t> revolvers;   // debts that are revolvers
+  std::vector<std::size_t> prepaying;   // debts with a mandatory prepayment rule
+  std::vector<std::size_t> contingent;  // equity items raised when cash falls below a trigger
 };
 
 struct Plan {

@@ -25,36 +25,28 @@ void State::reset(const Plan& plan) {
     const Entity& e = sc.entities[i];
     EntityState& s = entities[i];
     s.cash = e.cash;
-    s.balance.resize(e.debt.size());
-    for (std::size_t d = 0; d < e.debt.size(); ++d) s.balance[d] = e.debt[d].outstanding;
-    s.accrued.assign(e.debt.size(), 0.0);
-    s.rate.assign(e.debt.size(), 0.0);
-    s.drawn.assign(e.debt.size(), 0.0);
-    s.drawn_now.assign(e.debt.size(), 0.0);
-    s.premium.assign(e.debt.size(), 0.0);
-    s.tranches.resize(e.debt.size());
-    for (auto& t : s.tranches) {
-      t.clear();
-      t.reserve(2 * n);  // at most a capex and a scheduled draw a period
-    }
-    s.fee_accrued.assign(e.debt.size(), 0.0);
-    s.balance_days.assign(e.debt.size(), 0.0);
-    s.closed.assign(e.debt.size(), 0);
-    s.tests_seen.resize(e.debt.size());
-    s.failures.resize(e.debt.size());
+    // The vectors keep their memory from path to path: only the first reset allocates.
+    s.debt.resize(e.debt.size());
     for (std::size_t d = 0; d < e.debt.size(); ++d) {
-      s.tests_seen[d].assign(e.debt[d].covenants.tests.size(), 0);
-      s.failures[d].assign(e.debt[d].covenants.tests.size(), 0);
+      DebtState& x = s.debt[d];
+      x.balance = e.debt[d].outstanding;
+      x.premium = x.accrued = x.fee_accrued = x.rate = x.drawn = x.drawn_now = x.balance_days = 0;
+      x.closed = false;
+      x.tranches.clear();
+      if (e.debt[d].draw_term_months > 0)
+        x.tranches.reserve(2 * n);  // at most a capex and a scheduled draw a period
+      x.tests_seen.assign(e.debt[d].covenants.tests.size(), 0);
+      x.failures.assign(e.debt[d].covenants.tests.size(), 0);
     }
-    s.service.assign(n, 0.0);
-    s.shares = e.shares.value_or(0.0);
-    s.last_raise.assign(e.equity.size(), -1);
     s.ebitda.assign(n, 0.0);
     s.interest.assign(n, 0.0);
+    s.service.assign(n, 0.0);
     s.overcontracted.assign(sc.market.gpus.size(), 0);
     s.freed_hours.assign(sc.market.gpus.size(), 0.0);
+    s.shares = e.shares.value_or(0.0);
+    s.last_raise.assign(e.equity.size(), -1);
     s.default_period = -1;
-    s.liquidated = false;  // a State is reused from path to path
+    s.liquidated = false;
   }
 }
 
