@@ -676,8 +676,18 @@ class EntityStep {
 // Advances every entity through period k.
 template <class Sink>
 void step(const Plan& plan, const MarketPath& m, int k, State& state, Sink& sink) {
-  for (std::size_t i = 0; i < state.entities.size(); ++i)
-    EntityStep<Sink>(plan, m, k, static_cast<int>(i), state.entities[i], sink).run();
+  for (std::size_t i = 0; i < state.entities.size(); ++i) {
+    EntityState& s = state.entities[i];
+    if (!plan.entities[i].operates) {
+      // Nothing to model (a customer known only by its credit): its cash and shares never move.
+      PeriodFigures f;
+      f.cash = s.cash;
+      f.shares = s.shares;
+      sink.figures(k, static_cast<int>(i), f);
+      continue;
+    }
+    EntityStep<Sink>(plan, m, k, static_cast<int>(i), s, sink).run();
+  }
 }
 
 }  // namespace tinderbox
