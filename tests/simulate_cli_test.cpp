@@ -52,6 +52,22 @@ TEST(SimulateCli, SummaryAndJson) {
     EXPECT_EQ(j["market"][d]["mean"].size(), 60u) << d;
 }
 
+// On a terminal (a pseudo-terminal from util-linux's `script`) a progress bar is drawn on
+// stderr and erased before the results are printed.
+TEST(SimulateCli, ProgressBarOnATerminal) {
+  const auto r = run_cli("--version");  // a working binary first
+  ASSERT_EQ(r.code, 0);
+  const auto dir = tinderbox::test_support::fresh_temp_dir();
+  const std::string cmd = "script -qec '" + std::string(TINDERBOX_BINARY) +
+                          " simulate coreweave-2025 --paths 3000 --threads 1' /dev/null >" +
+                          (dir / "tty").string() + " 2>&1 </dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const std::string tty = tinderbox::test_support::read_file(dir / "tty");
+  std::filesystem::remove_all(dir);
+  EXPECT_NE(tty.find("\r  simulate [#"), std::string::npos);
+  EXPECT_NE(tty.find("3000 / 3000 paths\r\033[KCoreWeave 2025 base case: 3000 paths"), std::string::npos);
+}
+
 // The same seed gives the same bytes for 1 and 2 threads and, under mpirun, for 1 and 2 ranks.
 TEST(SimulateCli, SameBytesForAnyThreadsAndRanks) {
   const std::string args = "simulate coreweave-2025 --paths 2500 --seed 42 --json";

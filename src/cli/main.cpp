@@ -144,8 +144,11 @@ std::optional<long long> integer_flag(const ParsedArgs& a, const std::string& fl
 class ProgressBar {
  public:
   explicit ProgressBar(bool on) : on_(on) {}
-  ~ProgressBar() {
+  ~ProgressBar() { clear(); }
+  // Erases the bar, so that what is printed next starts on a clean line.
+  void clear() {
     if (drawn_) std::cerr << "\r\033[K" << std::flush;
+    drawn_ = false;
   }
   void operator()(std::int64_t done, std::int64_t total) {
     const auto now = std::chrono::steady_clock::now();
@@ -199,6 +202,7 @@ int cmd_simulate(const std::vector<Arg>& args) {
   o.threads = static_cast<int>(*threads);
   o.progress = [&bar](std::int64_t done, std::int64_t total) { bar(done, total); };
   const Tally mine = simulate_share(plan, layout, o, comm->share());
+  bar.clear();
   const auto parts = comm->gather(mine.serialize());
   if (!root) return kOk;
   Tally all = Tally::deserialize(parts.front());
