@@ -90,6 +90,16 @@ TEST(SimulateCli, SameBytesForAnyThreadsAndRanks) {
     EXPECT_EQ(tinderbox::test_support::read_file(dir / "out"), one.out) << ranks << " ranks";
     std::filesystem::remove_all(dir);
   }
+  // Bad input under mpirun: every rank stops with 2, and the error is printed once.
+  const auto dir = tinderbox::test_support::fresh_temp_dir();
+  const int status = std::system((mpirun + "2 " + TINDERBOX_BINARY + " simulate nowhere.yaml --paths 10 >" +
+                                  (dir / "out").string() + " 2>" + (dir / "err").string()).c_str());
+  EXPECT_NE(status, 0);
+  const std::string err = tinderbox::test_support::read_file(dir / "err");
+  EXPECT_EQ(err.find("error:"), err.rfind("error:")) << err;
+  EXPECT_NE(err.find("nowhere.yaml"), std::string::npos) << err;
+  EXPECT_EQ(tinderbox::test_support::read_file(dir / "out"), "");
+  std::filesystem::remove_all(dir);
 #else
   GTEST_SKIP() << "built without MPI (TINDERBOX_WITH_MPI=OFF or no Open MPI found)";
 #endif

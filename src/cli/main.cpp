@@ -166,40 +166,66 @@ class ProgressBar {
   std::chrono::steady_clock::time_point last_{};
 };
 
-int cmd_simulate(const std::vector<Arg>& args) {
-  const std::unique_ptr<Comm> comm = make_comm();
-  const bool root = comm->share().rank == 0;
-  // Every rank reads the same files and flags; only rank 0 reports what is wrong.
-  const auto fail = [&](const std::vector<Diagnostic>& errors) {
-    if (root) report(errors);
-    return kBadInput;
-  };
+struct SimulateInput {
+  ParsedArgs args;
+  SimOptions options;
+  Scenario scenario;
+};
+
+// The flags and the scenario of `simulate`, or the errors found.
+std::optional<SimulateInput> read_simulate_input(const std::vector<Arg>& args,
+                                                 std::vector<Diagnostic>& errors) {
   Diagnostic error;
   auto a = parse_args(args,
                       {{"--paths", true}, {"--seed", true}, {"--threads", true}, {"--json", false}},
                       1, &error);
-  if (!a) return fail({error});
+  const auto failed = [&](Diagnostic d) {
+    errors.push_back(std::move(d));
+    return std::nullopt;
+  };
+  if (!a) return failed(error);
   if (!a->has("--paths"))
-    return fail({command_line_error(args.empty() ? 20 : args.front().col,
-                                    "simulate needs '--paths N'")});
+    return failed(command_line_error(args.empty() ? 20 : args.front().col,
+                                     "simulate needs '--paths N'"));
   const auto paths = integer_flag(*a, "--paths", 1, 4294967296LL, 0, error);
-  if (!paths) return fail({error});
+  if (!paths) return failed(error);
   const auto seed = integer_flag(*a, "--seed", 0, 4294967295LL, 1, error);
-  if (!seed) return fail({error});
+  if (!seed) return failed(error);
   const auto threads = integer_flag(*a, "--threads", 1, 4096, 0, error);
-  if (!threads) return fail({error});
-  const std::string scenario_name =
-      a->positionals.empty() ? kDefaultScenario : a->positionals[0].text;
-  LoadResult loaded = load_scenario(scenario_name);
-  if (!loaded.scenario) return fail(loaded.errors);
-
-  const Plan plan(*loaded.scenario);
-  const SimLayout layout(plan);
-  ProgressBar bar(root && isatty(STDERR_FILENO));
+  if (!threads) return failed(error);
+  LoadResult loaded =
+      load_scenario(a->positionals.empty() ? kDefaultScenario : a->positionals[0].text);
+  if (!loaded.scenario) {
+    errors = std::move(loaded.errors);
+    return std::nullopt;
+  }
   SimOptions o;
   o.paths = *paths;
   o.seed = static_cast<std::uint32_t>(*seed);
   o.threads = static_cast<int>(*threads);
+  return SimulateInput{std::move(*a), std::move(o), std::move(*loaded.scenario)};
+}
+
+int cmd_simulate(const std::vector<Arg>& args) {
+  const std::unique_ptr<Comm> comm = make_comm();
+  const bool root = comm->share().rank == 0;
+  // Every rank reads the same flags and files. All ranks stop if any of them could not (else the
+  // others would wait for it forever); rank 0 reports.
+  std::vector<Diagnostic> errors;
+  std::optional<SimulateInput> in = read_simulate_input(args, errors);
+  if (comm->agree(in ? kOk : kBadInput) != kOk) {
+    if (root && errors.empty())
+      errors.push_back(command_line_error(1, "another MPI rank could not read the input"));
+    if (root) report(errors);
+    return kBadInput;
+  }
+  const ParsedArgs* a = &in->args;
+  const Scenario& scenario = in->scenario;
+  SimOptions& o = in->options;
+
+  const Plan plan(scenario);
+  const SimLayout layout(plan);
+  ProgressBar bar(root && isatty(STDERR_FILENO));
   o.progress = [&bar](std::int64_t done, std::int64_t total) { bar(done, total); };
   const Tally mine = simulate_share(plan, layout, o, comm->share());
   bar.clear();

@@ -53,8 +53,9 @@ class Mpi final : public Comm {
   }
 
   int agree(int status) override {
-    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    return status;
+    int worst = status;
+    MPI_Allreduce(&status, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return worst;
   }
 
  private:

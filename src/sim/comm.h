@@ -18,8 +18,9 @@ class Comm {
   virtual Share share() const = 0;
   // Rank 0 receives every rank's words, in rank order; the other ranks receive nothing.
   virtual std::vector<std::vector<std::int64_t>> gather(const std::vector<std::int64_t>& words) = 0;
-  // Rank 0's verdict (0 = go on) reaches every rank, so that all stop together on bad input.
-  virtual int agree(int rank0_status) = 0;
+  // The largest of the ranks' statuses (0 = go on), on every rank: all stop together when any
+  // rank could not read its input.
+  virtual int agree(int status) = 0;
 };
 
 // MPI when compiled in and launched by mpirun; otherwise one process.
