@@ -49,7 +49,8 @@ double ou_variance(const OuProcess& p, double t) {
 PathGenerator::PathGenerator(const Scenario& s, const Timeline& t)
     : s_(s), n_(t.periods), base_(deterministic_market(s, t)) {
   const auto n = static_cast<std::size_t>(n_);
-  for (int k = 0; k <= n_; ++k) t_.push_back(double(t.starts[static_cast<std::size_t>(k)] - t.starts[0]) / 365.0);
+  std::vector<double> years;  // t_k = (d_k - start) / 365, k = 0..n
+  for (int k = 0; k <= n_; ++k) years.push_back(double(t.starts[static_cast<std::size_t>(k)] - t.starts[0]) / 365.0);
   for (std::size_t k = 0; k < n; ++k) dt_.push_back(double(t.days[k]) / 365.0);
   const Stochastic& st = s.stochastic;
 
@@ -115,7 +116,7 @@ PathGenerator::PathGenerator(const Scenario& s, const Timeline& t)
       CreditAt c{int(i), std::sqrt(e.credit->correlation), std::sqrt(1 - e.credit->correlation), {}};
       const double h = -std::log1p(-e.credit->pd_annual);
       for (std::size_t k = 0; k < n; ++k) {
-        const double f = -std::expm1(-h * t_[k + 1]);  // P(tau <= t_{k+1})
+        const double f = -std::expm1(-h * years[k + 1]);  // P(tau <= t_{k+1})
         c.threshold.push_back(f >= 1 ? std::numeric_limits<double>::infinity() : normal_quantile(f));
       }
       credits_.push_back(std::move(c));

@@ -37,9 +37,6 @@ class PathGenerator {
   // `defaults` each entity's period of reduced-form default, -1 for none.
   void fill(std::uint32_t seed, std::uint32_t path, MarketPath& m, std::vector<int>& defaults);
 
-  // Years from `start` to d_k, k = 0..periods.
-  const std::vector<double>& times() const { return t_; }
-
  private:
   struct CancelRuleAt {
     int entity, contract;
@@ -58,12 +55,11 @@ class PathGenerator {
   void gpus(const PathRandom& rng, MarketPath& m);
   void demand(const PathRandom& rng, MarketPath& m);
   void credit(const PathRandom& rng, MarketPath& m, std::vector<int>& defaults);
-  double normal(const PathRandom& rng, int k, Stream s, std::uint32_t draw) const;
 
   const Scenario& s_;
   int n_ = 0;
   MarketPath base_;
-  std::vector<double> t_, dt_;
+  std::vector<double> dt_;  // [k]: days_k / 365
   std::vector<OuSteps> rate_steps_;  // per rate
   std::vector<OuSteps> gpu_steps_;   // per GPU generation
   std::vector<double> chol_;         // lower Cholesky factor of gpu_correlation, row-major
