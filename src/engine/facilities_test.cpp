@@ -6,7 +6,9 @@
 #include <cmath>
 
 #include "../../tests/support.h"
+#include "engine/period_loop.h"
 #include "engine/run.h"
+#include "market/market_path.h"
 
 namespace tinderbox {
 namespace {
@@ -418,6 +420,49 @@ TEST(Facilities, ADrawOnAPaymentDatePaysNothingThatDay) {
 )")));
   EXPECT_EQ(flow_sum(r, 8, FlowKind::Principal), 0.0);
   for (int k = 11; k <= 23; k += 3) EXPECT_NEAR(flow_sum(r, k, FlowKind::Principal), -7.5, 1e-12) << k;
+}
+
+TEST(Facilities, ContractRealizationCountsWhatCustomersStoppedPaying) {
+  // Contracts of 3 and 1 a month; the second customer stops paying from May 2025 (period 4).
+  // Trailing-twelve-month received / due at the quarterly tests:
+  //   Mar 2025: 12 / 12 = 1;  Jun: (4 x 4 + 2 x 3) / 24 = 22 / 24;  Sep: (16 + 5 x 3) / 36 = 31 / 36
+  //   (all >= 0.85);  Dec: (16 + 8 x 3) / 48 = 40 / 48 = 0.8333 < 0.85, a breach;
+  //   Mar 2026 (periods 3..14): (4 + 11 x 3) / 48 = 37 / 48, a breach.
+  const Scenario s = scenario_from(scenario(R"(
+  co:
+    kind: neocloud
+    cash: 500
+    contracts:
+      - {id: a, customer: x, amount_per_period: 3, start: 2025-01-01, end: 2030-12-31}
+      - {id: b, customer: y, amount_per_period: 1, start: 2025-01-01, end: 2030-12-31}
+    debt:
+      - {id: loan, type: term_loan, lenders: {bank: 1}, outstanding: 100, rate: {fixed: 0.05},
+         pay: quarter, first_payment: 2025-03-31, maturity: 2029-12-31,
+         covenants: {min_contract_realization: 0.85}}
+)"));
+  const Plan plan(s);
+  MarketPath m = deterministic_market(s, plan.timeline);
+  m.contract_stop[0][1] = 4;
+  struct Breaches {
+    std::vector<Event> events;
+    void flow(const Flow&) {}
+    void event(const Event& e) {
+      if (e.type == EventType::CovenantBreach) events.push_back(e);
+    }
+    void figures(int, int, const PeriodFigures&) {}
+  } sink;
+  State state;
+  state.reset(plan);
+  for (int k = 0; k < 15; ++k) step(plan, m, k, state, sink);
+  ASSERT_EQ(sink.events.size(), 2u);
+  EXPECT_EQ(sink.events[0].period, 11);
+  EXPECT_EQ(sink.events[0].covenant, Covenant::MinContractRealization);
+  EXPECT_NEAR(sink.events[0].value, 40.0 / 48.0, 1e-12);
+  EXPECT_NEAR(sink.events[0].limit, 0.85, 1e-15);
+  EXPECT_EQ(sink.events[1].period, 14);
+  EXPECT_NEAR(sink.events[1].value, 37.0 / 48.0, 1e-12);
+  // Without the stop every contract is paid: no breach.
+  EXPECT_EQ(find_event(run_deterministic(s), EventType::CovenantBreach), nullptr);
 }
 
 }  // namespace

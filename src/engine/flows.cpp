@@ -47,6 +47,7 @@ const char* covenant_name(Covenant c) {
     case Covenant::MaxLtv: return "max_ltv";
     case Covenant::MinInterestCoverage: return "min_interest_coverage";
     case Covenant::MinDscr: return "min_dscr";
+    case Covenant::MinContractRealization: return "min_contract_realization";
   }
   return "?";
 }

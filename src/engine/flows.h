@@ -34,7 +34,9 @@ enum class EventType : std::uint8_t {
 };
 const char* event_type_name(EventType t);
 
-enum class Covenant : std::uint8_t { None, MinLiquidity, MaxLtv, MinInterestCoverage, MinDscr };
+enum class Covenant : std::uint8_t {
+  None, MinLiquidity, MaxLtv, MinInterestCoverage, MinDscr, MinContractRealization
+};
 const char* covenant_name(Covenant c);
 
 struct Event {

@@ -48,6 +48,9 @@ struct EntityState {
   std::vector<double> ebitda;   // per period, for trailing-twelve-month covenants
   std::vector<double> interest; // per period: interest expense
   std::vector<double> service;  // per period: interest and fees paid plus scheduled principal
+  // Per period: contract revenue due under the contracts' terms, and what of it was received
+  // (a cancelled or defaulted customer's contract is due but not received).
+  std::vector<double> contract_due, contract_received;
   std::vector<std::uint8_t> overcontracted;  // per GPU generation: already reported
   std::vector<double> freed_hours;  // per GPU generation: hours of stopped contracts (scratch)
   double shares = 0;               // millions, when the entity counts them
@@ -83,6 +86,7 @@ inline Covenant covenant_of(CovenantKind k) {
     case CovenantKind::MaxLtv: return Covenant::MaxLtv;
     case CovenantKind::MinInterestCoverage: return Covenant::MinInterestCoverage;
     case CovenantKind::MinDscr: return Covenant::MinDscr;
+    case CovenantKind::MinContractRealization: return Covenant::MinContractRealization;
   }
   return Covenant::None;
 }
@@ -254,8 +258,9 @@ class EntityStep {
     // freed_hours is all 0 between periods: cleared below only when something was freed.
     const std::vector<int>& stop = m_.contract_stop[static_cast<Index>(entity_)];
     bool freed = false;
-    double cash = cash_, revenue = 0;  // locals, kept in registers (see receive())
+    double cash = cash_, revenue = 0, due = 0;  // locals, kept in registers (see receive())
     for (const ContractPeriod& c : p_.contracts.at(kk_)) {
+      due += c.revenue;
       if (k_ >= stop[c.contract]) {
         if (k_ == stop[c.contract] && c.revenue > 0)
           sink_.event(Event{k_, entity_, EventType::ContractStopped, Source::Contract,
@@ -275,6 +280,8 @@ class EntityStep {
         std::clamp(e_.operations.utilization +
                        sc.stochastic.demand.utilization_beta * m_.demand[kk_],
                    0.0, 1.0);
+    s_.contract_due[kk_] = due;
+    s_.contract_received[kk_] = revenue;  // contracts only, so far
     double running_hours = 0, power = 0;
     for (const GpuPeriod& gp : p_.gpus.at(kk_)) {
       const int g = gp.gpu;
@@ -520,11 +527,12 @@ class EntityStep {
   }
 
   double covenant_value(Index d, CovenantKind kind) const {
-    // Trailing twelve months of EBITDA over a trailing twelve months of what it must cover.
-    const auto window = [&](const std::vector<double>& cover) {
+    // A trailing twelve months of one figure over a trailing twelve months of another.
+    const auto window = [&](const std::vector<double>& cover,
+                            const std::vector<double>& covered) {
       double a = 0, b = 0;
       for (int j = std::max(0, k_ - plan_.timeline.periods_per_year + 1); j <= k_; ++j)
-        a += s_.ebitda[static_cast<Index>(j)], b += cover[static_cast<Index>(j)];
+        a += covered[static_cast<Index>(j)], b += cover[static_cast<Index>(j)];
       // Nothing to cover in the window: the ratio is unbounded, which passes any minimum.
       return b > 0 ? a / b : std::numeric_limits<double>::infinity();
     };
@@ -537,8 +545,10 @@ class EntityStep {
         // No collateral value at all: the loan-to-value is unbounded, a breach of any limit.
         return value > 0 ? balance / value : std::numeric_limits<double>::infinity();
       }
-      case CovenantKind::MinInterestCoverage: return window(s_.interest);
-      case CovenantKind::MinDscr: return window(s_.service);
+      case CovenantKind::MinInterestCoverage: return window(s_.interest, s_.ebitda);
+      case CovenantKind::MinDscr: return window(s_.service, s_.ebitda);
+      case CovenantKind::MinContractRealization:
+        return window(s_.contract_due, s_.contract_received);
     }
     return 0.0;
   }

@@ -41,6 +41,8 @@ void State::reset(const Plan& plan) {
     s.ebitda.assign(n, 0.0);
     s.interest.assign(n, 0.0);
     s.service.assign(n, 0.0);
+    s.contract_due.assign(n, 0.0);
+    s.contract_received.assign(n, 0.0);
     s.overcontracted.assign(sc.market.gpus.size(), 0);
     s.freed_hours.assign(sc.market.gpus.size(), 0.0);
     s.shares = e.shares.value_or(0.0);

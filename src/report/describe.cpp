@@ -15,6 +15,8 @@ std::string covenant_detail(const Event& ev) {
       return fmt::format("min_interest_coverage: {:.2f}x below {:.2f}x", ev.value, ev.limit);
     case Covenant::MinDscr:
       return fmt::format("min_dscr: {:.2f}x below {:.2f}x", ev.value, ev.limit);
+    case Covenant::MinContractRealization:
+      return fmt::format("min_contract_realization: {:.2f}x below {:.2f}x", ev.value, ev.limit);
     case Covenant::None: break;
   }
   return "";

@@ -196,6 +196,7 @@ constexpr Key kCovenantKeys[] = {{"min_liquidity", false},
                                  {"max_ltv", false},
                                  {"min_interest_coverage", false},
                                  {"min_dscr", false},
+                                 {"min_contract_realization", false},
                                  {"on_breach", false}};
 struct CovenantKey {
   std::string_view key;
@@ -206,7 +207,8 @@ constexpr CovenantKey kCovenantKinds[] = {
     {"min_liquidity", CovenantKind::MinLiquidity, Bound::NonNeg},
     {"max_ltv", CovenantKind::MaxLtv, Bound::Positive},
     {"min_interest_coverage", CovenantKind::MinInterestCoverage, Bound::NonNeg},
-    {"min_dscr", CovenantKind::MinDscr, Bound::NonNeg}};
+    {"min_dscr", CovenantKind::MinDscr, Bound::NonNeg},
+    {"min_contract_realization", CovenantKind::MinContractRealization, Bound::Share}};
 constexpr Key kCovenantTestKeys[] = {{"limit", true},
                                      {"from", false},
                                      {"every", false},

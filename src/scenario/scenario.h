@@ -191,7 +191,11 @@ struct Amortization {
   std::vector<std::pair<Date, double>> schedule;  // schedule: payment date -> amount
 };
 
-enum class CovenantKind { MinLiquidity, MaxLtv, MinInterestCoverage, MinDscr };
+enum class CovenantKind {
+  MinLiquidity, MaxLtv, MinInterestCoverage, MinDscr,
+  // Trailing-twelve-month contract revenue received / contract revenue scheduled (DDTL 3.0).
+  MinContractRealization
+};
 
 struct CovenantTest {
   CovenantKind kind = CovenantKind::MinLiquidity;
