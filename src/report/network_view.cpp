@@ -27,8 +27,8 @@ class NodeList {
   std::map<std::string, std::size_t> index_;
 };
 
-// Each debt's balance at every period end, replayed from the run's flows: opening balance plus
-// draws less principal and prepayments; nothing is owed after a conversion or the default.
+}  // namespace
+
 std::vector<std::vector<std::vector<double>>> debt_balances(const RunResult& r) {
   const Scenario& s = *r.scenario;
   const std::size_t n = static_cast<std::size_t>(r.plan.timeline.periods);
@@ -65,8 +65,9 @@ std::vector<std::vector<std::vector<double>>> debt_balances(const RunResult& r) 
   return out;
 }
 
-// What is still to be paid after `after`, through `end`, at `per_period` a period (average
-// period length) or at `per_day`.
+namespace {
+
+// What is still to be paid after `after` through `end`, at `per_day`.
 double remaining(Date after, Date start, Date end, double per_day) {
   const Date from = std::max(after + 1, start);
   return end < from ? 0.0 : per_day * double(end - from + 1);

@@ -56,6 +56,10 @@ struct NetworkView {
 // lease payments (without escalation). Failures from the run's default events.
 NetworkView exposure_network(const RunResult& r);
 
+// [entity][debt][k]: each debt's balance at period k's end, replayed from the run's flows (opening
+// balance plus draws less principal and prepayments; 0 after a conversion or the default).
+std::vector<std::vector<std::vector<double>>> debt_balances(const RunResult& r);
+
 // A `network clear` or `network debtrank` result (SPEC §5 JSON) as a view: a node per name,
 // failures by round (`rounds[i]` fail in round i). Edges, if the caller has them, are its to add.
 NetworkView network_view_from_json(const nlohmann::ordered_json& j);

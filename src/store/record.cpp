@@ -124,7 +124,17 @@ void write_metrics(ResultSink& sink, const std::string& id, const json& m) {
                             real(y["revenue_growth"]), real(y["rule_of_40"])});
 }
 
-void write_terms(ResultSink& sink, const Scenario& s) {
+void write_terms(ResultSink& sink, const RunResult& r) {
+  const Scenario& s = *r.scenario;
+  const auto balances = debt_balances(r);
+  static constexpr const char* kTypes[] = {"term_loan", "bond", "revolver", "convertible"};
+  for (std::size_t e = 0; e < s.entities.size(); ++e)
+    for (std::size_t d = 0; d < s.entities[e].debt.size(); ++d) {
+      const Debt& debt = s.entities[e].debt[d];
+      sink.row(Table::Debts, {s.entities[e].id, debt.id, std::string(kTypes[static_cast<int>(debt.type)]),
+                              format_date(debt.maturity), debt.commitment,
+                              balances[e][d].empty() ? debt.outstanding : balances[e][d].back()});
+    }
   for (const Entity& e : s.entities)
     for (const Debt& d : e.debt)
       for (const CovenantTest& c : d.covenants.tests) {
@@ -191,7 +201,7 @@ void write_base_case(ResultSink& sink, const RunResult& r) {
   }
   write_ledger(sink, r);
   write_events(sink, r);
-  write_terms(sink, s);
+  write_terms(sink, r);
   write_base_market(sink, r);
   write_network(sink, exposure_network(r));
 }

@@ -116,6 +116,7 @@ json one_run(Connection& db, std::int64_t run) {
       "WHERE run = ? AND kind IN ('principal', 'prepayment') "
       "GROUP BY entity, instrument, year ORDER BY min(seq)",
       run);
+  r["debts"] = rows(db, "SELECT * FROM debts WHERE run = ? ORDER BY rowid", run);
   r["covenants"] = rows(db, "SELECT * FROM covenants WHERE run = ? ORDER BY rowid", run);
   r["gpu_markets"] = rows(db, "SELECT * FROM gpu_markets WHERE run = ? ORDER BY rowid", run);
   r["market"] = json::object();

@@ -44,6 +44,8 @@ constexpr Column kLedger[] = {{"seq", kInt},          {"date", kText}, {"entity"
 constexpr Column kEvents[] = {{"seq", kInt},        {"period", kInt},     {"date", kText},
                               {"entity", kText},    {"instrument", kText}, {"type", kText},
                               {"detail", kText},    {"value", kReal},      {"threshold", kReal}};
+constexpr Column kDebts[] = {{"entity", kText},   {"instrument", kText}, {"type", kText},
+                             {"maturity", kText}, {"commitment", kReal}, {"balance_end", kReal}};
 constexpr Column kCovenants[] = {{"entity", kText},    {"instrument", kText},
                                  {"covenant", kText},  {"threshold", kReal},
                                  {"from_date", kTextOrNull}, {"every", kInt}};
@@ -85,6 +87,7 @@ constexpr TableDef kTables[] = {
     {Table::Recoveries, "recoveries", kRecoveries},
     {Table::Ledger, "ledger", kLedger},
     {Table::Events, "events", kEvents},
+    {Table::Debts, "debts", kDebts},
     {Table::Covenants, "covenants", kCovenants},
     {Table::GpuMarkets, "gpu_markets", kGpuMarkets},
     {Table::Pd, "pd", kPd},

@@ -15,7 +15,7 @@ inline constexpr int kSchemaVersion = 1;
 
 enum class Table : std::uint8_t {
   Runs, ScenarioFiles, Periods, Entities, Series, Metrics, Years, Recoveries, Ledger, Events,
-  Covenants, GpuMarkets, Pd, CashQuantiles, RunwayQuantiles, LenderLosses, SystemLosses,
+  Debts, Covenants, GpuMarkets, Pd, CashQuantiles, RunwayQuantiles, LenderLosses, SystemLosses,
   DefaultCounts, Market, NetworkNodes, NetworkEdges, Contagion
 };
 inline constexpr int kTableCount = static_cast<int>(Table::Contagion) + 1;

@@ -36,6 +36,9 @@
       textStyle: {fontFamily: 'DejaVu Sans, Helvetica, Arial, sans-serif'},
       grid: {left: 16, right: 24, top: 56, bottom: 36, containLabel: true},
       legend: {top: 4, type: 'scroll'},
+      // Sixteen colours, so that a maturity wall of many instruments repeats none.
+      color: ['#4263eb', '#94d82d', '#fab005', '#f03e3e', '#3bc9db', '#2b8a3e', '#fd7e14', '#9c36b5',
+              '#e64980', '#1864ab', '#5c940d', '#c92a2a', '#0b7285', '#862e9c', '#e67700', '#495057'],
     }, extra);
   }
 
@@ -124,8 +127,10 @@
         const pd = sim.pd[id].pd, se = sim.pd[id].pd_se, n = pd.length - 1;
         card(`${id}: default probability`, pct(pd[n]), `by ${r.dates[n]}, ± ${pct(se[n])} (s.e.), ${num(r.paths, 0)} paths`);
         const rq = sim.runway_quantiles.find((q) => q.entity === id);
-        const months = (v) => (v === null ? 'beyond' : String(v));
-        if (rq) card(`${id}: runway p05 / p50 / p95`, `${months(rq.p05)} / ${months(rq.p50)} / ${months(rq.p95)}`, 'months, Monte Carlo');
+        const months = (v) => (v === null ? 'none' : String(v));
+        if (rq && rq.p05 === null) card(`${id}: runway (Monte Carlo)`, 'beyond the horizon', 'in more than 95 % of paths');
+        else if (rq) card(`${id}: runway p05 / p50 / p95`, `${months(rq.p05)} / ${months(rq.p50)} / ${months(rq.p95)} months`,
+          '"none": that share of paths does not run out of cash');
       }
     }
     if (r.simulation && r.simulation.system) {
@@ -136,25 +141,40 @@
   }
 
   function maturityWall(r, col) {
-    const rows = r.principal_by_year.filter((p) => Math.abs(p.amount) > 1e-9);
-    if (!rows.length) return note(col, 'No principal is repaid in this run.');
-    const multi = new Set(rows.map((p) => p.entity)).size > 1;
+    const paid = r.principal_by_year.filter((p) => Math.abs(p.amount) > 1e-9);
+    // What is still owed at the horizon falls due at each debt's maturity.
+    const owed = r.debts.filter((d) => d.balance_end > 1e-6)
+      .map((d) => ({entity: d.entity, instrument: d.instrument, year: d.maturity.slice(0, 4), amount: d.balance_end}));
+    if (!paid.length && !owed.length) return note(col, 'No principal is repaid in this run.');
+    const multi = new Set(paid.concat(owed).map((p) => p.entity)).size > 1;
     const key = (p) => (multi ? `${p.entity} · ${p.instrument}` : p.instrument);
-    const years = [...new Set(rows.map((p) => p.year))].sort();
-    const names = [...new Set(rows.map(key))];
+    const all = paid.concat(owed).map((p) => Number(p.year));
+    const years = [];
+    for (let y = Math.min(...all); y <= Math.max(...all); ++y) years.push(String(y));
+    const names = [...new Set(paid.concat(owed).map(key))];
+    const sum = (list, n, y) => list.filter((p) => key(p) === n && p.year === y).reduce((t, p) => t + p.amount, 0);
+    const horizon = r.dates[r.dates.length - 1];
     const option = baseOption({
       tooltip: {trigger: 'axis', axisPointer: {type: 'shadow'}, formatter: (ps) => {
         const list = ps.filter((p) => p.value);
         const total = list.reduce((t, p) => t + p.value, 0);
-        return `${ps[0].axisValue}: <b>${usd(total, 0)}</b><br>` +
-          list.map((p) => `${p.marker} ${p.seriesName}: ${usd(p.value, 0)}`).join('<br>');
+        return `${ps[0].axisValue}: <b>${usd(total, 0)}</b><br>` + list.map((p) =>
+          `${p.marker} ${p.seriesName}: ${usd(p.value, 0)}${p.data.owed ? ' (owed at the horizon, due at maturity)' : ''}`).join('<br>');
       }},
       xAxis: {type: 'category', data: years, name: 'year repaid', nameLocation: 'middle', nameGap: 28},
-      yAxis: valueAxis('principal repaid, $M'),
+      yAxis: valueAxis('principal, $M'),
       series: names.map((n) => ({name: n, type: 'bar', stack: 'wall', emphasis: {focus: 'series'},
-        data: years.map((y) => rows.filter((p) => key(p) === n && p.year === y).reduce((t, p) => t + p.amount, 0) || null)})),
+        data: years.map((y) => {
+          const p = sum(paid, n, y), o = sum(owed, n, y);
+          // A year is either inside the run (paid) or past its end (owed), except the last one.
+          if (o > 0 && p === 0) return {value: o, owed: true, itemStyle: {opacity: 0.5, decal: {symbol: 'rect', dashArrayX: [1, 0], dashArrayY: [3, 3], rotation: -0.8}}};
+          return p + o || null;
+        })})),
     });
+    option.aria = {enabled: true, decal: {show: false}};
     chart(col, 'maturity-wall', option, 380);
+    note(col, `Solid: principal paid in the base case through ${horizon}. Hatched: the balance still owed at ${horizon}, ` +
+      'shown in the year its debt matures.');
   }
 
   function cashFan(r, col) {
@@ -224,6 +244,13 @@
     }
   }
 
+  // How far a measure can fall (a minimum) or rise (a maximum) before it breaks its limit, as a
+  // share of its current value; below 0 it is in breach.
+  function cushion(covenant, v, limit) {
+    if (v === 0) return v >= limit ? 0 : null;
+    return covenant === 'max_ltv' ? (limit - v) / Math.abs(v) : (v - limit) / Math.abs(v);
+  }
+
   // Headroom of a covenant at each period end, as a share of its limit, from the stored series
   // (docs/report.md says how each measure is computed).
   function headroomSeries(r, c) {
@@ -240,7 +267,7 @@
       if ((c.from_date && r.dates[k] < c.from_date) || (defaulted !== null && k > defaulted)) return null;
       const v = value[k];
       if (v === null || !isFinite(v) || c.threshold === 0) return null;
-      return c.covenant === 'max_ltv' ? (c.threshold - v) / c.threshold : (v - c.threshold) / Math.abs(c.threshold);
+      return cushion(c.covenant, v, c.threshold);
     });
   }
 
@@ -253,15 +280,15 @@
     const breaches = r.events.filter((e) => e.type === 'covenant_breach' || e.type === 'covenant_waived');
     s.push({name: 'breach (as the engine measured it)', type: 'scatter', symbol: 'triangle', symbolSize: 11,
       itemStyle: {color: '#c92a2a'},
-      data: breaches.map((b) => [b.date, 100 * (b.detail.includes('max_ltv') ? (b.threshold - b.value) / b.threshold
-        : (b.value - b.threshold) / Math.abs(b.threshold || 1)), b.detail])});
+      data: breaches.map((b) => [b.date, 100 * (cushion(b.detail.includes('max_ltv') ? 'max_ltv' : 'min', b.value, b.threshold) || 0), b.detail])});
     s[0].markLine = {silent: true, symbol: 'none', lineStyle: {color: '#c92a2a', type: 'solid'},
       label: {formatter: 'limit', position: 'insideEndTop'}, data: [{yAxis: 0}]};
     const option = baseOption({
       tooltip: {trigger: 'item', formatter: (p) => (p.seriesType === 'scatter'
-        ? `${p.value[0]}<br>${p.value[2]}` : `${p.name}<br>${p.marker} ${p.seriesName}: <b>${num(p.value, 1)} %</b> of the limit`)},
+        ? `${p.value[0]}<br>${p.value[2]}` : `${p.name}<br>${p.marker} ${p.seriesName}: the measure can ` +
+          `${p.seriesName.includes('max_') ? 'rise' : 'fall'} <b>${num(p.value, 1)} %</b> before it breaks the limit`)},
       xAxis: dateAxis(r.dates),
-      yAxis: valueAxis('headroom, % of the limit', {axisLabel: {formatter: (v) => num(v, 0) + ' %'}}),
+      yAxis: valueAxis('headroom, % of the measure (below 0: breach)', {axisLabel: {formatter: (v) => num(v, 0) + ' %'}}),
       dataZoom: [{type: 'inside'}],
       series: s,
     });
@@ -298,12 +325,14 @@
         return `${l.lender}<br>expected loss <b>${usd(l.el, 2)}</b><br>99 % VaR <b>${usd(l.var99, 1)}</b><br>` +
           `99 % expected shortfall <b>${usd(l.es99, 1)}</b>` + (l.p_loss === null ? '' : `<br>P(any loss) ${pct(l.p_loss)}`);
       }},
-      yAxis: {type: 'category', data: names, inverse: true},
+      yAxis: {type: 'category', data: names, inverse: true,
+        axisLabel: {formatter: (n, i) => `${n}  (EL ${num(rows[i].el, 2)})`}},
       xAxis: valueAxis('loss to the horizon, $M', {nameLocation: 'middle', nameGap: 26}),
       series: [
         {name: 'expected loss (EL)', type: 'bar', data: rows.map((l) => l.el), itemStyle: {color: '#f08c00'}},
         {name: '99 % VaR', type: 'bar', data: rows.map((l) => l.var99), itemStyle: {color: '#e8590c'}},
-        {name: '99 % expected shortfall (ES)', type: 'bar', data: rows.map((l) => l.es99), itemStyle: {color: '#c92a2a'}},
+        {name: '99 % expected shortfall (ES)', type: 'bar', data: rows.map((l) => l.es99), itemStyle: {color: '#c92a2a'},
+          label: {show: true, position: 'right', fontSize: 11, formatter: (p) => (p.value > 0 ? num(p.value, 0) : '')}},
       ],
     });
     chart(col, 'lender-losses', option, Math.max(300, 70 + 44 * rows.length));
@@ -375,18 +404,31 @@
       const size = new Map(nodes.map((n) => [n.node, 0]));
       for (const e of list) { size.set(e.source, size.get(e.source) + e.amount); size.set(e.target, size.get(e.target) + e.amount); }
       const big = Math.max(1, ...size.values());
+      // Where the force layout starts (so that it ends the same way each time): the busiest node
+      // in the middle, the other entities on a ring around it, external parties on an outer ring.
+      const order = nodes.map((n, i) => i).sort((a, b) => size.get(nodes[b].node) - size.get(nodes[a].node));
+      const inner = order.slice(1).filter((i) => nodes[i].modelled === 1), outer = order.slice(1).filter((i) => nodes[i].modelled !== 1);
+      const place = nodes.map(() => [0, 0]);
+      const ring = (list, radius) => list.forEach((i, j) => {
+        const a = 2 * Math.PI * j / list.length;
+        place[i] = [radius * Math.cos(a), radius * Math.sin(a)];
+      });
+      ring(inner, 150);
+      ring(outer.sort((a, b) => nodes[a].kind.localeCompare(nodes[b].kind)), 320);
       return baseOption({
-        legend: {top: 4, data: categories.map((c) => c.name)},
+        legend: {bottom: 4, data: categories.map((c) => c.name)},
         tooltip: {trigger: 'item', formatter: (p) => (p.dataType === 'edge'
           ? `${p.data.source} → ${p.data.target}: <b>${usd(p.data.value, 0)}</b> (${p.data.kind})<br>${p.data.instruments.join('<br>')}`
           : `<b>${p.data.name}</b> (${p.data.kind}${p.data.modelled ? '' : ', external'})<br>exposures in and out ${usd(size.get(p.data.name), 0)}` +
             (p.data.failed_date ? `<br>failed ${p.data.failed_date}, round ${p.data.failed_round}` : ''))},
         series: [{
-          type: 'graph', layout: 'circular', circular: {rotateLabel: false}, roam: true, categories: categories,
+          type: 'graph', layout: 'force', roam: true, categories: categories,
+          force: {repulsion: 1100, gravity: 0.04, edgeLength: [150, 250], friction: 0.2, layoutAnimation: false},
+          zoom: 0.78,
           label: {show: true, position: 'right', fontSize: 11}, edgeSymbol: ['none', 'arrow'], edgeSymbolSize: 7,
           lineStyle: {color: 'source', opacity: 0.55, curveness: 0.15},
           emphasis: {focus: 'adjacency', lineStyle: {opacity: 0.9}},
-          data: nodes.map((n) => ({name: n.node, kind: n.kind, modelled: n.modelled === 1, failed_round: n.failed_round,
+          data: nodes.map((n, i) => ({name: n.node, x: place[i][0], y: place[i][1], kind: n.kind, modelled: n.modelled === 1, failed_round: n.failed_round,
             failed_date: n.failed_date, category: category(n), symbol: n.modelled === 1 ? 'circle' : 'roundRect',
             symbolSize: 12 + 34 * Math.sqrt(size.get(n.node) / big)})),
           links: list.map((e) => ({source: e.source, target: e.target, value: e.amount, kind: e.kind,
@@ -398,7 +440,7 @@
     for (const d of dates) pick.append(el('option', {value: d, text: d}));
     pick.value = at;
     col.append(el('label', {class: 'pick'}, 'Exposures as of ', pick));
-    const c = chart(col, 'network', option(at), 520);
+    const c = chart(col, 'network', option(at), 560);
     c.getDom().id = `network-${index}`;
     pick.addEventListener('change', () => c.setOption(option(pick.value), true));
     note(col, 'An arrow points from the party exposed to the one it is exposed to: a lender to its borrower, ' +
@@ -455,7 +497,7 @@
   section('maturity', 'Debt maturity wall', 'Principal repaid each calendar year in the base case, by instrument (scheduled, at maturity and early).', maturityWall);
   section('cash', 'Cash', 'Cash at each period end: the base case, and the spread of the Monte Carlo paths.', cashFan);
   section('service', 'Debt service against EBITDA', 'What the debt asks for each period against what operations earn; the dashed line is the trailing twelve-month debt service coverage.', serviceVsEbitda);
-  section('covenants', 'Covenant headroom', 'How far each covenant is from its limit, as a share of the limit (below 0: in breach), from the base case figures.', covenantHeadroom);
+  section('covenants', 'Covenant headroom', 'How far each covenant\'s measure can fall (or, for a maximum, rise) before it breaks its limit, as a share of its value, in the base case; below 0 it is in breach.', covenantHeadroom);
   section('pd', 'Default probability', 'Share of Monte Carlo paths in which each entity has defaulted by the period end.', defaultProbability);
   section('losses', 'Lender losses', 'Each lender\'s loss to the horizon over the Monte Carlo paths: expected, 99 % value at risk, and the mean of the worst 1 %.', lenderLosses);
   section('collateral', 'GPU rent and collateral', 'Market rent per GPU generation, and what the fleet behind the debt is worth: at market, in a fire sale, and at book.', gpuAndCollateral);
