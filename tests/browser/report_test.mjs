@@ -81,6 +81,9 @@ try {
     check(errors.length === 0, `${name}: ${errors.join('; ')}`);
 
     await page.screenshot({path: path.join(outDir, `${name}.png`), fullPage: true});
+    // The page's first screenful and a half (the README's picture: docs/img/report.png).
+    await page.screenshot({path: path.join(outDir, `${name}-top.png`), fullPage: true,
+                           clip: {x: 0, y: 0, width: 1400, height: 1650}});
     for (const id of await page.$$eval('section', (ss) => ss.map((s) => s.id)))
       await page.locator(`#${id}`).screenshot({path: path.join(outDir, `${name}-${id}.png`)});
     console.log(`${name}: ${seen.charts.length} charts drawn, networks of ${seen.networks.map((n) => n.names.length).join(' and ')} nodes`);
