@@ -6,7 +6,13 @@ JOBS ?= $(shell nproc)
 deps:
 	@./scripts/install-deps.sh
 
-build: deps
+# The report's JavaScript (ECharts, playwright-core), pinned by package-lock.json: installed again
+# only when node_modules is missing or older than the lock file.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+build: deps node_modules/.package-lock.json
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS)
 
@@ -18,7 +24,7 @@ test: test-release test-asan
 test-release: build
 	ctest --preset release -j $(JOBS)
 
-test-asan: deps
+test-asan: deps node_modules/.package-lock.json
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS)

@@ -15,7 +15,15 @@ packages=(
   libtbb-dev             # threads over path blocks
   libopenmpi-dev openmpi-bin   # optional at build time: mpirun across ranks; tests use it
   python3 python3-numpy  # test helper scripts; the NumPy reference benchmark
+  # Results store and report (docs/store.md, docs/report.md):
+  libsqlite3-dev sqlite3 # the results database; sqlite3 to query it
+  libssl-dev             # SHA-256 of the stored scenario (libcrypto)
+  nodejs                 # npm ci: ECharts for the report, playwright-core for its browser test
+  chromium               # the report's browser test (tests/browser/)
+  fonts-dejavu-core      # the report's screenshots have text to read
 )
+# npm comes with NodeSource's nodejs (which conflicts with Debian's npm package), else from Debian.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

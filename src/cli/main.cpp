@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "cli/args.h"
+#include "cli/output_file.h"
+#include "cli/store_commands.h"
 #include "engine/run.h"
 #include "report/json_output.h"
 #include "report/ledger_csv.h"
@@ -33,32 +35,6 @@ int report(const std::vector<Diagnostic>& errors) {
   return kBadInput;
 }
 
-// Writes through a temporary file renamed into place, so that no half result is ever left.
-class OutputFile {
- public:
-  explicit OutputFile(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp") {
-    out_.open(tmp_, std::ios::binary | std::ios::trunc);
-  }
-  ~OutputFile() {
-    if (!committed_) std::filesystem::remove(tmp_, ignored_);
-  }
-  bool ok() const { return out_.good(); }
-  std::ostream& stream() { return out_; }
-  bool commit() {
-    out_.close();
-    if (out_.fail()) return false;
-    std::filesystem::rename(tmp_, path_, ignored_);
-    committed_ = !ignored_;
-    return committed_;
-  }
-
- private:
-  std::string path_, tmp_;
-  std::ofstream out_;
-  std::error_code ignored_;
-  bool committed_ = false;
-};
-
 std::optional<ParsedArgs> parse_or_report(const std::vector<Arg>& args,
                                           const std::vector<FlagSpec>& flags,
                                           std::size_t max_positionals) {
@@ -69,7 +45,7 @@ std::optional<ParsedArgs> parse_or_report(const std::vector<Arg>& args,
 }
 
 int cmd_run(const std::vector<Arg>& args) {
-  const auto a = parse_or_report(args, {{"--json", false}, {"--ledger", true}}, 1);
+  const auto a = parse_or_report(args, {{"--json", false}, {"--ledger", true}, {"--db", true}}, 1);
   if (!a) return kBadInput;
   const std::string scenario_name =
       a->positionals.empty() ? kDefaultScenario : a->positionals[0].text;
@@ -82,7 +58,12 @@ int cmd_run(const std::vector<Arg>& args) {
     if (!ledger->ok())
       return report({command_line_error(path->col, "cannot write '" + path->text + "'")});
   }
+  std::vector<Diagnostic> db_errors;
+  auto db = open_db_flag(*a, db_errors);  // --db FILE (store_commands.h)
+  if (!db_errors.empty()) return report(db_errors);
   const RunResult result = run_deterministic(*loaded.scenario);
+  if (db && !store_run_flag(*db, *a, run_info("run", args, loaded), result))
+    return kBadInput;
   if (ledger) {
     write_ledger_csv(result, ledger->stream());
     if (!ledger->commit())
@@ -170,6 +151,7 @@ struct SimulateInput {
   ParsedArgs args;
   SimOptions options;
   Scenario scenario;
+  LoadResult loaded;  // the scenario's files, for --db
 };
 
 // The flags and the scenario of `simulate`, or the errors found.
@@ -177,7 +159,8 @@ std::optional<SimulateInput> read_simulate_input(const std::vector<Arg>& args,
                                                  std::vector<Diagnostic>& errors) {
   Diagnostic error;
   auto a = parse_args(args,
-                      {{"--paths", true}, {"--seed", true}, {"--threads", true}, {"--json", false}},
+                      {{"--paths", true}, {"--seed", true}, {"--threads", true}, {"--json", false},
+                       {"--db", true}},
                       1, &error);
   const auto failed = [&](Diagnostic d) {
     errors.push_back(std::move(d));
@@ -193,8 +176,8 @@ std::optional<SimulateInput> read_simulate_input(const std::vector<Arg>& args,
   if (!seed) return failed(error);
   const auto threads = integer_flag(*a, "--threads", 1, 4096, 0, error);
   if (!threads) return failed(error);
-  LoadResult loaded =
-      load_scenario(a->positionals.empty() ? kDefaultScenario : a->positionals[0].text);
+  const std::string source = a->positionals.empty() ? kDefaultScenario : a->positionals[0].text;
+  LoadResult loaded = load_scenario(source);
   if (!loaded.scenario) {
     errors = std::move(loaded.errors);
     return std::nullopt;
@@ -203,7 +186,9 @@ std::optional<SimulateInput> read_simulate_input(const std::vector<Arg>& args,
   o.paths = *paths;
   o.seed = static_cast<std::uint32_t>(*seed);
   o.threads = static_cast<int>(*threads);
-  return SimulateInput{std::move(*a), std::move(o), std::move(*loaded.scenario)};
+  Scenario scenario = std::move(*loaded.scenario);
+  loaded.scenario.reset();
+  return SimulateInput{std::move(*a), std::move(o), std::move(scenario), std::move(loaded)};
 }
 
 int cmd_simulate(const std::vector<Arg>& args) {
@@ -213,7 +198,9 @@ int cmd_simulate(const std::vector<Arg>& args) {
   // others would wait for it forever); rank 0 reports.
   std::vector<Diagnostic> errors;
   std::optional<SimulateInput> in = read_simulate_input(args, errors);
-  if (comm->agree(in ? kOk : kBadInput) != kOk) {
+  std::unique_ptr<store::SqliteStore> db;  // --db FILE, on rank 0 (store_commands.h)
+  if (in && root) db = open_db_flag(in->args, errors);
+  if (comm->agree(in && errors.empty() ? kOk : kBadInput) != kOk) {
     if (root && errors.empty())
       errors.push_back(command_line_error(1, "another MPI rank could not read the input"));
     if (root) report(errors);
@@ -239,6 +226,8 @@ int cmd_simulate(const std::vector<Arg>& args) {
     out << j.dump(1) << "\n";
   else
     write_simulation_summary(j, out);
+  if (db && !store_simulation_flag(*db, *a, run_info("simulate", args, in->loaded, o), scenario, j))
+    return kBadInput;
   std::cout << out.str();
   return kOk;
 }
@@ -253,10 +242,15 @@ struct Command {
 };
 
 constexpr Command kCommands[] = {
-    {"run", "run [SCENARIO] [--json] [--ledger FILE.csv]",
+    {"run", "run [SCENARIO] [--json] [--ledger FILE.csv] [--db FILE]",
      "run a scenario's base case (default: the built-in coreweave-2025)", cmd_run},
-    {"simulate", "simulate [SCENARIO] --paths N [--seed S] [--threads T] [--json]",
+    {"simulate", "simulate [SCENARIO] --paths N [--seed S] [--threads T] [--json] [--db FILE]",
      "Monte Carlo: default probabilities, cash quantiles, lender losses", cmd_simulate},
+    // Results store and report (store_commands.cpp):
+    {"runs", "runs --db FILE [--csv DIR]", "list the stored runs; export every table as CSV",
+     cmd_runs},
+    {"report", "report --db FILE [RUN [RUN]] -o FILE.html",
+     "write an offline HTML report of a run (two: side by side)", cmd_report},
     {"validate", "validate SCENARIO", "check a scenario file; exit 0 if valid", cmd_validate},
     {"scenarios", "scenarios", "list the built-in scenarios", cmd_scenarios},
     {"help", "help", "show this list", cmd_help},

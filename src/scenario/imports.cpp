@@ -124,13 +124,15 @@ void merge_into(YNode& base, YNode&& over, Problems& p) {
 // per load; `chain_` holds the files being imported right now, to catch cycles.
 class Importer {
  public:
-  Importer(Problems& p, std::vector<std::string>& files, std::span<const Key> top_keys)
-      : p_(p), files_(files), top_keys_(top_keys) {}
+  Importer(Problems& p, std::vector<std::string>& files, std::span<const Key> top_keys,
+           std::vector<std::string>* texts)
+      : p_(p), files_(files), texts_(texts), top_keys_(top_keys) {}
 
   // The text's top-level mapping, registered as the next file; nullopt when it is not usable.
   std::optional<YNode> parse(const Source& src, std::string_view text) {
     const int file = static_cast<int>(files_.size());
     files_.push_back(src.display);
+    if (texts_) texts_->emplace_back(text);
     YamlParse parsed = parse_yaml(text, file);
     for (YamlError& e : parsed.errors) p_.at(file, e.line, e.col, std::move(e.message));
     if (!parsed.root) return std::nullopt;
@@ -252,6 +254,7 @@ class Importer {
 
   Problems& p_;
   std::vector<std::string>& files_;
+  std::vector<std::string>* texts_;
   std::span<const Key> top_keys_;
   std::vector<Source> chain_;
   std::unordered_map<std::string, YNode> done_;
@@ -286,8 +289,9 @@ Source text_source(const std::string& display_name, const std::string& base_dir)
 }
 
 std::optional<YNode> read_tree(Problems& p, std::vector<std::string>& files, const Source& src,
-                               std::string_view text, std::span<const Key> top_keys) {
-  Importer importer(p, files, top_keys);
+                               std::string_view text, std::span<const Key> top_keys,
+                               std::vector<std::string>* texts) {
+  Importer importer(p, files, top_keys, texts);
   auto root = importer.parse(src, text);
   if (!root) return std::nullopt;
   auto base = importer.imports_of(*root, src);

@@ -1629,12 +1629,14 @@ class ScenarioReader {
 
 LoadResult load(const Source& src, std::string text) {
   LoadResult result;
-  std::vector<std::string> files;
+  std::vector<std::string> files, texts;
   Problems problems(files);
-  if (auto root = read_tree(problems, files, src, text, kTopKeys)) {
+  if (auto root = read_tree(problems, files, src, text, kTopKeys, &texts)) {
     Scenario s = ScenarioReader(problems).read(*root);
     if (problems.empty()) result.scenario = std::move(s);
   }
+  for (std::size_t i = 0; i < texts.size(); ++i)
+    result.files.push_back(ScenarioFile{files[i], std::move(texts[i])});
   result.errors = problems.sorted();
   result.text = std::move(text);
   return result;

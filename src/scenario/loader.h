@@ -22,10 +22,17 @@ struct Diagnostic {
   std::string str() const;  // "FILE:LINE:COL: error: MESSAGE"
 };
 
+// A file a scenario was read from, as diagnostics name it, and its text.
+struct ScenarioFile {
+  std::string name;
+  std::string text;
+};
+
 struct LoadResult {
   std::optional<Scenario> scenario;  // set only when errors is empty
   std::vector<Diagnostic> errors;
   std::string text;  // the main file's text, for provenance
+  std::vector<ScenarioFile> files;  // every file read: the main one, then its imports, each once
 };
 
 // `path_or_name` is a path to a YAML file, or the name of a built-in scenario (see builtin.h).

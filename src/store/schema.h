@@ -1,0 +1,43 @@
+// The results database's tables, in one list: CREATE TABLE, the INSERTs, the CSV export and the
+// tests all read it, so a column is named once. docs/store.md describes every column.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace tinderbox::store {
+
+// PRAGMA user_version of a database this build writes. A newer one is refused (not understood);
+// an older one would be migrated here, step by step, when version 2 comes.
+inline constexpr int kSchemaVersion = 1;
+
+enum class Table : std::uint8_t {
+  Runs, ScenarioFiles, Periods, Entities, Series, Metrics, Years, Recoveries, Ledger, Events,
+  Debts, Covenants, GpuMarkets, Pd, CashQuantiles, RunwayQuantiles, LenderLosses, SystemLosses,
+  DefaultCounts, Market, NetworkNodes, NetworkEdges, Contagion
+};
+inline constexpr int kTableCount = static_cast<int>(Table::Contagion) + 1;
+
+struct Column {
+  const char* name;
+  const char* type;  // SQL: "INTEGER NOT NULL", "REAL", "TEXT NOT NULL", ...
+};
+
+struct TableDef {
+  Table table;
+  const char* name;
+  std::span<const Column> columns;  // after `run` (every table but runs starts with it)
+};
+
+const TableDef& table_def(Table t);
+std::span<const TableDef> all_tables();
+
+// The statements that create the schema of kSchemaVersion in an empty database.
+std::string schema_sql();
+
+// "INSERT INTO name(run, c1, ...) VALUES (?, ?, ...)"; for runs, without `id`.
+std::string insert_sql(Table t);
+
+}  // namespace tinderbox::store

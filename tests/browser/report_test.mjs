@@ -1,0 +1,99 @@
+// Opens each report from file:// in Debian's Chromium (playwright-core) and checks it as a reader
+// would see it: every chart drew (its canvas has pixels that are not background), the network has
+// one node per party of the run, nothing was fetched and the console stayed free of errors.
+// Saves a full-page screenshot and one per section into the output folder.
+// Usage: node report_test.mjs OUTPUT_FOLDER REPORT.html [REPORT.html ...]
+import {mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {pathToFileURL} from 'node:url';
+import {chromium} from 'playwright-core';
+
+const [outDir, ...reports] = process.argv.slice(2);
+const failures = [];
+let checks = 0;
+const check = (ok, what) => {
+  checks += 1;
+  if (!ok) failures.push(what);
+};
+
+// This machine has no network: without these flags Chromium waits on connections it cannot make.
+const profile = mkdtempSync(path.join(tmpdir(), 'tinderbox-chromium-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  viewport: {width: 1400, height: 900},
+});
+
+try {
+  for (const report of reports) {
+    const name = path.basename(report, '.html');
+    const page = await context.newPage();
+    const errors = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+    page.on('request', (r) => {
+      if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) errors.push(`fetched ${r.url()}`);
+    });
+    await page.goto(pathToFileURL(path.resolve(report)).href, {waitUntil: 'load'});
+    await page.waitForFunction(() => window.tinderboxReport && window.tinderboxReport.ready, null, {timeout: 30000});
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+
+    const seen = await page.evaluate(() => {
+      const data = JSON.parse(document.getElementById('tinderbox-data').textContent);
+      const charts = [...document.querySelectorAll('div.chart')].map((div) => {
+        const canvas = div.querySelector('canvas');
+        if (!canvas || !canvas.width || !canvas.height) return {name: div.dataset.chart, painted: 0, total: 0};
+        const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        let painted = 0;
+        for (let i = 0; i < pixels.length; i += 4) {
+          const background = pixels[i + 3] === 0 ||
+            (pixels[i] > 250 && pixels[i + 1] > 250 && pixels[i + 2] > 250);
+          if (!background) painted += 1;
+        }
+        return {name: div.dataset.chart, painted, total: canvas.width * canvas.height};
+      });
+      const networks = data.runs.map((run, i) => {
+        const div = document.getElementById(`network-${i}`);
+        const option = div && echarts.getInstanceByDom(div).getOption();
+        const names = option ? option.series[0].data.map((n) => n.name) : [];
+        return {names, expected: run.network.nodes.map((n) => n.node), entities: run.entities.map((e) => e.entity)};
+      });
+      return {charts, networks, runs: data.runs.length};
+    });
+
+    check(seen.charts.length > 0, `${name}: no charts at all`);
+    for (const c of seen.charts)
+      check(c.total > 0 && c.painted > 0.002 * c.total, `${name}: chart ${c.name} is blank (${c.painted} of ${c.total} pixels drawn)`);
+    const names = new Set(seen.charts.map((c) => c.name));
+    for (const must of ['maturity-wall', 'cash-coreweave', 'service-coreweave', 'covenants', 'pd',
+                        'lender-losses', 'gpu-rent', 'collateral-coreweave', 'network'])
+      check(names.has(must), `${name}: no '${must}' chart`);
+    check(seen.charts.filter((c) => c.name === 'network').length === seen.runs,
+          `${name}: expected one network chart per run`);
+    seen.networks.forEach((n, i) => {
+      check(n.names.length === n.expected.length && new Set(n.names).size === n.names.length,
+            `${name}: run ${i} network has ${n.names.length} nodes, the run has ${n.expected.length}`);
+      for (const e of n.entities) check(n.names.includes(e), `${name}: run ${i} network has no node '${e}'`);
+    });
+    check(errors.length === 0, `${name}: ${errors.join('; ')}`);
+
+    await page.screenshot({path: path.join(outDir, `${name}.png`), fullPage: true});
+    // The page's first screenful and a half (the README's picture: docs/img/report.png).
+    await page.screenshot({path: path.join(outDir, `${name}-top.png`), fullPage: true,
+                           clip: {x: 0, y: 0, width: 1400, height: 1650}});
+    for (const id of await page.$$eval('section', (ss) => ss.map((s) => s.id)))
+      await page.locator(`#${id}`).screenshot({path: path.join(outDir, `${name}-${id}.png`)});
+    console.log(`${name}: ${seen.charts.length} charts drawn, networks of ${seen.networks.map((n) => n.names.length).join(' and ')} nodes`);
+    await page.close();
+  }
+} finally {
+  await context.close();
+  rmSync(profile, {recursive: true, force: true});
+}
+
+for (const f of failures) console.log(`FAIL ${f}`);
+console.log(`${checks - failures.length} passed, ${failures.length} failed`);
+process.exit(failures.length ? 1 : 0);

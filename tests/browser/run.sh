@@ -1,0 +1,15 @@
+#!/bin/sh
+# The report as a reader sees it (ctest `report_browser`): a run and a simulate of coreweave-2025
+# in one database, the report of the latest run and of both side by side, opened in Chromium.
+# Usage: run.sh TINDERBOX_BINARY OUTPUT_FOLDER (screenshots land in OUTPUT_FOLDER).
+set -eu
+bin=$1
+out=$2
+rm -rf "$out"
+mkdir -p "$out"
+db="$out/results.db"
+"$bin" run coreweave-2025 --db "$db" > "$out/run.txt"
+"$bin" simulate coreweave-2025 --paths 4000 --seed 7 --db "$db" > "$out/simulate.txt"
+"$bin" report --db "$db" -o "$out/report.html"
+"$bin" report --db "$db" 1 2 -o "$out/report-two-runs.html"
+exec node "$(dirname "$0")/report_test.mjs" "$out" "$out/report.html" "$out/report-two-runs.html"

@@ -1,0 +1,226 @@
+// `--db`, `tinderbox runs` and `tinderbox report` end to end, and a run killed at any moment of
+// its write: the database stays intact and holds the whole run or no trace of it.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "store/sqlite.h"
+#include "support.h"
+
+namespace tinderbox {
+namespace {
+
+namespace fs = std::filesystem;
+using test_support::fresh_temp_dir;
+using test_support::run_cli;
+
+std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+TEST(StoreCli, RunSimulateRunsAndReport) {
+  const fs::path dir = fresh_temp_dir();
+  const fs::path db = dir / "results.db";
+  auto r = run_cli("run coreweave-2025 --db " + q(db));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err, "tinderbox: stored as run 1 in " + db.string() + "\n");
+  EXPECT_NE(r.out.find("coreweave"), std::string::npos);  // the summary as without --db
+  r = run_cli("simulate coreweave-2025 --paths 300 --seed 9 --db " + q(db));
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = run_cli("runs --db " + q(db) + " --csv " + q(dir / "csv"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string header, one, two, none;
+  std::getline(lines, header);
+  std::getline(lines, one);
+  std::getline(lines, two);
+  EXPECT_FALSE(std::getline(lines, none));
+  EXPECT_NE(one.find("run "), std::string::npos);
+  EXPECT_NE(one.find("CoreWeave 2025 base case"), std::string::npos);
+  EXPECT_NE(two.find("simulate"), std::string::npos);
+  EXPECT_NE(two.find(" 9 "), std::string::npos);
+  EXPECT_NE(two.find(" 300 "), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir / "csv" / "ledger.csv"));
+  EXPECT_TRUE(fs::exists(dir / "csv" / "contagion.csv"));
+
+  r = run_cli("report --db " + q(db) + " -o " + q(dir / "latest.html"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string page = test_support::read_file(dir / "latest.html");
+  EXPECT_NE(page.find("\"command\":\"simulate\""), std::string::npos);  // the latest run
+  EXPECT_EQ(page.find("src=\"http"), std::string::npos);                  // nothing to fetch
+  EXPECT_EQ(page.find("<script src"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir / "latest.html.tmp"));
+  r = run_cli("report --db " + q(db) + " 1 2 -o " + q(dir / "two.html"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(test_support::read_file(dir / "two.html").find("\"command\":\"run\""), std::string::npos);
+}
+
+TEST(StoreCli, ErrorsArePositionedAndExitTwo) {
+  const fs::path dir = fresh_temp_dir();
+  const fs::path db = dir / "r.db";
+  ASSERT_EQ(run_cli("run coreweave-2025 --db " + q(db)).code, 0);
+  // tinderbox report --db X ...: columns count from 1 at "tinderbox".
+  auto r = run_cli("report --db /no/such.db -o x.html");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "<command line>:1:23: error: cannot open database '/no/such.db': no such file\n");
+  EXPECT_FALSE(fs::exists("/no/such.db"));
+  r = run_cli("report --db " + q(db) + " 7 -o " + q(dir / "x.html"));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "<command line>:1:" + std::to_string(24 + db.string().size()) +
+                       ": error: no run 7 in '" + db.string() + "'\n");
+  r = run_cli("report --db " + q(db) + " 1 1 1 -o " + q(dir / "x.html"));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("error: a report shows one run, or two side by side"), std::string::npos);
+  r = run_cli("report --db " + q(db) + " -o /no/such/dir/x.html");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("error: cannot write '/no/such/dir/x.html'"), std::string::npos);
+  r = run_cli("report --db " + q(db));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("error: report needs '-o FILE.html'"), std::string::npos);
+  r = run_cli("runs");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "<command line>:1:16: error: runs needs '--db FILE'\n");
+  // A database that cannot be opened: no run is made and nothing printed.
+  r = run_cli("run coreweave-2025 --db " + q(dir));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("error: cannot open database"), std::string::npos);
+  r = run_cli("simulate coreweave-2025 --paths 10 --db " + q(dir));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.out, "");
+  // A bad scenario does not create the database.
+  r = run_cli("run no-such-scenario --db " + q(dir / "new.db"));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_FALSE(fs::exists(dir / "new.db"));
+}
+
+// ---------------------------------------------------------------- killed runs
+
+// A long simulate (600 months of coreweave-2025): its transaction outgrows SQLite's page cache,
+// so uncommitted pages reach the -wal file before the commit.
+fs::path long_scenario(const fs::path& dir) {
+  const fs::path p = dir / "long.yaml";
+  std::ofstream(p) << "tinderbox: 1\nname: long coreweave\nstart: 2025-01-01\nhorizon: 600\n"
+                      "import: [coreweave-2025]\n";
+  return p;
+}
+
+// Starts `tinderbox simulate SCENARIO --paths 1024 --db DB` with the store's test hook set to
+// `stop_at` (docs/store.md): the child stops itself (SIGSTOP) at that point of its write.
+pid_t start_simulate(const fs::path& scenario, const fs::path& db, const std::string& stop_at) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (!stop_at.empty()) setenv("TINDERBOX_STORE_STOP_AT", stop_at.c_str(), 1);
+    freopen("/dev/null", "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    const std::string s = scenario.string(), d = db.string();
+    execl(TINDERBOX_BINARY, TINDERBOX_BINARY, "simulate", s.c_str(), "--paths", "1024", "--threads",
+          "1", "--db", d.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
+// Waits until the child has stopped itself; false if it exited first.
+bool wait_stopped(pid_t pid) {
+  int status = 0;
+  if (waitpid(pid, &status, WUNTRACED) != pid) return false;
+  return WIFSTOPPED(status);
+}
+
+void kill_and_reap(pid_t pid) {
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+}
+
+struct Counts {
+  std::map<std::string, std::int64_t> rows;
+  bool operator==(const Counts&) const = default;
+};
+
+// Integrity, and each table's row count.
+Counts check_database(const fs::path& db) {
+  store::Connection c(db.string(), false);  // a writer, as the next run would be: recovers the WAL
+  EXPECT_EQ(c.scalar_text("PRAGMA integrity_check"), "ok");
+  Counts counts;
+  store::Statement s(c.handle(),
+                     "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name");
+  while (s.step()) counts.rows[s.text(0)] = c.scalar("SELECT count(*) FROM " + s.text(0));
+  return counts;
+}
+
+class KilledRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fresh_temp_dir();
+    scenario_ = long_scenario(dir_);
+    // The reference: the same run, not killed, in a database of its own.
+    const pid_t pid = start_simulate(scenario_, dir_ / "whole.db", "");
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    whole_ = check_database(dir_ / "whole.db");
+    ASSERT_EQ(whole_.rows["runs"], 1);
+    ASSERT_GT(whole_.rows["series"], 50000);
+  }
+  // A database that already holds one whole run, to which the killed run was to be added.
+  fs::path with_one_run(const std::string& name) {
+    const fs::path db = dir_ / name;
+    const pid_t pid = start_simulate(scenario_, db, "");
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    return db;
+  }
+  fs::path dir_, scenario_;
+  Counts whole_;
+};
+
+TEST_F(KilledRun, AtEachPointLeavesNoTraceAndAnIntactDatabase) {
+  const std::vector<std::string> points = {"begin", "rows:1", "rows:40000", "commit"};
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    SCOPED_TRACE(points[i]);
+    const fs::path db = with_one_run("at_" + std::to_string(i) + ".db");
+    const std::string wal = db.string() + "-wal";
+    const std::string wal_before = test_support::read_file(wal);
+    const pid_t pid = start_simulate(scenario_, db, points[i]);
+    ASSERT_TRUE(wait_stopped(pid));
+    // Mid-transaction, uncommitted pages are already in the -wal file (the cache spilled).
+    if (points[i] == "rows:40000") {
+      EXPECT_NE(test_support::read_file(wal), wal_before);
+    }
+    kill_and_reap(pid);
+    EXPECT_EQ(check_database(db), whole_);  // the earlier run, and nothing of the killed one
+  }
+}
+
+// Killed at no chosen moment: at once, or as soon as the -wal file grows (the write has begun). Whatever the moment, the database holds the earlier run and all or none of this one.
+TEST_F(KilledRun, AtAnyMomentIsAllOrNothing) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const fs::path db = with_one_run("any_" + std::to_string(attempt) + ".db");
+    // The last connection to close removed the -wal file: it comes back, empty, when the run
+    // opens the database, and grows when the run's first pages are written.
+    const fs::path wal = db.string() + "-wal";
+    const auto size = [&] {
+      std::error_code ec;
+      const auto n = fs::file_size(wal, ec);
+      return ec ? 0 : n;
+    };
+    const pid_t pid = start_simulate(scenario_, db, "");
+    int status = 0;
+    if (attempt == 1)
+      while (size() == 0 && waitpid(pid, &status, WNOHANG) == 0) usleep(200);
+    kill_and_reap(pid);
+    const Counts after = check_database(db);
+    Counts two = whole_;
+    for (auto& [table, n] : two.rows) n *= 2;
+    EXPECT_TRUE(after == whole_ || after == two) << "attempt " << attempt << ": runs "
+                                                 << after.rows.at("runs");
+  }
+}
+
+}  // namespace
+}  // namespace tinderbox
