@@ -1,7 +1,7 @@
 // Clearing: hand-computed Eisenberg–Noe and Rogers–Veraart networks (each derivation in its
 // comment), the greatest of several clearing vectors, external creditors, slow cycles, reuse and
-// allocation-free repeated calls. The random-network property test against GLPK is in
-// clearing_lp_test.cpp; the published examples in published_examples_test.cpp.
+// allocation-free repeated calls. The random-network property tests (GLPK's LP, the rounds'
+// definition, Picard for Rogers–Veraart) are in clearing_lp_test.cpp.
 #include "network/clearing.h"
 
 #include <gtest/gtest.h>
