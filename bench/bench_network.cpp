@@ -49,7 +49,8 @@ Stats time_ms(int runs, F&& f) {
 }
 
 void print(const char* what, const Stats& s) {
-  std::printf("%-34s min %9.3f ms   median %9.3f ms   max %9.3f ms\n", what, s.min, s.median, s.max);
+  std::printf("%-34s min %9.3f ms   median %9.3f ms   max %9.3f ms\n", what, s.min, s.median,
+              s.max);
 }
 
 struct Network {
@@ -81,7 +82,8 @@ Network generate(int n, int m, std::uint64_t seed) {
   std::vector<std::vector<std::pair<int, double>>> rows(static_cast<std::size_t>(n));
   for (int k = 0; k < m;) {
     const int i = debtor(rng), j = creditor(rng);
-    if (i == j || !seen.insert(std::uint64_t(i) * std::uint64_t(n) + std::uint64_t(j)).second) continue;
+    if (i == j || !seen.insert(std::uint64_t(i) * std::uint64_t(n) + std::uint64_t(j)).second)
+      continue;
     rows[static_cast<std::size_t>(i)].emplace_back(j, amount(rng));
     ++k;
   }

@@ -34,8 +34,8 @@ double ms_since(Clock::time_point t0) {
 }
 
 // A required flag's value, or an error at the subcommand's word.
-const Arg* required(const ParsedArgs& a, const std::string& flag, const std::string& what,
-                    int col, std::vector<Diagnostic>& errors) {
+const Arg* required(const ParsedArgs& a, const std::string& flag, const std::string& what, int col,
+                    std::vector<Diagnostic>& errors) {
   const Arg* v = a.value(flag);
   if (!v) errors.push_back(command_line_error(col, what + " needs '" + flag + " FILE.csv'"));
   return v;
@@ -56,8 +56,8 @@ std::optional<double> number_flag(const ParsedArgs& a, const std::string& flag, 
   if (used == 0 || used != v->text.size() || !(x >= lo && x <= hi)) {
     char range[64];
     std::snprintf(range, sizeof range, "%g to %g", lo, hi);
-    errors.push_back(command_line_error(v->col, "'" + flag + "' needs a number from " + range +
-                                                    " (got '" + v->text + "')"));
+    errors.push_back(command_line_error(
+        v->col, "'" + flag + "' needs a number from " + range + " (got '" + v->text + "')"));
     return std::nullopt;
   }
   return x;
@@ -77,14 +77,15 @@ Json names_of(const std::vector<int>& nodes, const std::vector<std::string>& nam
   return out;
 }
 
-Json rounds_json(const std::vector<std::vector<int>>& rounds, const std::vector<std::string>& names) {
+Json rounds_json(const std::vector<std::vector<int>>& rounds,
+                 const std::vector<std::string>& names) {
   Json out = Json::array();
   for (const auto& r : rounds) out.push_back(names_of(r, names));
   return out;
 }
 
-void print_rounds(const std::vector<std::vector<int>>& rounds, const std::vector<std::string>& names,
-                  std::ostream& out) {
+void print_rounds(const std::vector<std::vector<int>>& rounds,
+                  const std::vector<std::string>& names, std::ostream& out) {
   for (std::size_t r = 0; r < rounds.size(); ++r) {
     out << "  round " << r + 1 << ":";
     for (const int i : rounds[r]) out << " " << names[static_cast<std::size_t>(i)];
@@ -113,8 +114,12 @@ std::optional<ClearInput> read_clear_input(const std::vector<Arg>& args, int col
                                            std::vector<Diagnostic>& errors) {
   Diagnostic error;
   const auto a = parse_args(args,
-                            {{"--liabilities", true}, {"--assets", true}, {"--external", true},
-                             {"--alpha", true}, {"--beta", true}, {"--json", false},
+                            {{"--liabilities", true},
+                             {"--assets", true},
+                             {"--external", true},
+                             {"--alpha", true},
+                             {"--beta", true},
+                             {"--json", false},
                              {"--timing", false}},
                             0, &error);
   if (!a) {
@@ -127,7 +132,8 @@ std::optional<ClearInput> read_clear_input(const std::vector<Arg>& args, int col
   const auto beta = number_flag(*a, "--beta", 0, 1, 1, errors);
   if (!errors.empty()) return std::nullopt;
   const auto t0 = Clock::now();
-  network::MatrixFile m = network::read_matrix_csv(liabilities->text, network::MatrixKind::kLiabilities);
+  network::MatrixFile m =
+      network::read_matrix_csv(liabilities->text, network::MatrixKind::kLiabilities);
   if (!m.matrix) {
     errors = std::move(m.errors);
     return std::nullopt;
@@ -137,7 +143,8 @@ std::optional<ClearInput> read_clear_input(const std::vector<Arg>& args, int col
   if (const Arg* x = a->value("--external")) external = vector_file(x, *m.matrix, errors);
   if (!errors.empty()) return std::nullopt;
   ClearInput in;
-  in.L = network::to_liabilities(*m.matrix, external ? std::move(*external) : std::vector<double>{});
+  in.L =
+      network::to_liabilities(*m.matrix, external ? std::move(*external) : std::vector<double>{});
   in.matrix = std::move(*m.matrix);
   in.assets = std::move(*e);
   in.options.alpha = *alpha;
@@ -156,7 +163,8 @@ void print_clearing(const ClearInput& in, const network::ClearingResult& r, std:
   out << (rv ? "Rogers-Veraart" : "Eisenberg-Noe") << " clearing";
   if (rv) out << " (alpha " << in.options.alpha << ", beta " << in.options.beta << ")";
   out << ": " << names.size() << " nodes, " << in.L.amount.size() << " obligations; " << defaults
-      << " in default after " << r.rounds.size() << (r.rounds.size() == 1 ? " round\n\n" : " rounds\n\n");
+      << " in default after " << r.rounds.size()
+      << (r.rounds.size() == 1 ? " round\n\n" : " rounds\n\n");
   std::vector<int> round_of(names.size(), 0);
   for (std::size_t k = 0; k < r.rounds.size(); ++k)
     for (const int i : r.rounds[k]) round_of[static_cast<std::size_t>(i)] = static_cast<int>(k) + 1;
@@ -249,14 +257,14 @@ bool parse_shock(const Arg& flag, const std::vector<std::string>& names, std::ve
         used = 0;
       }
       if (it == index.end()) {
-        errors.push_back(command_line_error(col, "unknown node '" + name + "' in '--shock'" +
-                                                     did_you_mean(name, names)));
+        errors.push_back(command_line_error(
+            col, "unknown node '" + name + "' in '--shock'" + did_you_mean(name, names)));
       } else if (given[static_cast<std::size_t>(it->second)]) {
         errors.push_back(command_line_error(col, "node '" + name + "' is shocked twice"));
       } else if (used == 0 || used != value.size() || !(x > 0 && x <= 1)) {
-        errors.push_back(command_line_error(col + static_cast<int>(eq) + 1,
-                                            "shock of '" + name +
-                                                "' must be a fraction in (0, 1] (got '" + value + "')"));
+        errors.push_back(command_line_error(
+            col + static_cast<int>(eq) + 1,
+            "shock of '" + name + "' must be a fraction in (0, 1] (got '" + value + "')"));
       } else {
         given[static_cast<std::size_t>(it->second)] = 1;
         shock[static_cast<std::size_t>(it->second)] = x;
@@ -273,7 +281,8 @@ std::optional<network::DebtRankVariant> variant_flag(const ParsedArgs& a,
   if (!v || v->text == "2012") return network::DebtRankVariant::k2012;
   if (v->text == "linear") return network::DebtRankVariant::kLinear;
   errors.push_back(command_line_error(v->col, "'--variant' is 2012 or linear (got '" + v->text +
-                                                  "')" + did_you_mean(v->text, {"2012", "linear"})));
+                                                  "')" +
+                                                  did_you_mean(v->text, {"2012", "linear"})));
   return std::nullopt;
 }
 
@@ -281,8 +290,12 @@ std::optional<DebtRankInput> read_debtrank_input(const std::vector<Arg>& args, i
                                                  std::vector<Diagnostic>& errors) {
   Diagnostic error;
   const auto a = parse_args(args,
-                            {{"--exposures", true}, {"--equity", true}, {"--shock", true},
-                             {"--variant", true}, {"--weights", true}, {"--json", false},
+                            {{"--exposures", true},
+                             {"--equity", true},
+                             {"--shock", true},
+                             {"--variant", true},
+                             {"--weights", true},
+                             {"--json", false},
                              {"--timing", false}},
                             0, &error);
   if (!a) {
@@ -297,7 +310,8 @@ std::optional<DebtRankInput> read_debtrank_input(const std::vector<Arg>& args, i
   const auto variant = variant_flag(*a, errors);
   if (!errors.empty()) return std::nullopt;
   const auto t0 = Clock::now();
-  network::MatrixFile m = network::read_matrix_csv(exposures->text, network::MatrixKind::kExposures);
+  network::MatrixFile m =
+      network::read_matrix_csv(exposures->text, network::MatrixKind::kExposures);
   if (!m.matrix) {
     errors = std::move(m.errors);
     return std::nullopt;
@@ -343,7 +357,8 @@ void print_debtrank(const DebtRankInput& in, const network::DebtRankResult& r, s
   std::snprintf(line, sizeof line, "%-*s %14s %10s %7s\n", w, "node", "equity", "h", "round");
   out << line;
   for (std::size_t i = 0; i < names.size(); ++i) {
-    std::snprintf(line, sizeof line, "%-*s %14.4f %10.6f", w, names[i].c_str(), in.equity[i], r.h[i]);
+    std::snprintf(line, sizeof line, "%-*s %14.4f %10.6f", w, names[i].c_str(), in.equity[i],
+                  r.h[i]);
     out << line;
     if (round_of[i]) out << " " << std::string(round_of[i] < 10 ? 6 : 5, ' ') << round_of[i];
     out << "\n";
@@ -392,12 +407,12 @@ int cmd_network(const std::vector<Arg>& args) {
 
 int cmd_network_scenario(const std::vector<Arg>& args) {
   if (args.empty())
-    return report({command_line_error(kAfterNetwork,
-                                      "network needs a subcommand: clear or debtrank")});
+    return report(
+        {command_line_error(kAfterNetwork, "network needs a subcommand: clear or debtrank")});
   const Arg& word = args[0];
-  return report({command_line_error(
-      word.col, "unknown network subcommand '" + word.text + "'" +
-                    did_you_mean(word.text, {"clear", "debtrank"}) + "; expected clear or debtrank")});
+  return report({command_line_error(word.col, "unknown network subcommand '" + word.text + "'" +
+                                                  did_you_mean(word.text, {"clear", "debtrank"}) +
+                                                  "; expected clear or debtrank")});
 }
 
 }  // namespace tinderbox

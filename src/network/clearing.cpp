@@ -111,7 +111,8 @@ void Clearer::open_round(std::size_t size) {
     }
     const std::size_t best_cap = spare_rounds_[best].capacity();
     const bool fits = cap >= size, best_fits = best_cap >= size;
-    if ((fits && (!best_fits || cap < best_cap)) || (!fits && !best_fits && cap > best_cap)) best = k;
+    if ((fits && (!best_fits || cap < best_cap)) || (!fits && !best_fits && cap > best_cap))
+      best = k;
   }
   if (best == spare_rounds_.size()) {
     result_.rounds.emplace_back();

@@ -146,7 +146,7 @@ TEST(NetClearing, RepeatedCallsAllocateNothing) {
   const test::RandomNetwork big = test::random_network(rng, 400, 0.5);
   const test::RandomNetwork small = test::random_network(rng, 5, 0.5);
   Clearer c;
-  c.clear(big.L, big.assets);  // the first call sizes the workspace
+  c.clear(big.L, big.assets);                               // the first call sizes the workspace
   c.clear(big.L, big.assets, {.alpha = 0.7, .beta = 0.9});  // and a call with more rounds
   c.clear(small.L, small.assets);
   test_support::start_counting_allocations();

@@ -28,7 +28,8 @@ Impacts impacts_of(const Exposures& X, std::span<const double> equity) {
     for (int k = X.row_start[i]; k < X.row_start[i + 1]; ++k) {
       const auto ku = static_cast<std::size_t>(k);
       if (X.amount[ku] <= 0) continue;
-      const auto slot = static_cast<std::size_t>(fill[static_cast<std::size_t>(X.counterparty[ku])]++);
+      const auto slot =
+          static_cast<std::size_t>(fill[static_cast<std::size_t>(X.counterparty[ku])]++);
       out.node[slot] = static_cast<int>(i);
       // A node without equity starts at h = 1 and cannot lose more; its impacts are never used.
       out.lambda[slot] = equity[i] > 0 ? X.amount[ku] / equity[i] : 0.0;
@@ -36,7 +37,8 @@ Impacts impacts_of(const Exposures& X, std::span<const double> equity) {
   return out;
 }
 
-std::vector<double> relative_values(std::span<const double> equity, std::span<const double> weights) {
+std::vector<double> relative_values(std::span<const double> equity,
+                                    std::span<const double> weights) {
   std::vector<double> v(equity.size(), 0.0);
   double total = 0;
   for (std::size_t i = 0; i < v.size(); ++i) {

@@ -4,7 +4,8 @@
 // equity of i, h_i ∈ [0, 1] i's relative loss of equity. The impact on i of j's distress is
 // Λ_ij = X_ij / E_i (Bardoscia et al.'s interbank leverage matrix; Battiston et al. (2012) write
 // the same impact, with indices the other way round, as W_ji = min(1, X_ij / E_i)).
-//   2012 (Battiston et al.):  h_i(t) = min(1, h_i(t−1) + Σ_{j distressed at t−1} min(1, Λ_ij) h_j(t−1));
+//   2012 (Battiston et al.):  h_i(t) = min(1, h_i(t−1) + Σ_{j distressed at t−1} min(1, Λ_ij)
+//   h_j(t−1));
 //     a node is undistressed, distressed (the step after its h became positive) or inactive (the
 //     step after that): each node propagates once.
 //   linear (Bardoscia et al. 2015):  h_i(t+1) = min(1, h_i(t) + Σ_j Λ_ij (h_j(t) − h_j(t−1))),
@@ -36,11 +37,12 @@ struct DebtRankOptions {
 };
 
 struct DebtRankResult {
-  std::vector<double> h;                 // h_i(T)
-  double R = 0;                          // Σ v_i h_i(T) − Σ v_i h_i(1)
-  std::vector<std::vector<int>> rounds;  // rounds[0]: the nodes distressed at t = 1 (shocked, or
-                                         // without equity); rounds[k]: those first distressed at t = k + 1
-  int steps = 0;                         // propagation steps run
+  std::vector<double> h;  // h_i(T)
+  double R = 0;           // Σ v_i h_i(T) − Σ v_i h_i(1)
+  std::vector<std::vector<int>>
+      rounds;     // rounds[0]: the nodes distressed at t = 1 (shocked, or
+                  // without equity); rounds[k]: those first distressed at t = k + 1
+  int steps = 0;  // propagation steps run
 };
 
 // `shock` holds h_i(1) ∈ [0, 1] per node. A node with exposures but no positive equity has

@@ -122,7 +122,8 @@ TEST(NetDebtRank, LinearVariantMatchesItsClosedFormOnRandomNetworks) {
   for (int trial = 0; trial < 50; ++trial) {
     const int n = 2 + trial % 20;
     std::vector<std::tuple<int, int, double>> edges;
-    std::vector<double> equity(static_cast<std::size_t>(n)), shock(static_cast<std::size_t>(n), 0.0);
+    std::vector<double> equity(static_cast<std::size_t>(n)),
+        shock(static_cast<std::size_t>(n), 0.0);
     Eigen::MatrixXd lambda = Eigen::MatrixXd::Zero(n, n);
     for (int i = 0; i < n; ++i) {
       equity[static_cast<std::size_t>(i)] = 1 + 9 * u(rng);
@@ -150,7 +151,8 @@ TEST(NetDebtRank, BothVariantsAgreeOnTrees) {
   for (int trial = 0; trial < 30; ++trial) {
     const int n = 2 + trial;
     std::vector<std::tuple<int, int, double>> edges;
-    std::vector<double> equity(static_cast<std::size_t>(n), 10.0), expected(static_cast<std::size_t>(n));
+    std::vector<double> equity(static_cast<std::size_t>(n), 10.0),
+        expected(static_cast<std::size_t>(n));
     std::vector<double> shock(static_cast<std::size_t>(n), 0.0);
     shock[0] = expected[0] = 0.8;
     for (int i = 1; i < n; ++i) {

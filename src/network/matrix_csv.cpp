@@ -36,10 +36,18 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
   const unsigned char c = b(i);
   std::size_t n = 0;
   unsigned lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) n = 2;
-  else if (c >= 0xE0 && c <= 0xEF) { n = 3; if (c == 0xE0) lo = 0xA0; if (c == 0xED) hi = 0x9F; }
-  else if (c >= 0xF0 && c <= 0xF4) { n = 4; if (c == 0xF0) lo = 0x90; if (c == 0xF4) hi = 0x8F; }
-  else return 0;
+  if (c >= 0xC2 && c <= 0xDF)
+    n = 2;
+  else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else
+    return 0;
   if (i + n > s.size()) return 0;
   if (b(i + 1) < lo || b(i + 1) > hi) return 0;
   for (std::size_t k = 2; k < n; ++k)
@@ -122,8 +130,8 @@ class Reader {
       const auto c = static_cast<unsigned char>(line_[i]);
       if (c < 0x80) {
         if (c < 0x20 && c != '\t') {
-          error(static_cast<int>(i) + 1, "control character " + hex_byte(c) +
-                                             " is not allowed (a CSV file is UTF-8 text)");
+          error(static_cast<int>(i) + 1,
+                "control character " + hex_byte(c) + " is not allowed (a CSV file is UTF-8 text)");
           stopped_ = true;
           return false;
         }
@@ -293,7 +301,8 @@ std::optional<NamedMatrix> read_dense(Reader& r, MatrixKind kind, const std::vec
     const auto [it, inserted] = index.try_emplace(c.text, static_cast<int>(names.size()));
     if (!inserted) {
       r.error(c.col, "duplicate node name '" + c.text + "' (first in column " +
-                         std::to_string(header[static_cast<std::size_t>(it->second) + 1].col) + ")");
+                         std::to_string(header[static_cast<std::size_t>(it->second) + 1].col) +
+                         ")");
       continue;
     }
     names.push_back(c.text);
@@ -303,12 +312,6 @@ std::optional<NamedMatrix> read_dense(Reader& r, MatrixKind kind, const std::vec
   std::vector<Triplet> entries;
   std::vector<Cell> cells;
   while (r.next(cells)) {
-    if (cells.size() != header.size()) {
-      r.error(cells.size() > header.size() ? cells[header.size()].col : r.end_col(),
-              "row has " + std::to_string(cells.size()) + " cells; the header has " +
-                  std::to_string(header.size()));
-      continue;
-    }
     const auto it = index.find(cells[0].text);
     if (it == index.end()) {
       r.error(cells[0].col, "unknown node '" + cells[0].text + "' (not in the header)" +
@@ -323,6 +326,12 @@ std::optional<NamedMatrix> read_dense(Reader& r, MatrixKind kind, const std::vec
       continue;
     }
     seen = r.line();
+    if (cells.size() != header.size()) {
+      r.error(cells.size() > header.size() ? cells[header.size()].col : r.end_col(),
+              "row has " + std::to_string(cells.size()) + " cells; the header has " +
+                  std::to_string(header.size()));
+      continue;
+    }
     for (std::size_t k = 1; k < cells.size(); ++k) {
       const std::optional<double> x = amount_of(r, cells[k]);
       if (!x || *x == 0) continue;
@@ -333,8 +342,11 @@ std::optional<NamedMatrix> read_dense(Reader& r, MatrixKind kind, const std::vec
         entries.emplace_back(row, col, *x);
     }
   }
-  for (std::size_t i = 0; i < names.size(); ++i)
-    if (!row_line[i]) r.error_at(header_line, header[i + 1].col, "no row for '" + names[i] + "'");
+  // A row that is missing may only be misspelt or unreadable above: say so only when the rows
+  // had no other problem (one error per cause).
+  if (!r.failed())
+    for (std::size_t i = 0; i < names.size(); ++i)
+      if (!row_line[i]) r.error_at(header_line, header[i + 1].col, "no row for '" + names[i] + "'");
   if (r.failed()) return std::nullopt;
   return compress(std::move(names), entries);
 }
@@ -369,8 +381,9 @@ MatrixFile read_matrix_csv(std::istream& in, const std::string& display, MatrixK
              header[2].text == "amount") {
     out.matrix = read_edge_list(r, kind);
   } else if (header.size() < 2) {
-    r.error(1, "a dense matrix has a header row of node names after a corner cell, an edge list "
-               "the header 'from,to,amount'");
+    r.error(1,
+            "a dense matrix has a header row of node names after a corner cell, an edge list "
+            "the header 'from,to,amount'");
   } else {
     out.matrix = read_dense(r, kind, header);
   }
@@ -401,8 +414,9 @@ VectorFile read_vector_csv(std::istream& in, const std::string& display,
     first = false;
     if (header) continue;
     if (cells.size() != 2) {
-      r.error(cells.size() > 2 ? cells[2].col : r.end_col(),
-              "a vector row has 2 cells (name,value); this one has " + std::to_string(cells.size()));
+      r.error(
+          cells.size() > 2 ? cells[2].col : r.end_col(),
+          "a vector row has 2 cells (name,value); this one has " + std::to_string(cells.size()));
       continue;
     }
     const auto it = index.find(cells[0].text);
