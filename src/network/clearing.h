@@ -60,11 +60,11 @@ class Clearer {
 
  private:
   void prepare(const Liabilities& L, std::span<const double> e, const ClearingOptions& o);
+  std::span<const int> defaulted_set() const;
   int find_new_defaults();
   void open_round(std::size_t size);
   bool solve_round(const Liabilities& L);
   void scatter(const Liabilities& L, int node, double change);
-  void recompute_inflow(const Liabilities& L);
   double worst_residual() const;
 
   ClearingResult result_;
@@ -73,8 +73,10 @@ class Clearer {
   std::vector<double> assets_;                  // e_i, floored at 0
   std::vector<double> inflow_;                  // Σ_j Π_ji p_j at the current p
   std::vector<double> scale_;                   // tolerance × max(1, p̄_i)
-  std::vector<double> share_;                   // per obligation: Π_ij = L_ij / p̄_i
-  std::vector<int> in_default_;                 // the defaulted set, in the order found
+  std::vector<double> inv_scale_;               // 1 / scale_
+  std::vector<double> inv_owed_;                // 1 / p̄_i (0 for a node that owes nothing)
+  std::vector<int> in_default_;  // the defaulted set in the order found: its first defaults_
+  std::size_t defaults_ = 0;
   double alpha_ = 1, beta_ = 1, tolerance_ = 1e-9;
 };
 
