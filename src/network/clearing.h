@@ -22,13 +22,14 @@ struct Liabilities {
   std::vector<int> row_start;  // size nodes + 1
   std::vector<int> creditor;   // per obligation: the node owed
   std::vector<double> amount;  // per obligation: > 0
-  std::vector<double>
-      external;  // per node: owed to creditors outside the network (>= 0); empty = none
+  // Per node: owed to creditors outside the network (>= 0); empty = none.
+  std::vector<double> external;
 };
 
 struct ClearingOptions {
-  double alpha = 1.0,
-         beta = 1.0;  // share of outside assets / of payments received a defaulted node realizes
+  // The shares of its outside assets (α) and of the payments it receives (β) that a node in
+  // default realizes; α = β = 1 is Eisenberg–Noe.
+  double alpha = 1.0, beta = 1.0;
   // Each payment is within tolerance × max(1, p̄_i) of the greatest clearing vector (relative to
   // what the node owes; absolute for a node that owes less than 1). A node is in default when its
   // shortfall e_i + Σ_j Π_ji p_j − p̄_i is below −tolerance × max(1, p̄_i).
@@ -38,14 +39,13 @@ struct ClearingOptions {
 struct ClearingResult {
   std::vector<double> payments;  // p_i: total node i pays (to network and external creditors)
   std::vector<std::uint8_t> defaulted;  // 1 if node i pays less than it owes
-  std::vector<std::vector<int>>
-      rounds;  // nodes newly found in default in each round of the fictitious-default algorithm
+  // Nodes newly found in default in each round of the fictitious-default algorithm.
+  std::vector<std::vector<int>> rounds;
   // Diagnostics: Gauss–Seidel sweeps over the defaulted set, all rounds together, and the largest
   // clearing-equation residual |p_i − Φ_i(p)| / max(1, p̄_i) of the returned vector.
   int sweeps = 0;
   double residual = 0;
-  bool converged =
-      true;  // false only if a round's linear system did not converge in the sweep limit
+  bool converged = true;  // false only if a round did not converge within the sweep limit
 };
 
 // Keeps its workspace between calls: once it has cleared a network as large as the next one (as

@@ -39,9 +39,9 @@ struct DebtRankOptions {
 struct DebtRankResult {
   std::vector<double> h;  // h_i(T)
   double R = 0;           // Σ v_i h_i(T) − Σ v_i h_i(1)
-  std::vector<std::vector<int>>
-      rounds;     // rounds[0]: the nodes distressed at t = 1 (shocked, or
-                  // without equity); rounds[k]: those first distressed at t = k + 1
+  // rounds[0]: the nodes distressed at t = 1 (shocked, or without equity); rounds[k]: those
+  // first distressed at t = k + 1.
+  std::vector<std::vector<int>> rounds;
   int steps = 0;  // propagation steps run
 };
 
