@@ -8,6 +8,8 @@
 // reads, so that both sides clear the SAME network. Prints min / median / max over RUNS runs
 // (default 200) of each in-process computation, the ratio to the SciPy reference, and checks that
 // both give the same payments to 1e-6.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -20,7 +22,6 @@
 #include <random>
 #include <string>
 #include <unordered_set>
-#include <unistd.h>
 #include <vector>
 
 #include "network/clearing.h"
@@ -178,7 +179,8 @@ tinderbox::network::Exposures exposures_of(const Liabilities& L) {
 
 struct Reference {
   bool ran = false;
-  double min_ms = 0, median_ms = 0;
+  double min_ms = 0, median_ms = 0;              // the Picard iteration alone
+  double setup_min_ms = 0, setup_median_ms = 0;  // with p̄ and Πᵀ built from L, as clear() does
   int iterations = 0;
   std::vector<double> payments;  // by node index; NaN where the CSV had no row
 };
@@ -199,6 +201,8 @@ Reference run_scipy(const fs::path& dir, int runs, const Network& net) {
   if (j.is_discarded()) return ref;
   ref.min_ms = j.value("min_ms", 0.0);
   ref.median_ms = j.value("median_ms", 0.0);
+  ref.setup_min_ms = j.value("with_setup_min_ms", 0.0);
+  ref.setup_median_ms = j.value("with_setup_median_ms", 0.0);
   ref.iterations = j.value("iterations", 0);
   std::vector<std::string> names;
   for (int i = 0; i < net.L.nodes; ++i) names.push_back(name_of(i));
@@ -229,8 +233,10 @@ int main(int argc, char** argv) {
   const nw::ClearingResult first = clearer.clear(net.L, net.assets);
   std::size_t defaults = 0;
   for (auto d : first.defaulted) defaults += d;
-  std::printf("network: %d nodes, %zu obligations (seed 20250101); Eisenberg-Noe: %zu defaults in %zu rounds (",
-              net.L.nodes, net.L.amount.size(), defaults, first.rounds.size());
+  std::printf(
+      "network: %d nodes, %zu obligations (seed 20250101); Eisenberg-Noe: %zu defaults in %zu "
+      "rounds (",
+      net.L.nodes, net.L.amount.size(), defaults, first.rounds.size());
   for (std::size_t r = 0; r < first.rounds.size(); ++r)
     std::printf("%s%zu", r ? " + " : "", first.rounds[r].size());
   std::printf("), %d Gauss-Seidel sweeps, residual %.1e\n\n", first.sweeps, first.residual);
@@ -242,7 +248,8 @@ int main(int argc, char** argv) {
   const nw::ClearingResult rv_first = clearer.clear(net.L, net.assets, rv);
   std::size_t rv_defaults = 0;
   for (auto d : rv_first.defaulted) rv_defaults += d;
-  const Stats rvt = time_ms(runs, [&] { sink += clearer.clear(net.L, net.assets, rv).payments[0]; });
+  const Stats rvt =
+      time_ms(runs, [&] { sink += clearer.clear(net.L, net.assets, rv).payments[0]; });
   print("clear, Rogers-Veraart 0.9/0.9", rvt);
   std::printf("%36s(%zu defaults in %zu rounds)\n", "", rv_defaults, rv_first.rounds.size());
 
@@ -253,8 +260,8 @@ int main(int argc, char** argv) {
   for (const auto variant : {nw::DebtRankVariant::k2012, nw::DebtRankVariant::kLinear}) {
     const nw::DebtRankOptions o{.variant = variant};
     const nw::DebtRankResult d = nw::debtrank(X, net.capital, h1, {}, o);
-    const Stats t = time_ms(std::max(1, runs / 10),
-                            [&] { sink += nw::debtrank(X, net.capital, h1, {}, o).R; });
+    const Stats t =
+        time_ms(std::max(1, runs / 10), [&] { sink += nw::debtrank(X, net.capital, h1, {}, o).R; });
     print(variant == nw::DebtRankVariant::k2012 ? "DebtRank 2012" : "DebtRank linear", t);
     std::printf("%36s(R = %.4f, %d steps, %zu rounds)\n", "", d.R, d.steps, d.rounds.size());
   }
@@ -264,7 +271,8 @@ int main(int argc, char** argv) {
                                     : fs::path(keep);
   write_csv(net, dir);
   const Stats load = time_ms(5, [&] {
-    const auto m = nw::read_matrix_csv((dir / "liabilities.csv").string(), nw::MatrixKind::kLiabilities);
+    const auto m =
+        nw::read_matrix_csv((dir / "liabilities.csv").string(), nw::MatrixKind::kLiabilities);
     sink += m.matrix ? static_cast<double>(m.matrix->value.size()) : 0.0;
   });
   print("read liabilities.csv (edge list)", load);
@@ -273,20 +281,31 @@ int main(int argc, char** argv) {
   if (scipy) {
     const Reference ref = run_scipy(dir, 50, net);
     if (!ref.ran) {
-      std::printf("\nSciPy reference: could not run bench/scipy_picard.py (python3-scipy missing?)\n");
+      std::printf(
+          "\nSciPy reference: could not run bench/scipy_picard.py (python3-scipy missing?)\n");
       status = 1;
     } else {
       double worst = 0;
       const nw::ClearingResult& ours = clearer.clear(net.L, net.assets);
       for (std::size_t i = 0; i < ours.payments.size(); ++i)
         worst = std::max(worst, std::abs(ours.payments[i] - ref.payments[i]));
-      std::printf("\nSciPy sparse Picard on the same network (bench/scipy_picard.py, run now): %d "
-                  "iterations,\n%36smin %9.3f ms   median %9.3f ms   (50 runs)\n",
-                  ref.iterations, "", ref.min_ms, ref.median_ms);
-      std::printf("largest payment difference: %.2e (%s 1e-6)\n", worst, worst <= 1e-6 ? "within" : "NOT within");
-      std::printf("ratio SciPy / tinderbox: %.1fx (medians), %.1fx (minima); target: tinderbox under 10 ms "
-                  "and at least 3x faster\n",
-                  ref.median_ms / en.median, ref.min_ms / en.min);
+      std::printf(
+          "\nSciPy sparse Picard on the same network (bench/scipy_picard.py, run now, %d "
+          "iterations, 50 runs):\n",
+          ref.iterations);
+      std::printf("%-34s min %9.3f ms   median %9.3f ms\n", "  from L (p-bar, Pi^T, iterate)",
+                  ref.setup_min_ms, ref.setup_median_ms);
+      std::printf("%-34s min %9.3f ms   median %9.3f ms\n", "  the iteration alone", ref.min_ms,
+                  ref.median_ms);
+      std::printf("largest payment difference: %.2e (%s 1e-6)\n", worst,
+                  worst <= 1e-6 ? "within" : "NOT within");
+      std::printf("ratio SciPy / tinderbox, same work (from L): %.1fx (medians), %.1fx (minima)\n",
+                  ref.setup_median_ms / en.median, ref.setup_min_ms / en.min);
+      std::printf(
+          "ratio SciPy / tinderbox, SciPy's iteration alone: %.1fx (medians), %.1fx (minima)\n",
+          ref.median_ms / en.median, ref.min_ms / en.min);
+      std::printf("target: tinderbox under 10 ms (%s) and at least 3x faster than SciPy\n",
+                  en.median < 10 ? "met" : "NOT met");
       if (worst > 1e-6) status = 1;
     }
   }
