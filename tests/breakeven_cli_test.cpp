@@ -38,12 +38,12 @@ TEST(BreakevenCli, BadFlagsArePositioned) {
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(
       r.err,
-      "<command line>:1:53: error: '--capex' needs a number above 0 (got '-5')\n"
-      "<command line>:1:30: error: '--life' needs years above 0 and up to 100, separated by "
+      "<command line>:1:53: error: '--capex' needs a number above 0 and up to 1e12 (got '-5')\n"
+      "<command line>:1:30: error: '--life' needs years from 0.1 to 100, separated by "
       "commas (got 'x')\n"
-      "<command line>:1:32: error: '--life' needs years above 0 and up to 100, separated by "
+      "<command line>:1:32: error: '--life' needs years from 0.1 to 100, separated by "
       "commas (got '0')\n"
-      "<command line>:1:43: error: '--margin' needs a number above 0 and up to 1 (got '2')\n");
+      "<command line>:1:43: error: '--margin' needs a number from 0.001 to 1 (got '2')\n");
   EXPECT_EQ(cli("breakeven --cost-of-capital 1").code, 2);
   EXPECT_EQ(cli("breakeven --lfe 3").err,
             "<command line>:1:21: error: unknown flag '--lfe' (did you mean '--life'?)\n");

@@ -54,10 +54,10 @@ bool lives_flag(const ParsedArgs& a, std::vector<double>& out, std::vector<Diagn
     const std::size_t end = std::min(v->text.find(',', start), v->text.size());
     const std::string item = v->text.substr(start, end - start);
     const auto x = number(item);
-    if (!x || *x <= 0 || *x > 100)
+    if (!x || *x < 0.1 || *x > 100)
       errors.push_back(command_line_error(
           v->col + static_cast<int>(start),
-          "'--life' needs years above 0 and up to 100, separated by commas (got '" + item + "')"));
+          "'--life' needs years from 0.1 to 100, separated by commas (got '" + item + "')"));
     else
       lives.push_back(*x);
     start = end + 1;
@@ -117,9 +117,9 @@ int cmd_breakeven(const std::vector<Arg>& args) {
   }
   BreakevenInputs in;
   std::vector<Diagnostic> errors;
-  number_flag(*a, "--capex", 0, false, 1e12, true, "above 0", in.capex, errors);
+  number_flag(*a, "--capex", 0, false, 1e12, true, "above 0 and up to 1e12", in.capex, errors);
   lives_flag(*a, in.lives, errors);
-  number_flag(*a, "--margin", 0, false, 1, true, "above 0 and up to 1", in.margin, errors);
+  number_flag(*a, "--margin", 0.001, true, 1, true, "from 0.001 to 1", in.margin, errors);
   number_flag(*a, "--cost-of-capital", 0, true, 1, false, "from 0 to below 1", in.cost_of_capital,
               errors);
   if (!errors.empty()) {
