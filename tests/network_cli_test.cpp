@@ -183,6 +183,16 @@ TEST(NetCli, ShockItemsArePositioned) {
   EXPECT_EQ(r.err, want.str());
 }
 
+TEST(NetCli, ANonConvergingClearingIsAnEngineFailure) {
+  // The nearly closed cycle of clearing_test.cpp (ANearlyClosedCycleStopsAtItsSweepLimit).
+  const auto r = cli(std::string("network clear --liabilities ") + data("near_closed_cycle.csv") +
+                     " --assets " + data("near_closed_cycle_assets.csv") + " --external " +
+                     data("near_closed_cycle_external.csv") + " --json");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("did not converge"), std::string::npos) << r.err;
+}
+
 TEST(NetCli, MissingFileIsAnInputError) {
   const auto r = cli("network clear --liabilities /no/such/L.csv --assets E.csv");
   EXPECT_EQ(r.code, 2);

@@ -21,7 +21,7 @@ namespace {
 
 using Json = nlohmann::ordered_json;  // nodes print in the order of the file
 using Clock = std::chrono::steady_clock;
-constexpr int kOk = 0, kBadInput = 2;
+constexpr int kOk = 0, kEngineFailed = 1, kBadInput = 2;
 constexpr int kAfterNetwork = 19;  // column where a word after "tinderbox network" would start
 
 int report(const std::vector<Diagnostic>& errors) {
@@ -195,6 +195,14 @@ int cmd_network_clear(const std::vector<Arg>& args, int col) {
   network::Clearer clearer;
   const network::ClearingResult& r = clearer.clear(in->L, in->assets, in->options);
   const double clear_ms = ms_since(t0);
+  if (!r.converged) {
+    // Only a defaulted set that pays almost all it has to itself contracts this slowly; its
+    // clearing vector is then ill-conditioned too. Say so rather than print inexact payments.
+    std::cerr << "tinderbox: network clear: a round of the fictitious-default algorithm did not "
+                 "converge within its sweep limit (the defaulted nodes pay nearly everything to "
+                 "each other); no result\n";
+    return kEngineFailed;
+  }
   std::ostringstream out;
   if (in->json) {
     Json j;

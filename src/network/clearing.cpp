@@ -13,7 +13,11 @@ namespace {
 // more than that over 1 − ρ, and skipping it keeps converged parts of the network quiet).
 constexpr double kTargetError = 0.1;
 constexpr double kSkip = 1e-3;
-constexpr int kMaxSweeps = 1000000;
+// A round gives up (ClearingResult::converged = false) after about 2e7 node and obligation visits
+// (some 0.1 s), or 2,000 sweeps if more: only a defaulted set that pays almost everything to
+// itself contracts so slowly, and no input may make a call hang.
+constexpr double kMaxVisits = 2e7;
+constexpr int kMinSweepLimit = 2000;
 
 }  // namespace
 
@@ -147,7 +151,9 @@ void Clearer::scatter(const Liabilities& L, int node, double change) {
 // with δ the largest change relative to each node's tolerance scale.
 bool Clearer::solve_round(const Liabilities& L) {
   double previous = std::numeric_limits<double>::infinity();
-  for (int sweep = 0; sweep < kMaxSweeps; ++sweep) {
+  const double visits = static_cast<double>(owed_.size() + L.amount.size()) + 1;
+  const int limit = static_cast<int>(std::max<double>(kMinSweepLimit, kMaxVisits / visits));
+  for (int sweep = 0; sweep < limit; ++sweep) {
     double worst = 0;
     for (const int j : defaulted_set()) {
       const auto ju = static_cast<std::size_t>(j);

@@ -117,6 +117,22 @@ TEST(NetClearing, SlowCycleIsSolvedToTheTolerance) {
   EXPECT_LE(r.residual, 1e-9);
 }
 
+TEST(NetClearing, ANearlyClosedCycleStopsAtItsSweepLimit) {
+  // A and B owe each other 1e6 and outsiders 0.01 (a leak of 1e-8, above the tolerance, so both
+  // default: A has 0 + 1e6 < 1e6 + 0.01 − 1e-3, B 0.005 + 1e6 too). q = 1e6 / (1e6 + 0.01)
+  // contracts by 1 − 2e-8 a sweep: reaching the tolerance would take some 1e9 sweeps. The call
+  // stops at its limit and says so; its payments are still an upper bound of the clearing vector
+  // (B's is 0.005 / (1 − q²)), since the iteration comes from above.
+  Clearer c;
+  const std::vector<double> e = {0, 0.005};
+  const ClearingResult& r = c.clear(network(2, {{0, 1, 1e6}, {1, 0, 1e6}}, {0.01, 0.01}), e);
+  EXPECT_FALSE(r.converged);
+  EXPECT_EQ(r.rounds, (std::vector<std::vector<int>>{{0, 1}}));
+  const double q = 1e6 / (1e6 + 0.01);
+  EXPECT_GE(r.payments[1], 0.005 / (1 - q * q) * (1 - 1e-9));
+  EXPECT_LE(r.payments[1], 1e6 + 0.01);
+}
+
 TEST(NetClearing, EmptyAndObligationFreeNetworks) {
   Clearer c;
   const ClearingResult& none = c.clear(network(0, {}), std::vector<double>{});
