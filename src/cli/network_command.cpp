@@ -383,6 +383,11 @@ int cmd_network_debtrank(const std::vector<Arg>& args, int col) {
   const network::DebtRankResult r =
       network::debtrank(in->X, in->equity, in->shock, in->weights, in->options);
   const double debtrank_ms = ms_since(t0);
+  if (!r.converged) {
+    std::cerr << "tinderbox: network debtrank: the linear dynamics did not settle within its step "
+                 "limit (the leverage matrix's largest eigenvalue is close to 1); no result\n";
+    return kEngineFailed;
+  }
   std::ostringstream out;
   if (in->json) {
     Json j;

@@ -90,10 +90,14 @@ void run_2012(const Impacts& in, DebtRankResult& r, const DebtRankOptions& o) {
 // The linear dynamics: every increase of a node's loss is passed on, at every step.
 void run_linear(const Impacts& in, DebtRankResult& r, const DebtRankOptions& o) {
   const std::size_t n = r.h.size();
+  // Bounded work: a leverage matrix with spectral radius near 1 converges arbitrarily slowly.
+  const double visits = static_cast<double>(n + in.node.size()) + 1;
+  const int limit = static_cast<int>(std::min<double>(o.max_steps, std::max(1000.0, 2e8 / visits)));
   std::vector<double> change = r.h;  // h(1) − h(0), h(0) = 0
   std::vector<double> next;
   std::vector<int> newly;
-  while (r.steps < o.max_steps) {
+  r.converged = false;
+  while (r.steps < limit) {
     next = r.h;
     for (std::size_t j = 0; j < n; ++j) {
       if (change[j] <= 0) continue;
@@ -112,7 +116,10 @@ void run_linear(const Impacts& in, DebtRankResult& r, const DebtRankOptions& o) 
     r.h.swap(next);
     ++r.steps;
     if (!newly.empty()) r.rounds.push_back(newly);
-    if (largest <= o.tolerance) break;
+    if (largest <= o.tolerance) {
+      r.converged = true;
+      break;
+    }
   }
 }
 

@@ -31,7 +31,8 @@ enum class DebtRankVariant { k2012, kLinear };
 
 struct DebtRankOptions {
   DebtRankVariant variant = DebtRankVariant::k2012;
-  // The linear variant stops when no h moves by more than this in a step (or after max_steps).
+  // The linear variant stops when no h moves by more than this in a step. It gives up
+  // (converged = false) after max_steps, or after about 2e8 node and exposure visits.
   double tolerance = 1e-12;
   int max_steps = 100000;
 };
@@ -43,6 +44,7 @@ struct DebtRankResult {
   // first distressed at t = k + 1.
   std::vector<std::vector<int>> rounds;
   int steps = 0;  // propagation steps run
+  bool converged = true;
 };
 
 // `shock` holds h_i(1) ∈ [0, 1] per node. A node with exposures but no positive equity has

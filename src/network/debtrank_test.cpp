@@ -87,6 +87,20 @@ TEST(NetDebtRank, CycleInTheLinearVariantReachesTheFixedPoint) {
   EXPECT_EQ(r.rounds, (std::vector<std::vector<int>>{{0}, {1}}));
 }
 
+TEST(NetDebtRank, ALinearCycleNearCriticalStopsAtItsStepLimit) {
+  // Λ_ab = Λ_ba = 1 − 1e-9: an increment loses only 2e-9 a round trip, so h creeps up by about
+  // 1e-6 every two steps and would reach 1 (where it stops) only after some 2e6 steps. With a
+  // limit of 5,000 steps it stops there, says so, and h stays within [0, 1].
+  const Exposures X = exposures(2, {{0, 1, 10 * (1 - 1e-9)}, {1, 0, 10 * (1 - 1e-9)}});
+  const std::vector<double> shock = {1e-6, 0};
+  DebtRankOptions o = linear();
+  o.max_steps = 5000;
+  const DebtRankResult r = debtrank(X, kCycleEquity, shock, {}, o);
+  EXPECT_FALSE(r.converged);
+  EXPECT_EQ(r.steps, 5000);
+  EXPECT_LE(r.h[0], 1);
+}
+
 TEST(NetDebtRank, WeightsAreNormalized) {
   // Weights (1, 3) → v = (1/4, 3/4); on the 2012 cycle R = 0.05/4 + 0.1 × 3/4 = 0.0875.
   const std::vector<double> w = {1, 3};
