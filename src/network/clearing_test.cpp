@@ -1,7 +1,10 @@
 // Clearing: hand-computed Eisenberg–Noe and Rogers–Veraart networks (each derivation in its
 // comment), the greatest of several clearing vectors, external creditors, slow cycles, reuse and
-// allocation-free repeated calls. The random-network property tests (GLPK's LP, the rounds'
-// definition, Picard for Rogers–Veraart) are in clearing_lp_test.cpp.
+// allocation-free repeated calls. The published examples of Eisenberg & Noe (2001) and Rogers &
+// Veraart (2013) could not be retrieved with their numbers (the search tool found abstracts and
+// summaries only), so these networks are small ones computed by hand; the RV one shows default
+// costs turning EN's two defaults into three. The random-network property tests (GLPK's LP, the
+// rounds' definition, Picard for Rogers–Veraart) are in clearing_lp_test.cpp.
 #include "network/clearing.h"
 
 #include <gtest/gtest.h>

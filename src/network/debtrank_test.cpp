@@ -1,11 +1,10 @@
-// DebtRank, 2012 and linear variants. Battiston et al. (2012) and Bardoscia et al. (2015) state
-// their dynamics in general form and apply them to confidential bank data (the FED loans; 183
-// European banks), so there is no small published table to reproduce: each expected value below
-// is computed by hand in its comment, on the two mechanisms the papers describe — a chain, where
-// the variants differ only by the 2012 cap min(1, Λ), and a cycle, where the 2012 rule that each
-// node propagates once underestimates the loss (Bardoscia et al.'s motivating remark). Random
-// networks are checked against closed forms: the linear variant's limit (I − Λ)⁻¹ h(1) when no
-// cap binds, and agreement of both variants on trees.
+// DebtRank, 2012 and linear variants. The papers' worked examples (e.g. the network of
+// Battiston et al.'s Supplementary Figure 5) could not be retrieved with their numbers, so each
+// expected value below is computed by hand in its comment, on the two mechanisms the papers
+// describe: a chain, where the variants differ only by the 2012 cap min(1, Λ), and a cycle, where
+// the 2012 rule that each node propagates once underestimates the loss (Bardoscia et al.'s
+// motivating remark). Random networks are checked against closed forms: the linear variant's
+// limit (I − Λ)⁻¹ h(1) when no cap binds, and agreement of both variants on trees.
 #include "network/debtrank.h"
 
 #include <gtest/gtest.h>
