@@ -32,6 +32,7 @@ test-asan: deps node_modules/.package-lock.json
 bench: build
 	./build/bench_engine
 	./build/bench_simulate
+	./build/bench_network
 
 clean:
 	rm -rf build build-debug build-asan

@@ -21,6 +21,8 @@ packages=(
   nodejs                 # npm ci: ECharts for the report, playwright-core for its browser test
   chromium               # the report's browser test (tests/browser/)
   fonts-dejavu-core      # the report's screenshots have text to read
+  # networks: GLPK solves the clearing LP in a property test; SciPy is the clearing benchmark's reference
+  libglpk-dev python3-scipy
 )
 # npm comes with NodeSource's nodejs (which conflicts with Debian's npm package), else from Debian.
 command -v npm >/dev/null 2>&1 || packages+=(npm)

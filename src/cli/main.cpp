@@ -14,6 +14,8 @@
 #include "cli/args.h"
 #include "cli/output_file.h"
 #include "cli/store_commands.h"
+#include "cli/breakeven_command.h"
+#include "cli/network_command.h"
 #include "engine/run.h"
 #include "report/json_output.h"
 #include "report/ledger_csv.h"
@@ -251,6 +253,10 @@ constexpr Command kCommands[] = {
      cmd_runs},
     {"report", "report --db FILE [RUN [RUN]] -o FILE.html",
      "write an offline HTML report of a run (two: side by side)", cmd_report},
+    {"network", "network clear|debtrank ... (see docs/cli.md)",
+     "clear obligations (Eisenberg-Noe) or run DebtRank on CSV matrices", cmd_network},
+    {"breakeven", "breakeven [--capex C --life 3,4,5 ...]",
+     "revenue one year of capex needs to pay for itself", cmd_breakeven},
     {"validate", "validate SCENARIO", "check a scenario file; exit 0 if valid", cmd_validate},
     {"scenarios", "scenarios", "list the built-in scenarios", cmd_scenarios},
     {"help", "help", "show this list", cmd_help},
