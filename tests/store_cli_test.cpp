@@ -107,7 +107,7 @@ fs::path long_scenario(const fs::path& dir) {
   return p;
 }
 
-// Starts `tinderbox simulate SCENARIO --paths 1024 --db DB` with the store's test hook set to
+// Starts `tinderbox simulate SCENARIO --paths 32 --db DB` with the store's test hook set to
 // `stop_at` (docs/store.md): the child stops itself (SIGSTOP) at that point of its write.
 pid_t start_simulate(const fs::path& scenario, const fs::path& db, const std::string& stop_at) {
   const pid_t pid = fork();
@@ -116,7 +116,7 @@ pid_t start_simulate(const fs::path& scenario, const fs::path& db, const std::st
     freopen("/dev/null", "w", stdout);
     freopen("/dev/null", "w", stderr);
     const std::string s = scenario.string(), d = db.string();
-    execl(TINDERBOX_BINARY, TINDERBOX_BINARY, "simulate", s.c_str(), "--paths", "1024", "--threads",
+    execl(TINDERBOX_BINARY, TINDERBOX_BINARY, "simulate", s.c_str(), "--paths", "32", "--threads",
           "1", "--db", d.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
