@@ -54,6 +54,18 @@ struct EntityState {
   std::vector<int> last_raise;     // per equity item: period of its last contingent raise, or -1
   int default_period = -1;
   bool liquidated = false;  // the lenders have taken and sold the GPUs
+  // Capacity (an entity with sites): each site's payment this period on a path where sites are
+  // late or stopped (scratch), each delivery contract's outcome on the path (settled in the
+  // first period), and whether GPUs sat idle for lack of power in the previous period.
+  struct Delivered {
+    double kept = 1;     // the share of the contract left after a missed deadline's remedy
+    double share = 1;    // the share of its sites' MW active at the deadline
+    int full = 0;        // serial day from which every MW of its sites is active
+    bool missed = false;
+  };
+  std::vector<double> site_pay;
+  std::vector<Delivered> delivered;
+  bool short_of_power = false;
 };
 
 struct State {
@@ -104,6 +116,7 @@ class EntityStep {
       operate();
       raise_new_money();
       pay_running_costs();
+      pay_sites();
       service_debt();
       prepay();
       manage_revolvers();
@@ -249,6 +262,7 @@ class EntityStep {
 
   // 2. Revenue: contracts first, then the rest of each generation's hours at market rent.
   void operate() {
+    if (!p_.sites.empty()) return operate_within_capacity();
     const Scenario& sc = *plan_.scenario;
     // A contract whose customer cancelled or defaulted pays nothing and frees its GPU-hours.
     // freed_hours is all 0 between periods: cleared below only when something was freed.
@@ -303,6 +317,256 @@ class EntityStep {
     f_.sga = e_.operations.sga;
     f_.lease = p_.lease_total[kk_];
     f_.ebitda = f_.revenue - f_.power - f_.opex - f_.sga - f_.lease;
+  }
+
+  // --- Capacity (docs/model.md, Capacity): an entity with sites runs its GPUs within their
+  // powered MW. Without sites, operate() above is the whole story.
+
+  // 2'. Operations within powered capacity: contracted GPUs first (pro rata when even they do not
+  //     fit), then the uncontracted ones, whose spot utilization applies to those powered.
+  void operate_within_capacity() {
+    const Scenario& sc = *plan_.scenario;
+    if (k_ == 0 && !p_.deliveries.empty()) settle_deliveries();
+    const std::vector<int>& stop = m_.contract_stop[static_cast<Index>(entity_)];
+    const bool freed = free_contract_hours(stop);
+    const double capacity = site_capacity();
+    double contracted_kwh = 0, open_kwh = 0;
+    for (const GpuPeriod& gp : p_.gpus.at(kk_)) {
+      if (gp.owned_hours <= 0) continue;
+      const double held = held_hours(gp);
+      const double kw = gp.owned_kw_hours / gp.owned_hours;
+      contracted_kwh += held * kw;
+      open_kwh += (gp.owned_hours - held) * kw;
+    }
+    const double served = contracted_kwh > capacity ? capacity / contracted_kwh : 1.0;
+    const double rest = std::max(0.0, capacity - contracted_kwh);
+    const double powered = open_kwh > rest ? rest / open_kwh : 1.0;
+
+    double cash = cash_, revenue = 0, lost = 0;
+    for (const ContractPeriod& c : p_.contracts.at(kk_)) {
+      if (k_ >= stop[c.contract]) continue;
+      const double kept = c.revenue * kept_share(c.contract);
+      const double earned = c.gpu >= 0 ? kept * served : kept;
+      receive(cash, FlowKind::Revenue, Source::Contract, static_cast<int>(c.contract), earned);
+      revenue += earned;
+      lost += c.revenue - earned;
+    }
+    const double utilization =
+        std::clamp(e_.operations.utilization +
+                       sc.stochastic.demand.utilization_beta * m_.demand[kk_],
+                   0.0, 1.0);
+    double running_hours = 0, power = 0, idle_hours = 0;
+    for (const GpuPeriod& gp : p_.gpus.at(kk_)) {
+      const int g = gp.gpu;
+      report_overcontracted(gp);
+      if (gp.owned_hours <= 0) continue;
+      const double held = held_hours(gp), open = gp.owned_hours - held;
+      const double spot_hours = utilization * powered * open;
+      const double running = served * held + spot_hours;
+      const double spot = spot_hours * m_.rent_at(g, k_) / 1e6;
+      receive(cash, FlowKind::Revenue, Source::Spot, g, spot);
+      revenue += spot;
+      lost += utilization * (1 - powered) * open * m_.rent_at(g, k_) / 1e6;
+      idle_hours += (1 - served) * held + (1 - powered) * open;
+      running_hours += running;
+      power += running / gp.owned_hours * gp.owned_kw_hours * sc.market.power_usd_per_mwh / 1e9;
+    }
+    cash_ = cash;
+    const double penalties = delivery_penalties();
+    f_.revenue = revenue - penalties;
+    f_.revenue_lost_capacity = lost + penalties;
+    f_.power = power;
+    if (freed) std::fill(s_.freed_hours.begin(), s_.freed_hours.end(), 0.0);
+    f_.opex = running_hours * e_.operations.cash_cost_per_hour / 1e6;
+    f_.sga = e_.operations.sga;
+    f_.lease = p_.lease_total[kk_] + site_lease_;
+    f_.ebitda = f_.revenue - f_.power - f_.opex - f_.sga - f_.lease;
+    f_.contracted_mw = p_.contracted_mw[kk_];
+    f_.powered_utilization =
+        capacity > 0 ? std::min(capacity, contracted_kwh + open_kwh) / capacity : 0.0;
+    f_.idle_gpus = idle_hours / (24.0 * plan_.timeline.days[kk_]);
+    report_shortfall(idle_hours);
+  }
+
+  // A generation's contracted GPU-hours that its owned GPUs can hold.
+  double held_hours(const GpuPeriod& gp) const {
+    const double contracted = gp.contracted_hours - s_.freed_hours[static_cast<Index>(gp.gpu)];
+    return std::clamp(contracted, 0.0, gp.owned_hours);
+  }
+
+  void report_overcontracted(const GpuPeriod& gp) {
+    const auto g = static_cast<Index>(gp.gpu);
+    const double contracted = gp.contracted_hours - s_.freed_hours[g];
+    if (contracted > gp.owned_hours * (1 + 1e-12) && !s_.overcontracted[g]) {
+      s_.overcontracted[g] = 1;
+      sink_.event(Event{k_, entity_, EventType::Overcontracted, Source::Spot, gp.gpu,
+                        Covenant::None, FlowKind::Revenue, contracted, gp.owned_hours});
+    }
+  }
+
+  // The first period of each run of periods in which GPUs sit idle for lack of power.
+  void report_shortfall(double idle_hours) {
+    const bool idle = idle_hours > 1e-9;
+    if (idle && !s_.short_of_power)
+      sink_.event(Event{k_, entity_, EventType::CapacityShortfall, Source::None, 0, Covenant::None,
+                        FlowKind::Revenue, f_.idle_gpus, f_.active_mw});
+    s_.short_of_power = idle;
+  }
+
+  // Contracts stopped (Monte Carlo) or cut by a delivery remedy free their GPU-hours for the
+  // spot market; says whether any were freed.
+  bool free_contract_hours(const std::vector<int>& stop) {
+    bool freed = false;
+    for (const ContractPeriod& c : p_.contracts.at(kk_)) {
+      const bool stopped = k_ >= stop[c.contract];
+      if (stopped && k_ == stop[c.contract] && c.revenue > 0)
+        sink_.event(Event{k_, entity_, EventType::ContractStopped, Source::Contract,
+                          static_cast<int>(c.contract), Covenant::None, FlowKind::Revenue,
+                          c.revenue, 0});
+      if (c.gpu < 0) continue;
+      const double gone = stopped ? c.hours : c.hours * (1 - kept_share(c.contract));
+      if (gone > 0) {
+        s_.freed_hours[static_cast<Index>(c.gpu)] += gone;
+        freed = true;
+      }
+    }
+    return freed;
+  }
+
+  // The share of contract c that is still in force this period (a remedy may have cut it).
+  double kept_share(Index c) const {
+    if (p_.deliveries.empty()) return 1.0;
+    const int j = p_.delivery_of[c];
+    if (j < 0) return 1.0;
+    const DeliveryPlan& d = p_.deliveries[static_cast<Index>(j)];
+    const EntityState::Delivered& x = s_.delivered[static_cast<Index>(j)];
+    return x.missed && k_ >= d.cut_from ? x.kept : 1.0;
+  }
+
+  // The IT kW-hours the sites can power this period. Sets the active MW and the sites' payments.
+  double site_capacity() {
+    if (!m_.sites_moved[static_cast<Index>(entity_)]) {
+      f_.active_mw = p_.active_mw[kk_];
+      site_lease_ = p_.site_lease_total[kk_];
+      return p_.capacity_kwh[kk_];
+    }
+    const Timeline& t = plan_.timeline;
+    const std::vector<int>& delay = m_.site_delay[static_cast<Index>(entity_)];
+    const std::vector<int>& stop = m_.site_stop[static_cast<Index>(entity_)];
+    double mw = 0, it_mw = 0, lease = 0;
+    for (Index i = 0; i < p_.sites.size(); ++i) {
+      const SitePlan& sp = p_.sites[i];
+      SiteInPeriod x{sp.active_mw[kk_], sp.payment[kk_]};
+      if (delay[i] > 0 || stop[i] < t.periods) {
+        x = site_in_period(sp, delay[i], stop[i], k_, t);
+        if (k_ == stop[i]) report_stopped(i, delay[i], stop[i]);
+      }
+      s_.site_pay[i] = x.payment;
+      mw += x.mw;
+      it_mw += x.mw * sp.it_share;
+      lease += x.payment;
+    }
+    f_.active_mw = mw;
+    site_lease_ = lease;
+    return it_mw * 1000.0 * 24.0 * t.days[kk_];
+  }
+
+  // A host in default builds no more: an event when it leaves a site short of its MW.
+  void report_stopped(Index i, int delay, int stop) {
+    int full = 0;
+    const SitePlan& sp = p_.sites[i];
+    const double level = site_level_at(sp, delay, stop, plan_.timeline.starts[kk_].serial - 1,
+                                       plan_.timeline, full);
+    if (level < 1)
+      sink_.event(Event{k_, entity_, EventType::SiteStopped, Source::Site, static_cast<int>(i),
+                        Covenant::None, FlowKind::Revenue, level * sp.mw, sp.mw});
+  }
+
+  // In the first period: whether each delivery contract's sites are fully delivered by its
+  // deadline on this path, and what its remedy leaves of it if they are not.
+  void settle_deliveries() {
+    const std::vector<int>& delay = m_.site_delay[static_cast<Index>(entity_)];
+    const std::vector<int>& stop = m_.site_stop[static_cast<Index>(entity_)];
+    for (Index j = 0; j < p_.deliveries.size(); ++j) {
+      const DeliveryPlan& d = p_.deliveries[j];
+      double mw = 0, active = 0;
+      int full = 0;
+      for (int i : d.sites) {
+        const auto ii = static_cast<Index>(i);
+        int site_full = 0;
+        const double level =
+            site_level_at(p_.sites[ii], delay[ii], stop[ii], d.deadline, plan_.timeline, site_full);
+        mw += p_.sites[ii].mw;
+        active += level * p_.sites[ii].mw;
+        full = std::max(full, site_full);
+      }
+      EntityState::Delivered& x = s_.delivered[j];
+      x.full = full;
+      x.missed = full > d.deadline + 1;
+      x.share = mw > 0 ? active / mw : 1.0;
+      x.kept = d.remedy == Remedy::Cancel    ? 0.0
+               : d.remedy == Remedy::Partial ? x.share
+                                             : 1.0;
+    }
+  }
+
+  // This period's penalties for missed deadlines; reports each missed deadline in its period.
+  double delivery_penalties() {
+    double total = 0;
+    for (Index j = 0; j < p_.deliveries.size(); ++j) {
+      const DeliveryPlan& d = p_.deliveries[j];
+      const EntityState::Delivered& x = s_.delivered[j];
+      if (!x.missed) continue;
+      if (k_ == d.report_period)
+        sink_.event(Event{k_, entity_, EventType::DeliveryMissed, Source::Contract,
+                          static_cast<int>(d.contract), Covenant::None, FlowKind::Revenue, x.share,
+                          0});
+      total += penalty(j);
+    }
+    return total;
+  }
+
+  // Delivery j's penalty this period: penalty_per_period x the share of the period's days from
+  // the deadline until its sites are delivered (or the contract ends).
+  double penalty(Index j) const {
+    const DeliveryPlan& d = p_.deliveries[j];
+    const EntityState::Delivered& x = s_.delivered[j];
+    if (!x.missed || d.remedy != Remedy::Penalty) return 0.0;
+    const Timeline& t = plan_.timeline;
+    const int lo = std::max(d.deadline + 1, t.starts[kk_].serial);
+    const int hi = std::min({x.full, d.last_day, t.starts[kk_ + 1].serial});
+    return hi > lo ? d.penalty_per_period * (hi - lo) / t.days[kk_] : 0.0;
+  }
+
+  // 4a'. Sites: payments for leased and hosted capacity, owned sites' build costs, reimbursements
+  //      of hosts' build-outs, then delivery penalties. A phase of its own, after the running
+  //      costs, so that it can become inter-entity obligations: each flow is booked from this
+  //      entity's side with the host or lessor (or customer) as counterparty, and nothing reaches
+  //      the host's cash until modelled entities pay each other (docs/model.md, Capacity).
+  void pay_sites() {
+    if (p_.sites.empty()) return;
+    double cash = cash_;
+    if (!m_.sites_moved[static_cast<Index>(entity_)]) {
+      for (const SiteFlow& x : p_.site_flows.at(kk_)) {
+        if (x.kind == FlowKind::Capex) f_.capex += x.amount;
+        pay(cash, x.kind, Source::Site, static_cast<int>(x.site), x.amount);
+      }
+    } else {
+      const std::vector<int>& stop = m_.site_stop[static_cast<Index>(entity_)];
+      for (Index i = 0; i < p_.sites.size(); ++i) {
+        const SitePlan& sp = p_.sites[i];
+        // A host in default builds, and is reimbursed, no more.
+        const double reimbursed = k_ < stop[i] ? sp.reimbursement[kk_] : 0.0;
+        f_.capex += sp.build[kk_] + reimbursed;
+        pay(cash, FlowKind::Lease, Source::Site, static_cast<int>(i), s_.site_pay[i]);
+        pay(cash, FlowKind::Capex, Source::Site, static_cast<int>(i), sp.build[kk_]);
+        pay(cash, FlowKind::Capex, Source::Site, static_cast<int>(i), reimbursed);
+      }
+    }
+    for (Index j = 0; j < p_.deliveries.size(); ++j)
+      pay(cash, FlowKind::Revenue, Source::Contract, static_cast<int>(p_.deliveries[j].contract),
+          penalty(j));
+    cash_ = cash;
   }
 
   // 3. New money: equity, scheduled draws (bond issues), facility draws for capex.
@@ -671,6 +935,7 @@ class EntityStep {
   double cash_;
   PeriodFigures f_;
   bool failed_ = false;
+  double site_lease_ = 0;  // the sites' payments this period (site_capacity)
 };
 
 // Advances every entity through period k.

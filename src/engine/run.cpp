@@ -47,6 +47,10 @@ void State::reset(const Plan& plan) {
     s.last_raise.assign(e.equity.size(), -1);
     s.default_period = -1;
     s.liquidated = false;
+    const EntityPlan& p = plan.entities[i];
+    s.site_pay.assign(p.sites.size(), 0.0);
+    s.delivered.assign(p.deliveries.size(), EntityState::Delivered{});
+    s.short_of_power = false;
   }
 }
 
