@@ -8,7 +8,9 @@
 #include "../../tests/support.h"
 #include "engine/run.h"
 #include "report/describe.h"
+#include "report/json_output.h"
 #include "report/ledger_csv.h"
+#include "report/metrics.h"
 
 namespace tinderbox {
 namespace {
@@ -267,6 +269,64 @@ TEST(Capacity, PenaltyRunsFromTheDeadlineToTheDelivery) {
   // The penalty is revenue given back, so it lowers the period's revenue and EBITDA.
   EXPECT_NEAR(fig(r, 3).revenue, 7.2 - 0.5 + flow_sum(r, 3, FlowKind::Revenue, Source::Spot),
               1e-9);
+}
+
+// Customer concentration, every scenario: customer a buys 6 + 1 a month, b 3 a month, and 1,000
+// GPUs sell every hour at $2.00 on the spot market: 1,000 x 8,760 x 2 / 1e6 = 17.52 in 2025.
+TEST(Concentration, TopCustomerShareAndHerfindahlIndexByYear) {
+  const HeldRun r(scenario_from(R"(tinderbox: 1
+start: 2025-01-01
+horizon: 18
+market:
+  gpu:
+    H100: {rent: [[2025-01-01, 2.00]], economic_life_years: 5, reference_utilization: 0.75,
+           cash_cost_per_hour: 0.35}
+  power_usd_per_mwh: 0
+  discount_rate: 0.12
+entities:
+  neo:
+    kind: neocloud
+    fleet:
+      - {id: h100, gpu: H100, units: 1000, acquired: 2024-01-01, unit_cost: 0.03,
+         book_life_years: 6, kw_per_gpu: 1.0}
+    operations: {utilization: 1.0}
+    contracts:
+      - {id: c1, customer: a, amount_per_period: 6, start: 2025-01-01, end: 2026-12-31}
+      - {id: c2, customer: b, amount_per_period: 3, start: 2025-01-01, end: 2026-12-31}
+      - {id: c3, customer: a, amount_per_period: 1, start: 2025-01-01, end: 2025-12-31}
+)"));
+  const Metrics m = compute_metrics(r, 0);
+  ASSERT_EQ(m.years.size(), 2u);
+  // 2025: a 84, b 36, spot 17.52 of 137.52.
+  const double total = 137.52;
+  EXPECT_EQ(m.years[0].top_customer, "a");
+  EXPECT_NEAR(*m.years[0].top_customer_share, 84 / total, 1e-12);
+  EXPECT_NEAR(*m.years[0].hhi, (84 * 84 + 36 * 36) / (total * total), 1e-12);
+  // 2026 to June: a 36, b 18, spot 1,000 x 24 x 181 days x 2 / 1e6 = 8.688.
+  const double half = 36 + 18 + 8.688;
+  EXPECT_NEAR(*m.years[1].top_customer_share, 36 / half, 1e-12);
+  EXPECT_NEAR(*m.years[1].hhi, (36 * 36 + 18 * 18) / (half * half), 1e-12);
+  const auto j = run_to_json(r);
+  EXPECT_EQ(j["entities"]["neo"]["metrics"]["years"][0]["top_customer"], "a");
+  EXPECT_FALSE(j["entities"]["neo"]["series"].contains("active_mw"));  // no sites
+}
+
+TEST(Capacity, JsonHasTheCapacitySeriesAndYears) {
+  const HeldRun r(scenario_from(neocloud(
+      "      - {id: colo, type: leased, host: landlord, mw: 6, delivery: 2024-01-01,\n"
+      "         payment_per_mw_per_period: 0.1}\n")));
+  const auto j = run_to_json(r);
+  const auto& neo = j["entities"]["neo"];
+  for (const char* k : {"active_mw", "contracted_mw", "powered_utilization", "idle_gpus",
+                        "revenue_lost_capacity"}) {
+    ASSERT_EQ(neo["series"][k].size(), 12u) << k;
+    EXPECT_TRUE(neo["metrics"]["years"][0].contains(k)) << k;
+  }
+  EXPECT_NEAR(neo["series"]["idle_gpus"][0].get<double>(), 4000, 1e-9);
+  EXPECT_EQ(neo["metrics"]["years"][0]["active_mw"].get<double>(), 6);
+  // 2.976 lost in January (see above), and in each month by its hours: 4,000 x 0.5 x 8,760 x 2.
+  EXPECT_NEAR(neo["metrics"]["years"][0]["revenue_lost_capacity"].get<double>(),
+              2000 * 8760 * 2.0 / 1e6, 1e-9);
 }
 
 }  // namespace
