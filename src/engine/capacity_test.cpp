@@ -6,7 +6,9 @@
 #include <cmath>
 
 #include "../../tests/support.h"
+#include "engine/period_loop.h"
 #include "engine/run.h"
+#include "sim/simulate.h"
 #include "report/describe.h"
 #include "report/json_output.h"
 #include "report/ledger_csv.h"
@@ -327,6 +329,94 @@ TEST(Capacity, JsonHasTheCapacitySeriesAndYears) {
   // 2.976 lost in January (see above), and in each month by its hours: 4,000 x 0.5 x 8,760 x 2.
   EXPECT_NEAR(neo["metrics"]["years"][0]["revenue_lost_capacity"].get<double>(),
               2000 * 8760 * 2.0 / 1e6, 1e-9);
+}
+
+// A Monte Carlo path on which a site is d months late is the deterministic run with
+// delay_months: d, flow for flow: the loop's path arithmetic (site_in_period) and the plan's
+// agree, escalator and term included.
+struct Recorder {
+  std::vector<Flow> flows;
+  std::vector<PeriodFigures> periods;
+  void flow(const Flow& f) { flows.push_back(f); }
+  void event(const Event&) {}
+  void figures(int, int, const PeriodFigures& f) { periods.push_back(f); }
+};
+
+TEST(Capacity, ALatePathIsTheRunWithThatDelay) {
+  const std::string sites =
+      "      - {id: a, type: leased, mw: 3, delivery: 2024-01-01, payment_per_mw_per_period: 0.1}\n"
+      "      - {id: cs, type: hosted, host: builder, mw: 5, delivery: 2025-02-15, ramp_months: 3,\n"
+      "         payment_per_mw_per_period: 0.2, escalator: 0.1, term_months: 7DELAY}\n"
+      "      - {id: old, type: leased, mw: 2, delivery: 2024-03-15, payment_per_mw_per_period: 0.1,\n"
+      "         escalator: 0.1, term_months: 24AGED}\n";
+  const std::string deadline =
+      ",\n         delivery: {deadline: 2025-06-30, sites: [cs], remedy: penalty, "
+      "penalty_per_month: 0.3}";
+  std::string on_time = neocloud(sites, deadline), late = on_time;
+  on_time.replace(on_time.find("DELAY"), 5, "");
+  on_time.replace(on_time.find("AGED"), 4, "");
+  late.replace(late.find("DELAY"), 5, ", delay_months: 4");
+  // Two months late, its first anniversary moves from March into May 2025.
+  late.replace(late.find("AGED"), 4, ", delay_months: 2");
+  const Scenario s = scenario_from(on_time);
+  const HeldRun want(scenario_from(late));
+  const Plan plan(s);
+  MarketPath m = deterministic_market(s, plan.timeline);
+  m.site_delay[0][1] = 4;
+  m.site_delay[0][2] = 2;
+  m.sites_moved[0] = 1;
+  State state;
+  state.reset(plan);
+  Recorder got;
+  for (int k = 0; k < plan.timeline.periods; ++k) step(plan, m, k, state, got);
+  ASSERT_EQ(got.flows.size(), want.flows.size());
+  for (std::size_t i = 0; i < got.flows.size(); ++i) {
+    EXPECT_EQ(got.flows[i].kind, want.flows[i].kind) << i;
+    EXPECT_EQ(got.flows[i].index, want.flows[i].index) << i;
+    EXPECT_NEAR(got.flows[i].amount, want.flows[i].amount, 1e-12) << i;
+  }
+  for (int k = 0; k < plan.timeline.periods; ++k) {
+    EXPECT_NEAR(got.periods[static_cast<std::size_t>(k)].active_mw, fig(want, k).active_mw, 1e-12);
+    EXPECT_NEAR(got.periods[static_cast<std::size_t>(k)].cash, fig(want, k).cash, 1e-9);
+  }
+}
+
+// Monte Carlo end to end: a tenant lives on one contract that is cancelled if its site is late
+// (any lateness misses the deadline, the site's delivery day); without it the tenant cannot pay
+// its SG&A and defaults. So its PD at the horizon is the site's probability of being late, 0.3.
+TEST(Capacity, MonteCarloDefaultsFollowTheSiteDelays) {
+  const Scenario s = scenario_from(R"(tinderbox: 1
+start: 2025-01-01
+horizon: 12
+entities:
+  tenant:
+    kind: neocloud
+    cash: 0
+    operations: {sga: 5}
+    contracts:
+      - {id: only, customer: lab, amount_per_period: 10, start: 2025-01-01, end: 2025-12-31,
+         delivery: {deadline: 2025-04-01, sites: [dc], remedy: cancel}}
+    sites:
+      - {id: dc, type: leased, mw: 10, delivery: 2025-04-01, payment_per_mw_per_period: 0,
+         delay: {probability: 0.3, mean_months: 2}}
+)");
+  EXPECT_FALSE(run_deterministic(s).entities[0].default_period.has_value());
+  const Plan plan(s);
+  const SimLayout layout(plan);
+  SimOptions o;
+  o.paths = 20000;
+  o.seed = 9;
+  o.threads = 2;
+  const Tally t = simulate_share(plan, layout, o, {});
+  std::int64_t defaulted = 0;
+  for (int k = 0; k < 12; ++k) {
+    defaulted += t.defaults[static_cast<std::size_t>(k)];
+    // The cancellation comes from the first period after the deadline (May): none before.
+    if (k < 4) {
+      EXPECT_EQ(t.defaults[static_cast<std::size_t>(k)], 0) << k;
+    }
+  }
+  EXPECT_NEAR(defaulted / 20000.0, 0.3, 4 * std::sqrt(0.3 * 0.7 / 20000));
 }
 
 }  // namespace
