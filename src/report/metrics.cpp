@@ -50,6 +50,8 @@ Metrics compute_metrics(const RunResult& r, int entity) {
     YearFigures y;
     y.end = t.ends[static_cast<std::size_t>(k1 - 1)];
     y.months = (k1 - k0) * t.months_per_period;
+    // Capacity averages count the periods in which the entity still operated.
+    const int operated = std::max(1, std::min(k1, s.default_period.value_or(k1 - 1) + 1) - k0);
     for (int k = k0; k < k1; ++k) {
       const PeriodFigures& f = s.periods[static_cast<std::size_t>(k)];
       y.revenue += f.revenue;
@@ -58,8 +60,8 @@ Metrics compute_metrics(const RunResult& r, int entity) {
       y.principal += f.principal;
       y.capex += f.capex;
       y.free_cash_flow += free_cash_flow(f);
-      y.powered_utilization += f.powered_utilization / (k1 - k0);
-      y.idle_gpus += f.idle_gpus / (k1 - k0);
+      y.powered_utilization += f.powered_utilization / operated;
+      y.idle_gpus += f.idle_gpus / operated;
       y.revenue_lost_capacity += f.revenue_lost_capacity;
     }
     const PeriodFigures& last = s.periods[static_cast<std::size_t>(k1 - 1)];
