@@ -44,6 +44,7 @@ SitePlan lay_out_site(const Site& s, const Timeline& t) {
   p.it_share = 1.0 / s.pue;
   p.rate = s.type == SiteType::Owned ? 0.0 : s.payment_per_mw_per_period;
   p.hosted = s.type == SiteType::Hosted;
+  p.escalates = s.escalator != 0;
   p.start_month = month_index(t.starts.front());
   p.months_per_period = t.months_per_period;
   const int delay0 = s.delay_months;

@@ -42,6 +42,7 @@ struct SitePlan {
   int start_month = 0;       // month index of the run's first day
   int months_per_period = 1;
   std::vector<double> step_up;  // [y]: (1 + escalator)^y
+  bool escalates = false;       // escalator not 0
   // The deterministic run's, per period:
   std::vector<double> active_mw;      // average MW active over the period
   std::vector<double> payment;        // $M, leased and hosted sites

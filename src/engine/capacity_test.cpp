@@ -364,7 +364,7 @@ TEST(Capacity, ALatePathIsTheRunWithThatDelay) {
   MarketPath m = deterministic_market(s, plan.timeline);
   m.site_delay[0][1] = 4;
   m.site_delay[0][2] = 2;
-  m.sites_moved[0] = 1;
+  m.moved_sites[0] = {1, 2};
   State state;
   state.reset(plan);
   Recorder got;

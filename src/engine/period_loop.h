@@ -66,6 +66,14 @@ struct EntityState {
   std::vector<double> site_pay;
   std::vector<Delivered> delivered;
   bool short_of_power = false;
+  // Per path, for speed (settled in the first period): the periods in which each late or stopped
+  // site can differ from the plan; whether a remedy cuts any contract; the first period in which
+  // a contract is stopped.
+  std::vector<std::pair<int, int>> site_window;
+  std::vector<std::uint8_t> site_moved;  // per site: late or stopped on this path
+  bool cuts = false;
+  bool missed = false;  // some deadline is missed on this path
+  int first_stop = 0;
 };
 
 struct State {
@@ -168,7 +176,9 @@ class EntityStep {
   // Pays an obligation from cash, drawing revolvers and then contingent equity for a shortfall.
   // The first obligation that still cannot be paid in full is paid with what is left and makes
   // the entity default; nothing after it is paid. Returns the amount paid.
-  double pay(double& cash, FlowKind kind, Source src, int index, double amount) {
+  // Inlined everywhere: it runs for every payment of every path.
+  [[gnu::always_inline]] double pay(double& cash, FlowKind kind, Source src, int index,
+                                    double amount) {
     if (amount <= 0) return 0.0;
     if (cash < amount) {  // the short path works on cash_
       cash_ = cash;
@@ -262,13 +272,21 @@ class EntityStep {
 
   // 2. Revenue: contracts first, then the rest of each generation's hours at market rent.
   void operate() {
-    if (!p_.sites.empty()) return operate_within_capacity();
+    // With sites, GPUs run within their powered MW; when every GPU fits and no remedy has cut a
+    // contract, that is the same as running without sites, below.
+    const bool sites = !p_.sites.empty();
+    double capacity = 0;
+    if (sites) {
+      if (k_ == 0) settle_path();
+      capacity = site_capacity();
+      if (capacity < p_.installed_kwh[kk_]) return operate_within_capacity(capacity);
+    }
     const Scenario& sc = *plan_.scenario;
     // A contract whose customer cancelled or defaulted pays nothing and frees its GPU-hours.
     // freed_hours is all 0 between periods: cleared below only when something was freed.
     const std::vector<int>& stop = m_.contract_stop[static_cast<Index>(entity_)];
     bool freed = false;
-    double cash = cash_, revenue = 0;  // locals, kept in registers (see receive())
+    double cash = cash_, revenue = 0, cut = 0;  // locals, kept in registers (see receive())
     for (const ContractPeriod& c : p_.contracts.at(kk_)) {
       if (k_ >= stop[c.contract]) {
         if (k_ == stop[c.contract] && c.revenue > 0)
@@ -279,6 +297,18 @@ class EntityStep {
           s_.freed_hours[static_cast<Index>(c.gpu)] += c.hours;
           freed = true;
         }
+        continue;
+      }
+      if (s_.cuts) {  // a missed delivery deadline has cut part of a contract (sites only)
+        const double kept = kept_share(c.contract);
+        cut += c.revenue * (1 - kept);
+        if (kept < 1 && c.gpu >= 0) {
+          s_.freed_hours[static_cast<Index>(c.gpu)] += c.hours * (1 - kept);
+          freed = true;
+        }
+        receive(cash, FlowKind::Revenue, Source::Contract, static_cast<int>(c.contract),
+                c.revenue * kept);
+        revenue += c.revenue * kept;
         continue;
       }
       receive(cash, FlowKind::Revenue, Source::Contract, static_cast<int>(c.contract), c.revenue);
@@ -317,6 +347,7 @@ class EntityStep {
     f_.sga = e_.operations.sga;
     f_.lease = p_.lease_total[kk_];
     f_.ebitda = f_.revenue - f_.power - f_.opex - f_.sga - f_.lease;
+    if (sites) all_powered(capacity, cut);
   }
 
   // --- Capacity (docs/model.md, Capacity): an entity with sites runs its GPUs within their
@@ -324,12 +355,10 @@ class EntityStep {
 
   // 2'. Operations within powered capacity: contracted GPUs first (pro rata when even they do not
   //     fit), then the uncontracted ones, whose spot utilization applies to those powered.
-  void operate_within_capacity() {
+  void operate_within_capacity(double capacity) {
     const Scenario& sc = *plan_.scenario;
-    if (k_ == 0 && !p_.deliveries.empty()) settle_deliveries();
     const std::vector<int>& stop = m_.contract_stop[static_cast<Index>(entity_)];
     const bool freed = free_contract_hours(stop);
-    const double capacity = site_capacity();
     double contracted_kwh = 0, open_kwh = 0;
     for (const GpuPeriod& gp : p_.gpus.at(kk_)) {
       if (gp.owned_hours <= 0) continue;
@@ -388,6 +417,18 @@ class EntityStep {
     report_shortfall(idle_hours);
   }
 
+  // operate() when the sites power every GPU: their payments, and the capacity figures.
+  void all_powered(double capacity, double cut) {
+    const double penalties = delivery_penalties();
+    f_.revenue -= penalties;
+    f_.revenue_lost_capacity = cut + penalties;
+    f_.lease += site_lease_;
+    f_.ebitda -= penalties + site_lease_;
+    f_.contracted_mw = p_.contracted_mw[kk_];
+    f_.powered_utilization = capacity > 0 ? p_.installed_kwh[kk_] / capacity : 0.0;
+    s_.short_of_power = false;
+  }
+
   // A generation's contracted GPU-hours that its owned GPUs can hold.
   double held_hours(const GpuPeriod& gp) const {
     const double contracted = gp.contracted_hours - s_.freed_hours[static_cast<Index>(gp.gpu)];
@@ -417,6 +458,7 @@ class EntityStep {
   // spot market; says whether any were freed.
   bool free_contract_hours(const std::vector<int>& stop) {
     bool freed = false;
+    if (k_ < s_.first_stop && !s_.cuts) return false;
     for (const ContractPeriod& c : p_.contracts.at(kk_)) {
       const bool stopped = k_ >= stop[c.contract];
       if (stopped && k_ == stop[c.contract] && c.revenue > 0)
@@ -435,7 +477,7 @@ class EntityStep {
 
   // The share of contract c that is still in force this period (a remedy may have cut it).
   double kept_share(Index c) const {
-    if (p_.deliveries.empty()) return 1.0;
+    if (!s_.cuts) return 1.0;
     const int j = p_.delivery_of[c];
     if (j < 0) return 1.0;
     const DeliveryPlan& d = p_.deliveries[static_cast<Index>(j)];
@@ -443,32 +485,32 @@ class EntityStep {
     return x.missed && k_ >= d.cut_from ? x.kept : 1.0;
   }
 
-  // The IT kW-hours the sites can power this period. Sets the active MW and the sites' payments.
+  // The IT kW-hours the sites can power this period. Sets the active MW and the sites' payments:
+  // the plan's, corrected for the sites that are late or stopped on this path.
   double site_capacity() {
-    if (!m_.sites_moved[static_cast<Index>(entity_)]) {
-      f_.active_mw = p_.active_mw[kk_];
-      site_lease_ = p_.site_lease_total[kk_];
-      return p_.capacity_kwh[kk_];
-    }
     const Timeline& t = plan_.timeline;
+    f_.active_mw = p_.active_mw[kk_];
+    site_lease_ = p_.site_lease_total[kk_];
+    const std::vector<int>& moved = m_.moved_sites[static_cast<Index>(entity_)];
+    if (moved.empty()) return p_.capacity_kwh[kk_];
     const std::vector<int>& delay = m_.site_delay[static_cast<Index>(entity_)];
     const std::vector<int>& stop = m_.site_stop[static_cast<Index>(entity_)];
-    double mw = 0, it_mw = 0, lease = 0;
-    for (Index i = 0; i < p_.sites.size(); ++i) {
-      const SitePlan& sp = p_.sites[i];
-      SiteInPeriod x{sp.active_mw[kk_], sp.payment[kk_]};
-      if (delay[i] > 0 || stop[i] < t.periods) {
-        x = site_in_period(sp, delay[i], stop[i], k_, t);
-        if (k_ == stop[i]) report_stopped(i, delay[i], stop[i]);
+    double it_mw = 0;  // the change in MW of IT load
+    for (int i : moved) {
+      const auto ii = static_cast<Index>(i);
+      const SitePlan& sp = p_.sites[ii];
+      if (k_ < s_.site_window[ii].first || k_ > s_.site_window[ii].second) {
+        s_.site_pay[ii] = sp.payment[kk_];
+        continue;
       }
-      s_.site_pay[i] = x.payment;
-      mw += x.mw;
-      it_mw += x.mw * sp.it_share;
-      lease += x.payment;
+      const SiteInPeriod x = site_in_period(sp, delay[ii], stop[ii], k_, t);
+      if (k_ == stop[ii]) report_stopped(ii, delay[ii], stop[ii]);
+      s_.site_pay[ii] = x.payment;
+      f_.active_mw += x.mw - sp.active_mw[kk_];
+      it_mw += (x.mw - sp.active_mw[kk_]) * sp.it_share;
+      site_lease_ += x.payment - sp.payment[kk_];
     }
-    f_.active_mw = mw;
-    site_lease_ = lease;
-    return it_mw * 1000.0 * 24.0 * t.days[kk_];
+    return std::max(0.0, p_.capacity_kwh[kk_] + it_mw * 1000.0 * 24.0 * t.days[kk_]);
   }
 
   // A host in default builds no more: an event when it leaves a site short of its MW.
@@ -482,9 +524,49 @@ class EntityStep {
                         Covenant::None, FlowKind::Revenue, level * sp.mw, sp.mw});
   }
 
+  // In the first period, what this path's stops and delays mean for the whole run.
+  void settle_path() {
+    const std::vector<int>& stop = m_.contract_stop[static_cast<Index>(entity_)];
+    s_.first_stop = plan_.timeline.periods;
+    for (int k : stop) s_.first_stop = std::min(s_.first_stop, k);
+    std::fill(s_.site_moved.begin(), s_.site_moved.end(), 0);
+    for (int i : m_.moved_sites[static_cast<Index>(entity_)]) {
+      s_.site_moved[static_cast<Index>(i)] = 1;
+      settle_window(static_cast<Index>(i));
+    }
+    settle_deliveries();
+  }
+
+  // The periods in which late or stopped site i can differ from the plan: from its earlier
+  // delivery to its later full power, or to the end of the run when its payment escalates, its
+  // term ends within the run, or its host stopped it.
+  void settle_window(Index i) {
+    const Timeline& t = plan_.timeline;
+    const SitePlan& sp = p_.sites[i];
+    const int delay = m_.site_delay[static_cast<Index>(entity_)][i];
+    const int stop = m_.site_stop[static_cast<Index>(entity_)][i];
+    auto& w = s_.site_window[i];
+    const int n = t.periods;
+    const bool within = delay < static_cast<int>(sp.delivery.size());
+    if (sp.delivery.empty()) {
+      w = {n, -1};  // never delivered in the run, as in the plan
+      return;
+    }
+    const auto d = static_cast<Index>(within ? delay : 0);
+    const int first = std::min(sp.delivery[0], within ? sp.delivery[d] : sp.delivery[0]);
+    const int full = std::max(sp.delivery[0] + sp.ramp_days[0],
+                              within ? sp.delivery[d] + sp.ramp_days[d] : kOpenTerm);
+    w.first = std::max(0, t.period_of(Date{first}));
+    const bool to_end =
+        !within || stop < n || sp.escalates || sp.term_end[0] < t.starts.back().serial;
+    w.second = to_end ? n - 1 : std::min(n - 1, t.period_of(Date{full - 1}));
+    w.first = std::min(w.first, stop);
+  }
+
   // In the first period: whether each delivery contract's sites are fully delivered by its
   // deadline on this path, and what its remedy leaves of it if they are not.
   void settle_deliveries() {
+    s_.cuts = s_.missed = false;
     const std::vector<int>& delay = m_.site_delay[static_cast<Index>(entity_)];
     const std::vector<int>& stop = m_.site_stop[static_cast<Index>(entity_)];
     for (Index j = 0; j < p_.deliveries.size(); ++j) {
@@ -507,12 +589,15 @@ class EntityStep {
       x.kept = d.remedy == Remedy::Cancel    ? 0.0
                : d.remedy == Remedy::Partial ? x.share
                                              : 1.0;
+      s_.cuts = s_.cuts || (x.missed && x.kept < 1);
+      s_.missed = s_.missed || x.missed;
     }
   }
 
   // This period's penalties for missed deadlines; reports each missed deadline in its period.
   double delivery_penalties() {
     double total = 0;
+    if (!s_.missed) return total;
     for (Index j = 0; j < p_.deliveries.size(); ++j) {
       const DeliveryPlan& d = p_.deliveries[j];
       const EntityState::Delivered& x = s_.delivered[j];
@@ -546,26 +631,22 @@ class EntityStep {
   void pay_sites() {
     if (p_.sites.empty()) return;
     double cash = cash_;
-    if (!m_.sites_moved[static_cast<Index>(entity_)]) {
-      for (const SiteFlow& x : p_.site_flows.at(kk_)) {
-        if (x.kind == FlowKind::Capex) f_.capex += x.amount;
-        pay(cash, x.kind, Source::Site, static_cast<int>(x.site), x.amount);
+    const std::vector<int>& moved = m_.moved_sites[static_cast<Index>(entity_)];
+    const std::vector<int>& stop = m_.site_stop[static_cast<Index>(entity_)];
+    for (const SiteFlow& x : p_.site_flows.at(kk_)) {
+      if (!moved.empty() && s_.site_moved[x.site]) {
+        // Its payment is the path's (below); a host in default builds, and is reimbursed, no more.
+        if (x.kind == FlowKind::Lease || (x.reimbursement && k_ >= stop[x.site])) continue;
       }
-    } else {
-      const std::vector<int>& stop = m_.site_stop[static_cast<Index>(entity_)];
-      for (Index i = 0; i < p_.sites.size(); ++i) {
-        const SitePlan& sp = p_.sites[i];
-        // A host in default builds, and is reimbursed, no more.
-        const double reimbursed = k_ < stop[i] ? sp.reimbursement[kk_] : 0.0;
-        f_.capex += sp.build[kk_] + reimbursed;
-        pay(cash, FlowKind::Lease, Source::Site, static_cast<int>(i), s_.site_pay[i]);
-        pay(cash, FlowKind::Capex, Source::Site, static_cast<int>(i), sp.build[kk_]);
-        pay(cash, FlowKind::Capex, Source::Site, static_cast<int>(i), reimbursed);
-      }
+      if (x.kind == FlowKind::Capex) f_.capex += x.amount;
+      pay(cash, x.kind, Source::Site, static_cast<int>(x.site), x.amount);
     }
-    for (Index j = 0; j < p_.deliveries.size(); ++j)
-      pay(cash, FlowKind::Revenue, Source::Contract, static_cast<int>(p_.deliveries[j].contract),
-          penalty(j));
+    for (int i : moved)
+      pay(cash, FlowKind::Lease, Source::Site, i, s_.site_pay[static_cast<Index>(i)]);
+    if (s_.missed)
+      for (Index j = 0; j < p_.deliveries.size(); ++j)
+        pay(cash, FlowKind::Revenue, Source::Contract,
+            static_cast<int>(p_.deliveries[j].contract), penalty(j));
     cash_ = cash;
   }
 

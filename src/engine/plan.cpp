@@ -179,18 +179,20 @@ void lay_out_capacity(EntityPlan& p, const Entity& e, const Timeline& t) {
   p.active_mw.assign(n, 0.0);
   p.contracted_mw.assign(n, 0.0);
   p.site_lease_total.assign(n, 0.0);
+  p.installed_kwh.assign(n, 0.0);
   for (std::size_t k = 0; k < n; ++k) {
+    for (const GpuPeriod& g : p.gpus.at(k)) p.installed_kwh[k] += g.owned_kw_hours;
     for (std::size_t i = 0; i < p.sites.size(); ++i) {
       const SitePlan& s = p.sites[i];
       p.active_mw[k] += s.active_mw[k];
       p.capacity_kwh[k] += s.active_mw[k] * s.it_share;  // MW of IT load, for now
       p.site_lease_total[k] += s.payment[k];
       if (!e.sites[i].signed_on || *e.sites[i].signed_on <= t.ends[k]) p.contracted_mw[k] += s.mw;
-      const std::pair<FlowKind, double> flows[] = {
-          {FlowKind::Lease, s.payment[k]}, {FlowKind::Capex, s.build[k]},
-          {FlowKind::Capex, s.reimbursement[k]}};
-      for (const auto& [kind, amount] : flows)
-        if (amount != 0) p.site_flows.items.push_back(SiteFlow{i, kind, amount});
+      const SiteFlow flows[] = {{i, FlowKind::Lease, s.payment[k], false},
+                                {i, FlowKind::Capex, s.build[k], false},
+                                {i, FlowKind::Capex, s.reimbursement[k], true}};
+      for (const SiteFlow& x : flows)
+        if (x.amount != 0) p.site_flows.items.push_back(x);
     }
     p.capacity_kwh[k] *= 1000.0 * 24.0 * t.days[k];  // MW -> kW, times the period's hours
     p.site_flows.close_period();

@@ -80,6 +80,7 @@ struct SiteFlow {
   std::size_t site = 0;
   FlowKind kind = FlowKind::Lease;  // Lease: a payment; Capex: a build cost or reimbursement
   double amount = 0;                // $M, not 0
+  bool reimbursement = false;       // a reimbursement of the host's build-out
 };
 
 // A contract's delivery terms on the period grid (Contract::delivery).
@@ -140,6 +141,7 @@ struct EntityPlan {
   // The deterministic run's, per period [k]: the IT kW-hours the active sites can power, their
   // active MW, the MW under contract (signed), and the sites' payments.
   std::vector<double> capacity_kwh, active_mw, contracted_mw, site_lease_total;
+  std::vector<double> installed_kwh;  // [k]: kW-hours of every GPU owned, running all the time
   PerPeriod<SiteFlow> site_flows;       // the deterministic run's payments, builds, reimbursements
   std::vector<DeliveryPlan> deliveries;  // contracts with delivery terms
   std::vector<int> delivery_of;          // per contract: index into deliveries, or -1

@@ -51,6 +51,10 @@ void State::reset(const Plan& plan) {
     s.site_pay.assign(p.sites.size(), 0.0);
     s.delivered.assign(p.deliveries.size(), EntityState::Delivered{});
     s.short_of_power = false;
+    s.site_window.assign(p.sites.size(), {0, -1});
+    s.site_moved.assign(p.sites.size(), 0);
+    s.cuts = s.missed = false;
+    s.first_stop = 0;
   }
 }
 

@@ -19,7 +19,7 @@ MarketPath deterministic_market(const Scenario& s, const Timeline& t) {
     m.site_delay.emplace_back(e.sites.size(), 0);
     m.site_stop.emplace_back(e.sites.size(), t.periods);
   }
-  m.sites_moved.assign(s.entities.size(), 0);
+  m.moved_sites.assign(s.entities.size(), {});
   return m;
 }
 

@@ -4,7 +4,6 @@
 // that is random.
 #pragma once
 
-#include <cstdint>
 #include <vector>
 
 #include "engine/timeline.h"
@@ -23,10 +22,9 @@ struct MarketPath {
   // cancelled or defaulted; `periods` when it runs its course.
   std::vector<std::vector<int>> contract_stop;
   // Capacity, [entity][site]: months the site is late beyond the scenario's `delay_months`, and the
-  // first period from which its host (in default) builds no more (`periods`: never). sites_moved
-  // [entity] says whether any of its sites is late or stopped on this path.
-  std::vector<std::vector<int>> site_delay, site_stop;
-  std::vector<std::uint8_t> sites_moved;
+  // first period from which its host (in default) builds no more (`periods`: never); and
+  // [entity], the sites late or stopped on this path (none on the deterministic path).
+  std::vector<std::vector<int>> site_delay, site_stop, moved_sites;
 
   double rate_at(int r, int k) const { return rate[static_cast<std::size_t>(r * periods + k)]; }
   double rent_at(int g, int k) const { return rent[static_cast<std::size_t>(g * periods + k)]; }

@@ -279,7 +279,7 @@ void PathGenerator::sites(const PathRandom& rng, MarketPath& m, const std::vecto
   for (const SiteRiskAt& r : site_risks_) {
     m.site_delay[static_cast<std::size_t>(r.entity)][static_cast<std::size_t>(r.site)] = 0;
     m.site_stop[static_cast<std::size_t>(r.entity)][static_cast<std::size_t>(r.site)] = n_;
-    m.sites_moved[static_cast<std::size_t>(r.entity)] = 0;
+    m.moved_sites[static_cast<std::size_t>(r.entity)].clear();  // keeps its memory
   }
   for (const SiteRiskAt& r : site_risks_) {
     int& delay = m.site_delay[static_cast<std::size_t>(r.entity)][static_cast<std::size_t>(r.site)];
@@ -292,7 +292,7 @@ void PathGenerator::sites(const PathRandom& rng, MarketPath& m, const std::vecto
     }
     if (r.host >= 0 && defaults[static_cast<std::size_t>(r.host)] >= 0)
       stop = defaults[static_cast<std::size_t>(r.host)];
-    if (delay > 0 || stop < n_) m.sites_moved[static_cast<std::size_t>(r.entity)] = 1;
+    if (delay > 0 || stop < n_) m.moved_sites[static_cast<std::size_t>(r.entity)].push_back(r.site);
   }
 }
 
