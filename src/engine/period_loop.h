@@ -633,8 +633,9 @@ class EntityStep {
     double cash = cash_;
     const std::vector<int>& moved = m_.moved_sites[static_cast<Index>(entity_)];
     const std::vector<int>& stop = m_.site_stop[static_cast<Index>(entity_)];
+    const bool any_moved = !moved.empty();
     for (const SiteFlow& x : p_.site_flows.at(kk_)) {
-      if (!moved.empty() && s_.site_moved[x.site]) {
+      if (any_moved && s_.site_moved[x.site]) {
         // Its payment is the path's (below); a host in default builds, and is reimbursed, no more.
         if (x.kind == FlowKind::Lease || (x.reimbursement && k_ >= stop[x.site])) continue;
       }
