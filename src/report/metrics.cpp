@@ -68,8 +68,11 @@ Metrics compute_metrics(const RunResult& r, int entity) {
     y.cash = last.cash;
     y.debt = last.debt;
     y.collateral_market = last.collateral_market;
-    y.active_mw = last.active_mw;
-    y.contracted_mw = last.contracted_mw;
+    // Capacity at the block's end, or at the last period the entity operated in.
+    const PeriodFigures& open =
+        s.periods[static_cast<std::size_t>(std::min(k1 - 1, std::max(k0, s.default_period.value_or(k1 - 1))))];
+    y.active_mw = open.active_mw;
+    y.contracted_mw = open.contracted_mw;
     concentration(y, customers[static_cast<std::size_t>(k0 / per_year)]);
     if (last.collateral_market > 0) y.ltv = last.debt / last.collateral_market;
     const std::optional<double> prior =
