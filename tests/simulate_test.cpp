@@ -21,8 +21,11 @@ void switch_off_shocks(Scenario& s) {
   for (OuProcess& g : s.stochastic.gpu) g.volatility = 0;
   s.stochastic.releases.rate_per_year = 0;
   s.stochastic.demand.ou.volatility = 0;
-  for (Entity& e : s.entities)
+  for (Entity& e : s.entities) {
     if (e.credit) e.credit->pd_annual = 0;
+    for (Site& site : e.sites)
+      if (site.delay) site.delay->probability = 0;
+  }
 }
 
 json simulate_json(const Scenario& s, std::int64_t paths, std::uint32_t seed, int threads) {

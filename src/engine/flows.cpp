@@ -36,6 +36,9 @@ const char* event_type_name(EventType t) {
     case EventType::EquityRaise: return "equity_raise";
     case EventType::Conversion: return "conversion";
     case EventType::ContractStopped: return "contract_stopped";
+    case EventType::CapacityShortfall: return "capacity_shortfall";
+    case EventType::DeliveryMissed: return "delivery_missed";
+    case EventType::SiteStopped: return "site_stopped";
   }
   return "?";
 }

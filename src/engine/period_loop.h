@@ -57,6 +57,26 @@ struct EntityState {
   std::vector<int> last_raise;     // per equity item: period of its last contingent raise, or -1
   int default_period = -1;
   bool liquidated = false;  // the lenders have taken and sold the GPUs
+  // Capacity (an entity with sites): each site's payment this period on a path where sites are
+  // late or stopped (scratch), each delivery contract's outcome on the path (settled in the
+  // first period), and whether GPUs sat idle for lack of power in the previous period.
+  struct Delivered {
+    double kept = 1;     // the share of the contract left after a missed deadline's remedy
+    double share = 1;    // the share of its sites' MW active at the deadline
+    int full = 0;        // serial day from which every MW of its sites is active
+    bool missed = false;
+  };
+  std::vector<double> site_pay;
+  std::vector<Delivered> delivered;
+  bool short_of_power = false;
+  // Per path, for speed (settled in the first period): the periods in which each late or stopped
+  // site can differ from the plan; whether a remedy cuts any contract; the first period in which
+  // a contract is stopped.
+  std::vector<std::pair<int, int>> site_window;
+  std::vector<std::uint8_t> site_moved;  // per site: late or stopped on this path
+  bool cuts = false;
+  bool missed = false;  // some deadline is missed on this path
+  int first_stop = 0;
 };
 
 struct State {
@@ -108,6 +128,7 @@ class EntityStep {
       operate();
       raise_new_money();
       pay_running_costs();
+      pay_sites();
       service_debt();
       prepay();
       manage_revolvers();
@@ -159,7 +180,9 @@ class EntityStep {
   // Pays an obligation from cash, drawing revolvers and then contingent equity for a shortfall.
   // The first obligation that still cannot be paid in full is paid with what is left and makes
   // the entity default; nothing after it is paid. Returns the amount paid.
-  double pay(double& cash, FlowKind kind, Source src, int index, double amount) {
+  // Inlined everywhere: it runs for every payment of every path.
+  [[gnu::always_inline]] double pay(double& cash, FlowKind kind, Source src, int index,
+                                    double amount) {
     if (amount <= 0) return 0.0;
     if (cash < amount) {  // the short path works on cash_
       cash_ = cash;
@@ -253,12 +276,21 @@ class EntityStep {
 
   // 2. Revenue: contracts first, then the rest of each generation's hours at market rent.
   void operate() {
+    // With sites, GPUs run within their powered MW; when every GPU fits and no remedy has cut a
+    // contract, that is the same as running without sites, below.
+    const bool sites = !p_.sites.empty();
+    double capacity = 0;
+    if (sites) {
+      if (k_ == 0) settle_path();
+      capacity = site_capacity();
+      if (capacity < p_.installed_kwh[kk_]) return operate_within_capacity(capacity);
+    }
     const Scenario& sc = *plan_.scenario;
     // A contract whose customer cancelled or defaulted pays nothing and frees its GPU-hours.
     // freed_hours is all 0 between periods: cleared below only when something was freed.
     const std::vector<int>& stop = m_.contract_stop[static_cast<Index>(entity_)];
     bool freed = false;
-    double cash = cash_, revenue = 0, due = 0;  // locals, kept in registers (see receive())
+    double cash = cash_, revenue = 0, due = 0, cut = 0;  // locals, kept in registers (see receive())
     for (const ContractPeriod& c : p_.contracts.at(kk_)) {
       due += c.revenue;
       if (k_ >= stop[c.contract]) {
@@ -270,6 +302,18 @@ class EntityStep {
           s_.freed_hours[static_cast<Index>(c.gpu)] += c.hours;
           freed = true;
         }
+        continue;
+      }
+      if (s_.cuts) {  // a missed delivery deadline has cut part of a contract (sites only)
+        const double kept = kept_share(c.contract);
+        cut += c.revenue * (1 - kept);
+        if (kept < 1 && c.gpu >= 0) {
+          s_.freed_hours[static_cast<Index>(c.gpu)] += c.hours * (1 - kept);
+          freed = true;
+        }
+        receive(cash, FlowKind::Revenue, Source::Contract, static_cast<int>(c.contract),
+                c.revenue * kept);
+        revenue += c.revenue * kept;
         continue;
       }
       receive(cash, FlowKind::Revenue, Source::Contract, static_cast<int>(c.contract), c.revenue);
@@ -310,6 +354,314 @@ class EntityStep {
     f_.sga = e_.operations.sga;
     f_.lease = p_.lease_total[kk_];
     f_.ebitda = f_.revenue - f_.power - f_.opex - f_.sga - f_.lease;
+    if (sites) all_powered(capacity, cut);
+  }
+
+  // --- Capacity (docs/model.md, Capacity): an entity with sites runs its GPUs within their
+  // powered MW. Without sites, operate() above is the whole story.
+
+  // 2'. Operations within powered capacity: contracted GPUs first (pro rata when even they do not
+  //     fit), then the uncontracted ones, whose spot utilization applies to those powered.
+  void operate_within_capacity(double capacity) {
+    const Scenario& sc = *plan_.scenario;
+    const std::vector<int>& stop = m_.contract_stop[static_cast<Index>(entity_)];
+    const bool freed = free_contract_hours(stop);
+    double contracted_kwh = 0, open_kwh = 0;
+    for (const GpuPeriod& gp : p_.gpus.at(kk_)) {
+      if (gp.owned_hours <= 0) continue;
+      const double held = held_hours(gp);
+      const double kw = gp.owned_kw_hours / gp.owned_hours;
+      contracted_kwh += held * kw;
+      open_kwh += (gp.owned_hours - held) * kw;
+    }
+    const double served = contracted_kwh > capacity ? capacity / contracted_kwh : 1.0;
+    const double rest = std::max(0.0, capacity - contracted_kwh);
+    const double powered = open_kwh > rest ? rest / open_kwh : 1.0;
+
+    double cash = cash_, revenue = 0, lost = 0, due = 0;
+    for (const ContractPeriod& c : p_.contracts.at(kk_)) {
+      due += c.revenue;
+      if (k_ >= stop[c.contract]) continue;
+      const double kept = c.revenue * kept_share(c.contract);
+      const double earned = c.gpu >= 0 ? kept * served : kept;
+      receive(cash, FlowKind::Revenue, Source::Contract, static_cast<int>(c.contract), earned);
+      revenue += earned;
+      lost += c.revenue - earned;
+    }
+    const double received = revenue;  // contracts only, so far
+    const double utilization =
+        std::clamp(e_.operations.utilization +
+                       sc.stochastic.demand.utilization_beta * m_.demand[kk_],
+                   0.0, 1.0);
+    double running_hours = 0, power = 0, idle_hours = 0;
+    for (const GpuPeriod& gp : p_.gpus.at(kk_)) {
+      const int g = gp.gpu;
+      report_overcontracted(gp);
+      if (gp.owned_hours <= 0) continue;
+      const double held = held_hours(gp), open = gp.owned_hours - held;
+      const double spot_hours = utilization * powered * open;
+      const double running = served * held + spot_hours;
+      const double spot = spot_hours * m_.rent_at(g, k_) / 1e6;
+      receive(cash, FlowKind::Revenue, Source::Spot, g, spot);
+      revenue += spot;
+      lost += utilization * (1 - powered) * open * m_.rent_at(g, k_) / 1e6;
+      idle_hours += (1 - served) * held + (1 - powered) * open;
+      running_hours += running;
+      power += running / gp.owned_hours * gp.owned_kw_hours * sc.market.power_usd_per_mwh / 1e9;
+    }
+    cash_ = cash;
+    const double penalties = delivery_penalties();
+    // Realization (the covenant): what the contracts paid, net of penalties, against what was due.
+    s_.contract_due[kk_] = due;
+    s_.contract_received[kk_] = received - penalties;
+    f_.revenue = revenue - penalties;
+    f_.revenue_lost_capacity = lost + penalties;
+    f_.power = power;
+    if (freed) std::fill(s_.freed_hours.begin(), s_.freed_hours.end(), 0.0);
+    f_.opex = running_hours * e_.operations.cash_cost_per_hour / 1e6;
+    f_.sga = e_.operations.sga;
+    f_.lease = p_.lease_total[kk_] + site_lease_;
+    f_.ebitda = f_.revenue - f_.power - f_.opex - f_.sga - f_.lease;
+    f_.contracted_mw = p_.contracted_mw[kk_];
+    f_.powered_utilization =
+        capacity > 0 ? std::min(capacity, contracted_kwh + open_kwh) / capacity : 0.0;
+    f_.idle_gpus = idle_hours / (24.0 * plan_.timeline.days[kk_]);
+    report_shortfall(idle_hours);
+  }
+
+  // operate() when the sites power every GPU: their payments, and the capacity figures.
+  void all_powered(double capacity, double cut) {
+    const double penalties = delivery_penalties();
+    s_.contract_received[kk_] -= penalties;
+    f_.revenue -= penalties;
+    f_.revenue_lost_capacity = cut + penalties;
+    f_.lease += site_lease_;
+    f_.ebitda -= penalties + site_lease_;
+    f_.contracted_mw = p_.contracted_mw[kk_];
+    f_.powered_utilization = capacity > 0 ? p_.installed_kwh[kk_] / capacity : 0.0;
+    s_.short_of_power = false;
+  }
+
+  // A generation's contracted GPU-hours that its owned GPUs can hold.
+  double held_hours(const GpuPeriod& gp) const {
+    const double contracted = gp.contracted_hours - s_.freed_hours[static_cast<Index>(gp.gpu)];
+    return std::clamp(contracted, 0.0, gp.owned_hours);
+  }
+
+  void report_overcontracted(const GpuPeriod& gp) {
+    const auto g = static_cast<Index>(gp.gpu);
+    const double contracted = gp.contracted_hours - s_.freed_hours[g];
+    if (contracted > gp.owned_hours * (1 + 1e-12) && !s_.overcontracted[g]) {
+      s_.overcontracted[g] = 1;
+      sink_.event(Event{k_, entity_, EventType::Overcontracted, Source::Spot, gp.gpu,
+                        Covenant::None, FlowKind::Revenue, contracted, gp.owned_hours});
+    }
+  }
+
+  // The first period of each run of periods in which GPUs sit idle for lack of power.
+  void report_shortfall(double idle_hours) {
+    const bool idle = idle_hours > 1e-9;
+    if (idle && !s_.short_of_power)
+      sink_.event(Event{k_, entity_, EventType::CapacityShortfall, Source::None, 0, Covenant::None,
+                        FlowKind::Revenue, f_.idle_gpus, f_.active_mw});
+    s_.short_of_power = idle;
+  }
+
+  // Contracts stopped (Monte Carlo) or cut by a delivery remedy free their GPU-hours for the
+  // spot market; says whether any were freed.
+  bool free_contract_hours(const std::vector<int>& stop) {
+    bool freed = false;
+    if (k_ < s_.first_stop && !s_.cuts) return false;
+    for (const ContractPeriod& c : p_.contracts.at(kk_)) {
+      const bool stopped = k_ >= stop[c.contract];
+      if (stopped && k_ == stop[c.contract] && c.revenue > 0)
+        sink_.event(Event{k_, entity_, EventType::ContractStopped, Source::Contract,
+                          static_cast<int>(c.contract), Covenant::None, FlowKind::Revenue,
+                          c.revenue, 0});
+      if (c.gpu < 0) continue;
+      const double gone = stopped ? c.hours : c.hours * (1 - kept_share(c.contract));
+      if (gone > 0) {
+        s_.freed_hours[static_cast<Index>(c.gpu)] += gone;
+        freed = true;
+      }
+    }
+    return freed;
+  }
+
+  // The share of contract c that is still in force this period (a remedy may have cut it).
+  double kept_share(Index c) const {
+    if (!s_.cuts) return 1.0;
+    const int j = p_.delivery_of[c];
+    if (j < 0) return 1.0;
+    const DeliveryPlan& d = p_.deliveries[static_cast<Index>(j)];
+    const EntityState::Delivered& x = s_.delivered[static_cast<Index>(j)];
+    return x.missed && k_ >= d.cut_from ? x.kept : 1.0;
+  }
+
+  // The IT kW-hours the sites can power this period. Sets the active MW and the sites' payments:
+  // the plan's, corrected for the sites that are late or stopped on this path.
+  double site_capacity() {
+    const Timeline& t = plan_.timeline;
+    f_.active_mw = p_.active_mw[kk_];
+    site_lease_ = p_.site_lease_total[kk_];
+    const std::vector<int>& moved = m_.moved_sites[static_cast<Index>(entity_)];
+    if (moved.empty()) return p_.capacity_kwh[kk_];
+    const std::vector<int>& delay = m_.site_delay[static_cast<Index>(entity_)];
+    const std::vector<int>& stop = m_.site_stop[static_cast<Index>(entity_)];
+    double it_mw = 0;  // the change in MW of IT load
+    for (int i : moved) {
+      const auto ii = static_cast<Index>(i);
+      const SitePlan& sp = p_.sites[ii];
+      if (k_ < s_.site_window[ii].first || k_ > s_.site_window[ii].second) {
+        s_.site_pay[ii] = sp.payment[kk_];
+        continue;
+      }
+      const SiteInPeriod x = site_in_period(sp, delay[ii], stop[ii], k_, t);
+      if (k_ == stop[ii]) report_stopped(ii, delay[ii], stop[ii]);
+      s_.site_pay[ii] = x.payment;
+      f_.active_mw += x.mw - sp.active_mw[kk_];
+      it_mw += (x.mw - sp.active_mw[kk_]) * sp.it_share;
+      site_lease_ += x.payment - sp.payment[kk_];
+    }
+    return std::max(0.0, p_.capacity_kwh[kk_] + it_mw * 1000.0 * 24.0 * t.days[kk_]);
+  }
+
+  // A host in default builds no more: an event when it leaves a site short of its MW.
+  void report_stopped(Index i, int delay, int stop) {
+    int full = 0;
+    const SitePlan& sp = p_.sites[i];
+    const double level = site_level_at(sp, delay, stop, plan_.timeline.starts[kk_].serial - 1,
+                                       plan_.timeline, full);
+    if (level < 1)
+      sink_.event(Event{k_, entity_, EventType::SiteStopped, Source::Site, static_cast<int>(i),
+                        Covenant::None, FlowKind::Revenue, level * sp.mw, sp.mw});
+  }
+
+  // In the first period, what this path's stops and delays mean for the whole run.
+  void settle_path() {
+    const std::vector<int>& stop = m_.contract_stop[static_cast<Index>(entity_)];
+    s_.first_stop = plan_.timeline.periods;
+    for (int k : stop) s_.first_stop = std::min(s_.first_stop, k);
+    std::fill(s_.site_moved.begin(), s_.site_moved.end(), 0);
+    for (int i : m_.moved_sites[static_cast<Index>(entity_)]) {
+      s_.site_moved[static_cast<Index>(i)] = 1;
+      settle_window(static_cast<Index>(i));
+    }
+    settle_deliveries();
+  }
+
+  // The periods in which late or stopped site i can differ from the plan: from its earlier
+  // delivery to its later full power, or to the end of the run when its payment escalates, its
+  // term ends within the run, or its host stopped it.
+  void settle_window(Index i) {
+    const Timeline& t = plan_.timeline;
+    const SitePlan& sp = p_.sites[i];
+    const int delay = m_.site_delay[static_cast<Index>(entity_)][i];
+    const int stop = m_.site_stop[static_cast<Index>(entity_)][i];
+    auto& w = s_.site_window[i];
+    const int n = t.periods;
+    const bool within = delay < static_cast<int>(sp.delivery.size());
+    if (sp.delivery.empty()) {
+      w = {n, -1};  // never delivered in the run, as in the plan
+      return;
+    }
+    const auto d = static_cast<Index>(within ? delay : 0);
+    const int first = std::min(sp.delivery[0], within ? sp.delivery[d] : sp.delivery[0]);
+    const int full = std::max(sp.delivery[0] + sp.ramp_days[0],
+                              within ? sp.delivery[d] + sp.ramp_days[d] : kOpenTerm);
+    w.first = std::max(0, t.period_of(Date{first}));
+    const bool to_end =
+        !within || stop < n || sp.escalates || sp.term_end[0] < t.starts.back().serial;
+    w.second = to_end ? n - 1 : std::min(n - 1, t.period_of(Date{full - 1}));
+    w.first = std::min(w.first, stop);
+  }
+
+  // In the first period: whether each delivery contract's sites are fully delivered by its
+  // deadline on this path, and what its remedy leaves of it if they are not.
+  void settle_deliveries() {
+    s_.cuts = s_.missed = false;
+    const std::vector<int>& delay = m_.site_delay[static_cast<Index>(entity_)];
+    const std::vector<int>& stop = m_.site_stop[static_cast<Index>(entity_)];
+    for (Index j = 0; j < p_.deliveries.size(); ++j) {
+      const DeliveryPlan& d = p_.deliveries[j];
+      double mw = 0, active = 0;
+      int full = 0;
+      for (int i : d.sites) {
+        const auto ii = static_cast<Index>(i);
+        int site_full = 0;
+        const double level =
+            site_level_at(p_.sites[ii], delay[ii], stop[ii], d.deadline, plan_.timeline, site_full);
+        mw += p_.sites[ii].mw;
+        active += level * p_.sites[ii].mw;
+        full = std::max(full, site_full);
+      }
+      EntityState::Delivered& x = s_.delivered[j];
+      x.full = full;
+      x.missed = full > d.deadline + 1;
+      x.share = mw > 0 ? active / mw : 1.0;
+      x.kept = d.remedy == Remedy::Cancel    ? 0.0
+               : d.remedy == Remedy::Partial ? x.share
+                                             : 1.0;
+      s_.cuts = s_.cuts || (x.missed && x.kept < 1);
+      s_.missed = s_.missed || x.missed;
+    }
+  }
+
+  // This period's penalties for missed deadlines; reports each missed deadline in its period.
+  double delivery_penalties() {
+    double total = 0;
+    if (!s_.missed) return total;
+    for (Index j = 0; j < p_.deliveries.size(); ++j) {
+      const DeliveryPlan& d = p_.deliveries[j];
+      const EntityState::Delivered& x = s_.delivered[j];
+      if (!x.missed) continue;
+      if (k_ == d.report_period)
+        sink_.event(Event{k_, entity_, EventType::DeliveryMissed, Source::Contract,
+                          static_cast<int>(d.contract), Covenant::None, FlowKind::Revenue, x.share,
+                          0});
+      total += penalty(j);
+    }
+    return total;
+  }
+
+  // Delivery j's penalty this period: penalty_per_period x the share of the period's days from
+  // the deadline until its sites are delivered (or the contract ends).
+  double penalty(Index j) const {
+    const DeliveryPlan& d = p_.deliveries[j];
+    const EntityState::Delivered& x = s_.delivered[j];
+    if (!x.missed || d.remedy != Remedy::Penalty) return 0.0;
+    const Timeline& t = plan_.timeline;
+    const int lo = std::max(d.deadline + 1, t.starts[kk_].serial);
+    const int hi = std::min({x.full, d.last_day, t.starts[kk_ + 1].serial});
+    return hi > lo ? d.penalty_per_period * (hi - lo) / t.days[kk_] : 0.0;
+  }
+
+  // 4a'. Sites: payments for leased and hosted capacity, owned sites' build costs, reimbursements
+  //      of hosts' build-outs, then delivery penalties. A phase of its own, after the running
+  //      costs, so that it can become inter-entity obligations: each flow is booked from this
+  //      entity's side with the host or lessor (or customer) as counterparty, and nothing reaches
+  //      the host's cash until modelled entities pay each other (docs/model.md, Capacity).
+  void pay_sites() {
+    if (p_.sites.empty()) return;
+    double cash = cash_;
+    const std::vector<int>& moved = m_.moved_sites[static_cast<Index>(entity_)];
+    const std::vector<int>& stop = m_.site_stop[static_cast<Index>(entity_)];
+    const bool any_moved = !moved.empty();
+    for (const SiteFlow& x : p_.site_flows.at(kk_)) {
+      if (any_moved && s_.site_moved[x.site]) {
+        // Its payment is the path's (below); a host in default builds, and is reimbursed, no more.
+        if (x.kind == FlowKind::Lease || (x.reimbursement && k_ >= stop[x.site])) continue;
+      }
+      if (x.kind == FlowKind::Capex) f_.capex += x.amount;
+      pay(cash, x.kind, Source::Site, static_cast<int>(x.site), x.amount);
+    }
+    for (int i : moved)
+      pay(cash, FlowKind::Lease, Source::Site, i, s_.site_pay[static_cast<Index>(i)]);
+    if (s_.missed)
+      for (Index j = 0; j < p_.deliveries.size(); ++j)
+        pay(cash, FlowKind::Revenue, Source::Contract,
+            static_cast<int>(p_.deliveries[j].contract), penalty(j));
+    cash_ = cash;
   }
 
   // 3. New money: equity, scheduled draws (bond issues), facility draws for capex.
@@ -681,6 +1033,7 @@ class EntityStep {
   double cash_;
   PeriodFigures f_;
   bool failed_ = false;
+  double site_lease_ = 0;  // the sites' payments this period (site_capacity)
 };
 
 // Advances every entity through period k.

@@ -170,11 +170,58 @@ void lay_out_debt_events(EntityPlan& p, const Entity& e, const Timeline& t) {
   });
 }
 
+// Sites and the contracts that wait for them, period by period.
+void lay_out_capacity(EntityPlan& p, const Entity& e, const Timeline& t) {
+  if (e.sites.empty()) return;
+  const auto n = static_cast<std::size_t>(t.periods);
+  for (const Site& s : e.sites) p.sites.push_back(lay_out_site(s, t));
+  p.capacity_kwh.assign(n, 0.0);
+  p.active_mw.assign(n, 0.0);
+  p.contracted_mw.assign(n, 0.0);
+  p.site_lease_total.assign(n, 0.0);
+  p.installed_kwh.assign(n, 0.0);
+  for (std::size_t k = 0; k < n; ++k) {
+    for (const GpuPeriod& g : p.gpus.at(k)) p.installed_kwh[k] += g.owned_kw_hours;
+    for (std::size_t i = 0; i < p.sites.size(); ++i) {
+      const SitePlan& s = p.sites[i];
+      p.active_mw[k] += s.active_mw[k];
+      p.capacity_kwh[k] += s.active_mw[k] * s.it_share;  // MW of IT load, for now
+      p.site_lease_total[k] += s.payment[k];
+      if (!e.sites[i].signed_on || *e.sites[i].signed_on <= t.ends[k]) p.contracted_mw[k] += s.mw;
+      const SiteFlow flows[] = {{i, FlowKind::Lease, s.payment[k], false},
+                                {i, FlowKind::Capex, s.build[k], false},
+                                {i, FlowKind::Capex, s.reimbursement[k], true}};
+      for (const SiteFlow& x : flows)
+        if (x.amount != 0) p.site_flows.items.push_back(x);
+    }
+    p.capacity_kwh[k] *= 1000.0 * 24.0 * t.days[k];  // MW -> kW, times the period's hours
+    p.site_flows.close_period();
+  }
+  p.delivery_of.assign(e.contracts.size(), -1);
+  for (std::size_t c = 0; c < e.contracts.size(); ++c) {
+    if (!e.contracts[c].delivery) continue;
+    const DeliveryTerms& d = *e.contracts[c].delivery;
+    DeliveryPlan x;
+    x.contract = c;
+    x.deadline = d.deadline.serial;
+    x.cut_from = static_cast<int>(
+        std::lower_bound(t.starts.begin(), t.starts.end() - 1, d.deadline + 1) - t.starts.begin());
+    const int k = t.period_of(d.deadline);
+    x.report_period = k >= t.periods ? -1 : std::max(0, k);
+    x.remedy = d.remedy;
+    x.penalty_per_period = d.penalty_per_month * t.months_per_period;
+    x.last_day = (e.contracts[c].end + 1).serial;
+    x.sites = d.sites;
+    p.delivery_of[c] = static_cast<int>(p.deliveries.size());
+    p.deliveries.push_back(std::move(x));
+  }
+}
+
 EntityPlan lay_out_entity(const Entity& e, const Market& m, const Timeline& t) {
   EntityPlan p;
   p.gpu_types = static_cast<int>(m.gpus.size());
   p.operates = !e.fleet.empty() || !e.capex.empty() || !e.contracts.empty() || !e.leases.empty() ||
-               !e.debt.empty() || !e.equity.empty() || e.operations.sga > 0;
+               !e.debt.empty() || !e.equity.empty() || e.operations.sga > 0 || !e.sites.empty();
 
   for (const Lot& l : e.fleet)
     p.lots.push_back(lay_out_lot(m, t, l.gpu, l.units, l.acquired, l.unit_cost, l.book_life_years,
@@ -211,6 +258,7 @@ EntityPlan lay_out_entity(const Entity& e, const Market& m, const Timeline& t) {
     }
   lay_out_operations(p, e, t);
   lay_out_debt_events(p, e, t);
+  lay_out_capacity(p, e, t);
   return p;
 }
 

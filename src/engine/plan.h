@@ -11,8 +11,10 @@
 #include <span>
 #include <vector>
 
+#include "book/capacity.h"
 #include "book/debt_terms.h"
 #include "book/fleet.h"
+#include "engine/flows.h"
 #include "engine/timeline.h"
 #include "scenario/scenario.h"
 
@@ -73,6 +75,26 @@ struct OwnedLot {
   double value_factor = 0;
 };
 
+// A site's payment, build cost or reimbursement in a period of the deterministic run.
+struct SiteFlow {
+  std::size_t site = 0;
+  FlowKind kind = FlowKind::Lease;  // Lease: a payment; Capex: a build cost or reimbursement
+  double amount = 0;                // $M, not 0
+  bool reimbursement = false;       // a reimbursement of the host's build-out
+};
+
+// A contract's delivery terms on the period grid (Contract::delivery).
+struct DeliveryPlan {
+  std::size_t contract = 0;
+  int deadline = 0;        // serial day: the sites must be fully delivered by its end
+  int cut_from = 0;        // the first period that starts after the deadline
+  int report_period = -1;  // the period whose end reports a missed deadline; -1: beyond the run
+  Remedy remedy = Remedy::Penalty;
+  double penalty_per_period = 0;  // penalty_per_month x months per period
+  int last_day = 0;        // serial day after the contract's end: penalties stop there
+  std::vector<int> sites;
+};
+
 struct EntityPlan {
   std::vector<LotPlan> lots;  // the opening fleet, then one lot per capex item (same order)
   std::vector<DebtTerms> debt;
@@ -113,6 +135,16 @@ struct EntityPlan {
   std::vector<std::size_t> revolvers;   // debts that are revolvers
   std::vector<std::size_t> prepaying;   // debts with a mandatory prepayment rule
   std::vector<std::size_t> contingent;  // equity items raised when cash falls below a trigger
+
+  // Capacity (docs/model.md, Capacity); all empty for an entity without sites.
+  std::vector<SitePlan> sites;
+  // The deterministic run's, per period [k]: the IT kW-hours the active sites can power, their
+  // active MW, the MW under contract (signed), and the sites' payments.
+  std::vector<double> capacity_kwh, active_mw, contracted_mw, site_lease_total;
+  std::vector<double> installed_kwh;  // [k]: kW-hours of every GPU owned, running all the time
+  PerPeriod<SiteFlow> site_flows;       // the deterministic run's payments, builds, reimbursements
+  std::vector<DeliveryPlan> deliveries;  // contracts with delivery terms
+  std::vector<int> delivery_of;          // per contract: index into deliveries, or -1
 };
 
 struct Plan {

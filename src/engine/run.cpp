@@ -49,6 +49,14 @@ void State::reset(const Plan& plan) {
     s.last_raise.assign(e.equity.size(), -1);
     s.default_period = -1;
     s.liquidated = false;
+    const EntityPlan& p = plan.entities[i];
+    s.site_pay.assign(p.sites.size(), 0.0);
+    s.delivered.assign(p.deliveries.size(), EntityState::Delivered{});
+    s.short_of_power = false;
+    s.site_window.assign(p.sites.size(), {0, -1});
+    s.site_moved.assign(p.sites.size(), 0);
+    s.cuts = s.missed = false;
+    s.first_stop = 0;
   }
 }
 

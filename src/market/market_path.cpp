@@ -15,6 +15,11 @@ MarketPath deterministic_market(const Scenario& s, const Timeline& t) {
     for (int k = 0; k < t.periods; ++k) m.share_price.push_back(sp.price.at(t.ends[k]));
   m.demand.assign(static_cast<std::size_t>(t.periods), 0.0);
   for (const Entity& e : s.entities) m.contract_stop.emplace_back(e.contracts.size(), t.periods);
+  for (const Entity& e : s.entities) {
+    m.site_delay.emplace_back(e.sites.size(), 0);
+    m.site_stop.emplace_back(e.sites.size(), t.periods);
+  }
+  m.moved_sites.assign(s.entities.size(), {});
   return m;
 }
 

@@ -21,6 +21,10 @@ struct MarketPath {
   // [entity][contract]: the first period in which the contract pays nothing because its customer
   // cancelled or defaulted; `periods` when it runs its course.
   std::vector<std::vector<int>> contract_stop;
+  // Capacity, [entity][site]: months the site is late beyond the scenario's `delay_months`, and the
+  // first period from which its host (in default) builds no more (`periods`: never); and
+  // [entity], the sites late or stopped on this path (none on the deterministic path).
+  std::vector<std::vector<int>> site_delay, site_stop, moved_sites;
 
   double rate_at(int r, int k) const { return rate[static_cast<std::size_t>(r * periods + k)]; }
   double rent_at(int g, int k) const { return rent[static_cast<std::size_t>(g * periods + k)]; }

@@ -22,6 +22,7 @@ enum class Stream : std::uint32_t {
   Releases = 4,  // draw 0: the counts, four periods a call; draws 1, 2, ...: period k's cuts
   Cancel = 5,    // draw = the contract's number across entities
   Copula = 6,    // period 0; draw 0: the common factor Z; draw 1 + i: entity i's own factor
+  SiteDelay = 7, // period 0; draw = the site's number across entities: late?, months late
 };
 
 class PathRandom {

@@ -122,6 +122,21 @@ PathGenerator::PathGenerator(const Scenario& s, const Timeline& t)
       credits_.push_back(std::move(c));
     }
   }
+  std::uint32_t site_number = 0;
+  for (std::size_t i = 0; i < s.entities.size(); ++i)
+    for (std::size_t j = 0; j < s.entities[i].sites.size(); ++j, ++site_number) {
+      const Site& site = s.entities[i].sites[j];
+      // A site delivered before the run cannot be late in it.
+      const auto due = add_months(site.delivery, site.delay_months);
+      const bool late = site.delay && site.delay->probability > 0 && due && *due >= s.start;
+      const int host = site.type == SiteType::Hosted ? site.host.entity : -1;
+      const bool failing = host >= 0 && s.entities[static_cast<std::size_t>(host)].credit &&
+                           s.entities[static_cast<std::size_t>(host)].credit->pd_annual > 0;
+      if (!late && !failing) continue;
+      const double mean = late ? site.delay->mean_months : 1.0;
+      site_risks_.push_back({int(i), int(j), site_number, late ? site.delay->probability : 0.0,
+                             mean > 1 ? std::log1p(-1.0 / mean) : 0.0, failing ? host : -1});
+    }
   for (const CancelRuleAt& rule : cancels_) touched_.emplace_back(rule.entity, rule.contract);
   for (const CreditAt& c : credits_)
     for (const auto& ic : customer_of_[static_cast<std::size_t>(c.entity)]) touched_.push_back(ic);
@@ -142,6 +157,7 @@ void PathGenerator::fill(std::uint32_t seed, std::uint32_t path, MarketPath& m,
   gpus(rng, m);
   demand(rng, m);
   credit(rng, m, defaults);
+  sites(rng, m, defaults);
 }
 
 // SOFR (any rate) = curve + x: x on the grid d_0..d_{n-1}; a follower takes its leader's x.
@@ -253,6 +269,30 @@ void PathGenerator::credit(const PathRandom& rng, MarketPath& m, std::vector<int
       int& stop = m.contract_stop[static_cast<std::size_t>(i)][static_cast<std::size_t>(ct)];
       stop = std::min(stop, k);
     }
+  }
+}
+
+// Site delays: late with its probability, then N >= 1 months late, geometric with the site's
+// mean (N = ceil(ln U / ln q), q = 1 - 1 / mean: P(N >= n) = q^(n - 1)). A host's reduced-form
+// default stops its sites' build-out from its default period on.
+void PathGenerator::sites(const PathRandom& rng, MarketPath& m, const std::vector<int>& defaults) {
+  for (const SiteRiskAt& r : site_risks_) {
+    m.site_delay[static_cast<std::size_t>(r.entity)][static_cast<std::size_t>(r.site)] = 0;
+    m.site_stop[static_cast<std::size_t>(r.entity)][static_cast<std::size_t>(r.site)] = n_;
+    m.moved_sites[static_cast<std::size_t>(r.entity)].clear();  // keeps its memory
+  }
+  for (const SiteRiskAt& r : site_risks_) {
+    int& delay = m.site_delay[static_cast<std::size_t>(r.entity)][static_cast<std::size_t>(r.site)];
+    int& stop = m.site_stop[static_cast<std::size_t>(r.entity)][static_cast<std::size_t>(r.site)];
+    if (r.probability > 0) {
+      const auto u = rng.uniforms(0, Stream::SiteDelay, r.number);
+      if (u[0] < r.probability)
+        delay = r.log_q < 0 ? static_cast<int>(std::min(1e6, std::ceil(std::log(u[1]) / r.log_q)))
+                            : 1;
+    }
+    if (r.host >= 0 && defaults[static_cast<std::size_t>(r.host)] >= 0)
+      stop = defaults[static_cast<std::size_t>(r.host)];
+    if (delay > 0 || stop < n_) m.moved_sites[static_cast<std::size_t>(r.entity)].push_back(r.site);
   }
 }
 

@@ -55,6 +55,7 @@ class PathGenerator {
   void gpus(const PathRandom& rng, MarketPath& m);
   void demand(const PathRandom& rng, MarketPath& m);
   void credit(const PathRandom& rng, MarketPath& m, std::vector<int>& defaults);
+  void sites(const PathRandom& rng, MarketPath& m, const std::vector<int>& defaults);
 
   const Scenario& s_;
   int n_ = 0;
@@ -69,6 +70,15 @@ class PathGenerator {
   double cut_a_ = 0, cut_b_ = 0;      // Beta parameters of a release's cut
   std::vector<std::uint8_t> hit_;     // per GPU generation: cut by releases
   OuSteps demand_steps_;
+  // Capacity: a site that may be late (`delay:`), or whose host has reduced-form credit.
+  struct SiteRiskAt {
+    int entity, site;
+    std::uint32_t number;  // the site's number across entities (its random stream)
+    double probability;    // of being late (0: only its host is a risk)
+    double log_q;          // ln(1 - 1 / mean_months) < 0, or 0 when a late site is 1 month late
+    int host;              // the host's entity index when it has credit, else -1
+  };
+  std::vector<SiteRiskAt> site_risks_;
   std::vector<CancelRuleAt> cancels_;
   std::vector<CreditAt> credits_;
   // Per entity: (entity, contract) of the contracts whose customer it is.

@@ -289,6 +289,55 @@ TEST(Drivers, CancellationsFollowDemand) {
   EXPECT_NEAR(first / double(n), want, 4 * std::sqrt(want * (1 - want) / n));
 }
 
+// Capacity: a site is late with probability p, then N >= 1 months late with P(N = n) =
+// (1 - q) q^(n - 1), q = 1 - 1 / mean (geometric, mean `mean_months`); a chi-square test
+// compares the drawn delays with that law. A site delivered before the start is never late, and a
+// hosted site stops in its host's (reduced-form) default period.
+TEST(Drivers, SiteDelaysAreGeometricAndHostsStopTheirSites) {
+  std::string yaml = kMarket;
+  yaml += R"(  builder: {kind: external, credit: {pd_annual: 0.1, correlation: 0.3}}
+  tenant:
+    kind: neocloud
+    sites:
+      late: {type: leased, mw: 10, delivery: 2025-06-01, payment_per_mw_per_period: 0.1,
+             delay: {probability: 0.4, mean_months: 3}}
+      built: {type: leased, mw: 10, delivery: 2024-06-01, payment_per_mw_per_period: 0.1,
+              delay: {probability: 0.9, mean_months: 3}}
+      hosted: {type: hosted, host: builder, mw: 10, delivery: 2026-01-01,
+               payment_per_mw_per_period: 0.1}
+)";
+  Fixture f(test_support::scenario_from(yaml));
+  PathGenerator g(f.s, f.t);
+  MarketPath m = g.deterministic();
+  std::vector<int> defaults;
+  const int n = 100000, bins = 10;  // N = 0, 1, ..., 8 and 9 or more
+  std::vector<double> observed(bins, 0.0);
+  int stopped = 0;
+  for (int p = 0; p < n; ++p) {
+    g.fill(5, static_cast<std::uint32_t>(p), m, defaults);
+    ++observed[static_cast<std::size_t>(std::min(m.site_delay[2][0], bins - 1))];
+    EXPECT_EQ(m.site_delay[2][1], 0);
+    EXPECT_EQ(m.site_delay[2][2], 0);
+    const int host = defaults[1];
+    EXPECT_EQ(m.site_stop[2][2], host >= 0 ? host : f.t.periods);
+    stopped += host >= 0 && host <= 11;
+    EXPECT_EQ(m.moved_sites[2].size(), (m.site_delay[2][0] > 0 ? 1u : 0u) + (host >= 0 ? 1u : 0u));
+  }
+  const double p = 0.4, q = 2.0 / 3;
+  double chi2 = 0;
+  for (int b = 0; b < bins; ++b) {
+    const double want = b == 0          ? 1 - p
+                        : b < bins - 1 ? p * (1 - q) * std::pow(q, b - 1)
+                                       : p * std::pow(q, bins - 2);  // P(N >= 9)
+    const double e = want * n, o = observed[static_cast<std::size_t>(b)];
+    chi2 += (o - e) * (o - e) / e;
+  }
+  const boost::math::chi_squared_distribution<double> law(bins - 1);
+  EXPECT_LT(chi2, boost::math::quantile(law, 0.999));
+  // The host defaults within 2025 (365 days) with its pd_annual.
+  EXPECT_NEAR(stopped / double(n), 0.1, 4 * std::sqrt(0.1 * 0.9 / n));
+}
+
 // Every driver at zero gives the deterministic market on every path, bit for bit.
 TEST(Drivers, AllZeroIsTheDeterministicMarket) {
   std::string yaml = kMarket;

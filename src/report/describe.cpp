@@ -43,6 +43,7 @@ std::string instrument_name(const Scenario& s, int entity, Source src, int index
     case Source::Capex: return item(e.capex, index).id;
     case Source::Equity: return item(e.equity, index).id;
     case Source::Debt: return item(e.debt, index).id;
+    case Source::Site: return item(e.sites, index).id;
   }
   return "";
 }
@@ -53,6 +54,7 @@ std::string counterparty_name(const Scenario& s, int entity, Source src, int ind
     case Source::Contract: return item(e.contracts, index).customer.name;
     case Source::Spot: return "market";
     case Source::Lease: return item(e.leases, index).lessor.name;
+    case Source::Site: return item(e.sites, index).host.name;
     default: return "";
   }
 }
@@ -64,8 +66,24 @@ std::string event_detail(const Scenario& s, const Event& ev) {
     case EventType::Maturity: return fmt::format("{} matured; repaid {:.1f}", what, ev.value);
     case EventType::Default:
       return fmt::format("liquidity: could not pay {}{}{}: {:.1f} due, {:.1f} available",
-                         flow_kind_name(ev.unpaid), what.empty() ? "" : " on ", what, ev.value,
-                         ev.limit);
+                         // the only revenue an entity pays out is a delivery penalty
+                         ev.unpaid == FlowKind::Revenue ? "a delivery penalty"
+                                                        : flow_kind_name(ev.unpaid),
+                         what.empty() ? "" : " on ", what, ev.value, ev.limit);
+    case EventType::CapacityShortfall:
+      return fmt::format("{:.0f} GPUs idle for lack of power: {:.1f} MW active cannot run them all",
+                         ev.value, ev.limit);
+    case EventType::DeliveryMissed: {
+      const Contract& c = item(entity_of(s, ev.entity).contracts, ev.index);
+      const char* remedy = c.delivery->remedy == Remedy::Cancel    ? "the contract is cancelled"
+                           : c.delivery->remedy == Remedy::Partial ? "the undelivered share is cancelled"
+                                                                   : "a penalty runs until delivery";
+      return fmt::format("{}: {:.1f} % of its sites' MW active at the deadline {}; {}", what,
+                         100 * ev.value, format_date(c.delivery->deadline), remedy);
+    }
+    case EventType::SiteStopped:
+      return fmt::format("{}: its host defaulted with {:.1f} of {:.1f} MW built; no more will come",
+                         what, ev.value, ev.limit);
     case EventType::Overcontracted:
       return fmt::format("{} contracts take {:.0f} GPU-hours, above the {:.0f} owned; "
                          "the excess earns its contract price but uses no modelled power",

@@ -41,6 +41,14 @@ constexpr SeriesField kSeries[] = {
     {"debt_service", &PeriodFigures::service},
     {"shares", &PeriodFigures::shares},
 };
+// Capacity, for entities with sites (docs/cli.md).
+constexpr SeriesField kCapacitySeries[] = {
+    {"active_mw", &PeriodFigures::active_mw},
+    {"contracted_mw", &PeriodFigures::contracted_mw},
+    {"powered_utilization", &PeriodFigures::powered_utilization},
+    {"idle_gpus", &PeriodFigures::idle_gpus},
+    {"revenue_lost_capacity", &PeriodFigures::revenue_lost_capacity},
+};
 
 json metrics_json(const RunResult& r, int entity) {
   const Metrics m = compute_metrics(r, entity);
@@ -55,13 +63,25 @@ json metrics_json(const RunResult& r, int entity) {
   j["debt_to_ebitda"] = opt(m.debt_to_ebitda);
   j["interest_coverage"] = opt(m.interest_coverage);
   j["rule_of_40"] = m.years.empty() ? json(nullptr) : opt(m.years.front().rule_of_40);
+  const bool sites = !r.scenario->entities[static_cast<std::size_t>(entity)].sites.empty();
   json years = json::array();
-  for (const YearFigures& y : m.years)
-    years.push_back({{"end", format_date(y.end)}, {"months", y.months}, {"revenue", y.revenue},
-                     {"ebitda", y.ebitda}, {"interest", y.interest}, {"principal", y.principal},
-                     {"capex", y.capex}, {"free_cash_flow", y.free_cash_flow}, {"cash", y.cash},
-                     {"debt", y.debt}, {"ltv", opt(y.ltv)},
-                     {"revenue_growth", opt(y.revenue_growth)}, {"rule_of_40", opt(y.rule_of_40)}});
+  for (const YearFigures& y : m.years) {
+    json year = {{"end", format_date(y.end)}, {"months", y.months}, {"revenue", y.revenue},
+                 {"ebitda", y.ebitda}, {"interest", y.interest}, {"principal", y.principal},
+                 {"capex", y.capex}, {"free_cash_flow", y.free_cash_flow}, {"cash", y.cash},
+                 {"debt", y.debt}, {"ltv", opt(y.ltv)},
+                 {"revenue_growth", opt(y.revenue_growth)}, {"rule_of_40", opt(y.rule_of_40)},
+                 {"top_customer", y.top_customer.empty() ? json(nullptr) : json(y.top_customer)},
+                 {"top_customer_share", opt(y.top_customer_share)}, {"hhi", opt(y.hhi)}};
+    if (sites) {
+      year["active_mw"] = y.active_mw;
+      year["contracted_mw"] = y.contracted_mw;
+      year["powered_utilization"] = y.powered_utilization;
+      year["idle_gpus"] = y.idle_gpus;
+      year["revenue_lost_capacity"] = y.revenue_lost_capacity;
+    }
+    years.push_back(year);
+  }
   j["years"] = years;
   return j;
 }
@@ -89,6 +109,12 @@ json run_to_json(const RunResult& r) {
       for (const PeriodFigures& p : es.periods) v.push_back(p.*(f.field));
       series[f.name] = v;
     }
+    if (!s.entities[i].sites.empty())
+      for (const SeriesField& f : kCapacitySeries) {
+        json v = json::array();
+        for (const PeriodFigures& p : es.periods) v.push_back(p.*(f.field));
+        series[f.name] = v;
+      }
     json def = nullptr;
     if (es.default_period) {
       std::string reason;

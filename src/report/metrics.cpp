@@ -1,8 +1,41 @@
 #include "report/metrics.h"
 
+#include <map>
+
 #include "engine/runway.h"
 
 namespace tinderbox {
+namespace {
+
+// Each block's revenue by customer: contract revenue (penalties netted) from the ledger.
+std::vector<std::map<std::string, double>> revenue_by_customer(const RunResult& r, int entity) {
+  const Entity& e = r.scenario->entities[static_cast<std::size_t>(entity)];
+  const int per_year = r.plan.timeline.periods_per_year;
+  std::vector<std::map<std::string, double>> out(
+      static_cast<std::size_t>((r.plan.timeline.periods + per_year - 1) / per_year));
+  for (const Flow& f : r.flows)
+    if (f.entity == entity && f.kind == FlowKind::Revenue && f.source == Source::Contract)
+      out[static_cast<std::size_t>(f.period / per_year)]
+         [e.contracts[static_cast<std::size_t>(f.index)].customer.name] += f.amount;
+  return out;
+}
+
+void concentration(YearFigures& y, const std::map<std::string, double>& customers) {
+  if (y.revenue <= 0 || customers.empty()) return;
+  double hhi = 0, top = 0;
+  for (const auto& [name, amount] : customers) {
+    const double share = amount / y.revenue;
+    hhi += share * share;
+    if (amount > top || y.top_customer.empty()) {
+      top = amount;
+      y.top_customer = name;
+    }
+  }
+  y.top_customer_share = top / y.revenue;
+  y.hhi = hhi;
+}
+
+}  // namespace
 
 Metrics compute_metrics(const RunResult& r, int entity) {
   const Entity& e = r.scenario->entities[static_cast<std::size_t>(entity)];
@@ -10,12 +43,15 @@ Metrics compute_metrics(const RunResult& r, int entity) {
   const Timeline& t = r.plan.timeline;
   const int per_year = r.plan.timeline.periods_per_year;
   Metrics m;
+  const auto customers = revenue_by_customer(r, entity);
 
   for (int k0 = 0; k0 < t.periods; k0 += per_year) {
     const int k1 = std::min(t.periods, k0 + per_year);  // exclusive
     YearFigures y;
     y.end = t.ends[static_cast<std::size_t>(k1 - 1)];
     y.months = (k1 - k0) * t.months_per_period;
+    // Capacity averages count the periods in which the entity still operated.
+    const int operated = std::max(1, std::min(k1, s.default_period.value_or(k1 - 1) + 1) - k0);
     for (int k = k0; k < k1; ++k) {
       const PeriodFigures& f = s.periods[static_cast<std::size_t>(k)];
       y.revenue += f.revenue;
@@ -24,11 +60,20 @@ Metrics compute_metrics(const RunResult& r, int entity) {
       y.principal += f.principal;
       y.capex += f.capex;
       y.free_cash_flow += free_cash_flow(f);
+      y.powered_utilization += f.powered_utilization / operated;
+      y.idle_gpus += f.idle_gpus / operated;
+      y.revenue_lost_capacity += f.revenue_lost_capacity;
     }
     const PeriodFigures& last = s.periods[static_cast<std::size_t>(k1 - 1)];
     y.cash = last.cash;
     y.debt = last.debt;
     y.collateral_market = last.collateral_market;
+    // Capacity at the block's end, or at the last period the entity operated in.
+    const PeriodFigures& open =
+        s.periods[static_cast<std::size_t>(std::min(k1 - 1, std::max(k0, s.default_period.value_or(k1 - 1))))];
+    y.active_mw = open.active_mw;
+    y.contracted_mw = open.contracted_mw;
+    concentration(y, customers[static_cast<std::size_t>(k0 / per_year)]);
     if (last.collateral_market > 0) y.ltv = last.debt / last.collateral_market;
     const std::optional<double> prior =
         m.years.empty() ? e.revenue_prior_year : std::optional<double>(m.years.back().revenue);

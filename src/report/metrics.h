@@ -20,6 +20,15 @@ struct YearFigures {
   std::optional<double> ltv;           // debt / fleet market value at the block's end
   std::optional<double> revenue_growth;  // against the previous block (or revenue_prior_year)
   std::optional<double> rule_of_40;    // revenue growth + free-cash-flow margin
+  // Customer concentration of the block's revenue (docs/model.md, Summary figures): the largest
+  // customer, its share, and the Herfindahl index of the customers' shares. Spot revenue counts
+  // as sold to many small buyers, each too small to weigh in the index.
+  std::string top_customer;
+  std::optional<double> top_customer_share, hhi;
+  // Capacity (entities with sites): MW at the block's end, averages of the periods' powered
+  // utilization and idle GPUs, and the revenue missing capacity cost over the block.
+  double active_mw = 0, contracted_mw = 0, powered_utilization = 0, idle_gpus = 0;
+  double revenue_lost_capacity = 0;
 };
 
 struct Metrics {

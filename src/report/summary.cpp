@@ -16,6 +16,36 @@ std::string percent(const std::optional<double>& v) {
   return v ? fmt::format("{:.1f} %", *v * 100) : std::string("n/a");
 }
 
+// Capacity (for an entity with sites) and customer concentration, year by year, through the
+// year of a default.
+void write_operating_picture(const RunResult& r, int i, const Metrics& m, std::ostream& out) {
+  const Entity& e = r.scenario->entities[static_cast<std::size_t>(i)];
+  const auto& defaulted = r.entities[static_cast<std::size_t>(i)].default_period;
+  const int per_year = r.plan.timeline.periods_per_year;
+  std::vector<YearFigures> years;
+  for (std::size_t y = 0; y < m.years.size(); ++y)
+    if (!defaulted || static_cast<int>(y) * per_year <= *defaulted) years.push_back(m.years[y]);
+  if (!e.sites.empty()) {
+    out << fmt::format("{:<12}{:>10}{:>12}{:>10}{:>12}{:>14}\n", "capacity", "active MW",
+                       "contracted", "MW used", "idle GPUs", "revenue lost");
+    for (const YearFigures& y : years)
+      out << fmt::format("{:<12}{:>10.0f}{:>12.0f}{:>10}{:>12.0f}{:>14.0f}\n",
+                         format_date(y.end) + (y.months < 12 ? "*" : ""), y.active_mw,
+                         y.contracted_mw, percent(y.powered_utilization), y.idle_gpus,
+                         y.revenue_lost_capacity);
+  }
+  bool any = false;
+  for (const YearFigures& y : years) any = any || y.top_customer_share.has_value();
+  if (!any) return;
+  out << fmt::format("{:<12}  {:<24}{:>8}{:>8}\n", "customers", "largest", "share", "HHI");
+  for (const YearFigures& y : years) {
+    if (!y.top_customer_share) continue;
+    out << fmt::format("{:<12}  {:<24}{:>8}{:>8.3f}\n",
+                       format_date(y.end) + (y.months < 12 ? "*" : ""), y.top_customer,
+                       percent(y.top_customer_share), *y.hhi);
+  }
+}
+
 void write_entity(const RunResult& r, int i, std::ostream& out) {
   const Scenario& s = *r.scenario;
   const Entity& e = s.entities[static_cast<std::size_t>(i)];
@@ -42,6 +72,7 @@ void write_entity(const RunResult& r, int i, std::ostream& out) {
   }
   if (!m.years.empty() && m.years.back().months < 12)
     out << fmt::format("  * a part year of {} months\n", m.years.back().months);
+  write_operating_picture(r, i, m, out);
 
   if (m.runway_date)
     out << fmt::format("runway: {} months; cash runs out at {}\n", *m.runway_months,

@@ -67,8 +67,8 @@ std::vector<std::string> builtin_names() {
 // ---------------------------------------------------------------------------------- imports
 
 // The item sections of an entity: each may be written as a list or as a mapping from id to item.
-constexpr std::string_view kItemSections[] = {"fleet", "contracts", "leases",
-                                              "capex", "equity",    "debt"};
+constexpr std::string_view kItemSections[] = {"fleet", "contracts", "leases", "capex",
+                                              "equity", "debt",      "sites"};
 
 bool is_item_section(const std::vector<std::string_view>& path, std::string_view key) {
   return path.size() == 2 && path[0] == "entities" &&

@@ -107,7 +107,8 @@ constexpr Key kEntityKeys[] = {{"kind", true},
                                {"capex", false},
                                {"equity", false},
                                {"debt", false},
-                               {"credit", false}};
+                               {"credit", false},
+                               {"sites", false}};
 constexpr Key kCreditKeys[] = {{"pd_annual", true}, {"correlation", true}};
 constexpr NumberField<Credit> kCreditNumbers[] = {
     {"pd_annual", Bound::NonNegRate, &Credit::pd_annual},
@@ -135,7 +136,8 @@ constexpr Key kContractKeys[] = {{"id", true},
                                  {"price_per_gpu_hour", false},
                                  {"amount_per_period", false},
                                  {"customer_rating", false},
-                                 {"cancel", false}};
+                                 {"cancel", false},
+                                 {"delivery", false}};
 constexpr Key kCancelKeys[] = {
     {"demand_below", true}, {"probability", true}, {"notice_months", false}};
 constexpr Key kLeaseKeys[] = {{"id", true},  {"payment_per_period", true}, {"start", true},
@@ -227,6 +229,30 @@ constexpr Key kReleasesKeys[] = {
     {"rate_per_year", true}, {"cut_mean", false}, {"cut_sd", false}, {"hits", false}};
 constexpr Key kDemandKeys[] = {
     {"mean_reversion", true}, {"volatility", true}, {"utilization_beta", false}};
+// Capacity (docs/scenario.md, `sites`; a contract's `delivery`).
+constexpr Choice<SiteType> kSiteTypes[] = {
+    {"owned", SiteType::Owned}, {"leased", SiteType::Leased}, {"hosted", SiteType::Hosted}};
+constexpr Key kSiteKeys[] = {{"id", true},
+                             {"type", true},
+                             {"host", false},
+                             {"mw", true},
+                             {"signed", false},
+                             {"construction_start", false},
+                             {"delivery", true},
+                             {"ramp_months", false},
+                             {"delay_months", false},
+                             {"capex_per_mw", false},
+                             {"payment_per_mw_per_period", false},
+                             {"escalator", false},
+                             {"term_months", false},
+                             {"pue", false},
+                             {"reimbursement", false},
+                             {"delay", false}};
+constexpr Key kSiteDelayKeys[] = {{"probability", true}, {"mean_months", true}};
+constexpr Choice<Remedy> kRemedies[] = {
+    {"penalty", Remedy::Penalty}, {"partial", Remedy::Partial}, {"cancel", Remedy::Cancel}};
+constexpr Key kDeliveryKeys[] = {
+    {"deadline", true}, {"sites", true}, {"remedy", true}, {"penalty_per_month", false}};
 constexpr int kMaxCount = 1200;  // the most periods a scenario has: caps `every` and `cure_periods`
 
 // ---------------------------------------------------------------------------------- names
@@ -393,6 +419,7 @@ std::string own_books(const Entity& e) {
                                                 {"leases", !e.leases.empty()},
                                                 {"equity", !e.equity.empty()},
                                                 {"debt", !e.debt.empty()},
+                                                {"sites", !e.sites.empty()},
                                                 {"operations.sga", e.operations.sga > 0}};
   std::string out;
   for (const auto& [name, has] : parts)
@@ -415,7 +442,9 @@ struct EntityScope {
   std::string id;
   const YNode* rating = nullptr;  // the entity's `rating`, when given and text
   bool rating_bad = false;        // given but not text (reported)
-  Names lots, debts;
+  Names lots, debts, sites;
+  // `kw_per_gpu: 0` of lots and capex items: refused once the entity is known to have sites.
+  std::vector<const YNode*> zero_kw;
   // Every id an item gave itself: lots, contracts, leases, equity, debts. The ledger names an
   // instrument by its id alone, so they are unique across all of them (checked in file order).
   std::vector<std::pair<std::string, const YNode*>> ids;
@@ -862,6 +891,9 @@ class ScenarioReader {
       e.capex.push_back(capex_item(item, e.capex.size() + 1, sc));
     });
     sc.lots.usable = !fleet.bad && !capex.bad;
+    const Section sites = each(*f, "sites", "site", kSiteKeys,
+                               [&](const YNode& item) { e.sites.push_back(site(item, sc)); });
+    sc.sites.usable = !sites.bad;
     each(*f, "contracts", "contract", kContractKeys,
          [&](const YNode& item) { e.contracts.push_back(contract(item, sc)); });
     each(*f, "leases", "lease", kLeaseKeys,
@@ -877,6 +909,7 @@ class ScenarioReader {
     sc.debts.usable = !debt.bad;
     resolve_funding(sc, e);
     check_collateral(sc);
+    powered_within_sites(sc, e);
     unique_ids(sc);
     credit(*f, e);
     return e;
@@ -974,7 +1007,8 @@ class ScenarioReader {
     if (!f) return l;
     gpu_ref(*f, l.gpu);
     f->get("acquired", l.acquired);
-    get_numbers(*f, l, kLotNumbers);
+    if (get_numbers(*f, l, kLotNumbers) && f->has("kw_per_gpu") && l.kw_per_gpu == 0)
+      sc.zero_kw.push_back(f->find("kw_per_gpu"));
     return l;
   }
 
@@ -991,7 +1025,8 @@ class ScenarioReader {
     if (!f) return c;
     f->get("date", c.date);
     gpu_ref(*f, c.gpu);
-    get_numbers(*f, c, kCapexNumbers);
+    if (get_numbers(*f, c, kCapexNumbers) && f->has("kw_per_gpu") && c.kw_per_gpu == 0)
+      sc.zero_kw.push_back(f->find("kw_per_gpu"));
     const YNode* funded_by = f->find("funded_by");
     std::string debt;
     if (funded_by && f->get_name("funded_by", debt))
@@ -1070,6 +1105,7 @@ class ScenarioReader {
     f->get("amount_per_period", c.amount_per_period, Bound::NonNeg);
     f->get_text("customer_rating", c.customer_rating);
     c.cancel = cancel_rule(*f);
+    c.delivery = delivery_terms(*f, sc);
     return c;
   }
 
@@ -1149,6 +1185,148 @@ class ScenarioReader {
       needs_share_price_.push_back(
           {sc.index, &n, "counting shares: an equity issue without 'price'"});
     return q;
+  }
+
+  // --- capacity: sites, and contracts' delivery terms
+
+  Site site(const YNode& n, EntityScope& sc) {
+    Site st;
+    const auto f = open(p_, n, kSiteKeys, "a site");
+    if (f && f->get_id("id", st.id)) {
+      sc.sites.add(st.id, *f->find("id"));
+      sc.name(st.id, *f->find("id"));
+    } else {
+      sc.sites.skip();
+    }
+    if (!f) return st;
+    const bool type_ok = f->get("type", st.type, "site type", kSiteTypes) && f->has("type");
+    f->get("mw", st.mw, Bound::NonNeg);
+    f->get("signed", st.signed_on);
+    f->get("construction_start", st.construction_start);
+    if (f->get("delivery", st.delivery) && f->has("delivery") && st.construction_start &&
+        st.delivery <= *st.construction_start)
+      p_.at(*f->find("delivery"), "'delivery' " + format_date(st.delivery) +
+                                      " is not after 'construction_start' " +
+                                      format_date(*st.construction_start) +
+                                      " (a site is delivered after its construction starts)");
+    f->get_integer("ramp_months", st.ramp_months, 0, kMaxCount);
+    f->get_integer("delay_months", st.delay_months, 0, kMaxCount);
+    if (f->get("pue", st.pue, Bound::Finite) && f->has("pue") && st.pue < 1)
+      p_.at(*f->find("pue"), "'pue' must be at least 1 (got " + f->find("pue")->scalar +
+                                 "): power usage effectiveness is facility power over IT power");
+    if (type_ok) site_terms(*f, st, sc);
+    st.delay = site_delay(*f);
+    return st;
+  }
+
+  // What a site costs, by its type: an owned site its build, a leased or hosted one a payment per
+  // active MW; a hosted one names its host and may reimburse the host's build-out.
+  void site_terms(const Fields& f, Site& st, const EntityScope& sc) {
+    const bool owned = st.type == SiteType::Owned;
+    if (owned) {
+      for (std::string_view k : {"host", "payment_per_mw_per_period", "escalator", "term_months"})
+        if (const YNode* x = f.find(k)) p_.at(*x, key_label(k) + " applies to leased and hosted sites");
+      if (!f.has("capex_per_mw"))
+        p_.at(f.node(), "missing required key 'capex_per_mw' (the build cost of an owned site, $M "
+                        "per MW)");
+      f.get("capex_per_mw", st.capex_per_mw, Bound::NonNeg);
+    } else {
+      if (const YNode* x = f.find("capex_per_mw")) p_.at(*x, "'capex_per_mw' applies to owned sites");
+      if (!f.has("payment_per_mw_per_period"))
+        p_.at(f.node(), "missing required key 'payment_per_mw_per_period' (what a " +
+                            std::string(st.type == SiteType::Hosted ? "hosted" : "leased") +
+                            " site costs, $M per active MW per period)");
+      f.get("payment_per_mw_per_period", st.payment_per_mw_per_period, Bound::NonNeg);
+      f.get("escalator", st.escalator, Bound::Rate);
+      f.get_integer("term_months", st.term_months, 1, kMaxCount);
+      std::string host;
+      if (f.has("host") && f.get_name("host", host))
+        st.host = party(*f.find("host"), host, sc, "host");
+      else if (st.type == SiteType::Hosted && !f.has("host"))
+        p_.at(f.node(), "missing required key 'host' (who builds and runs a hosted site)");
+    }
+    const YNode* r = f.find("reimbursement");
+    if (!r || r->is_null()) return;
+    if (st.type != SiteType::Hosted) {
+      p_.at(*r, "'reimbursement' applies to hosted sites (the tenant's payments for its host's "
+                "build-out)");
+      return;
+    }
+    if (auto points = to_points(p_, *r, "'reimbursement'", "reimbursement", Bound::Positive))
+      for (const Point& pt : *points) st.reimbursement.emplace_back(pt.date, pt.value);
+  }
+
+  // Monte Carlo only: the chance that the site is late, and the mean lateness of a late one.
+  std::optional<SiteDelay> site_delay(const Fields& f) {
+    const Section s = section(f, "delay", Kind::Map);
+    if (!s.node) return std::nullopt;
+    const Fields d(p_, *s.node, kSiteDelayKeys);
+    SiteDelay x;
+    bool ok = d.get("probability", x.probability, Bound::Share);
+    if (d.get("mean_months", x.mean_months, Bound::Finite) && d.has("mean_months")) {
+      if (x.mean_months < 1) {
+        p_.at(*d.find("mean_months"),
+              "'mean_months' must be at least 1 (got " + d.find("mean_months")->scalar +
+                  "): a late site is at least one month late");
+        ok = false;
+      }
+    } else {
+      ok = false;
+    }
+    return ok ? std::optional<SiteDelay>(x) : std::nullopt;
+  }
+
+  // A contract's deadline for its sites, and the remedy if they are late.
+  std::optional<DeliveryTerms> delivery_terms(const Fields& f, const EntityScope& sc) {
+    const Section s = section(f, "delivery", Kind::Map);
+    if (!s.node) return std::nullopt;
+    const Fields d(p_, *s.node, kDeliveryKeys);
+    DeliveryTerms t;
+    bool ok = d.get("deadline", t.deadline) && d.has("deadline");
+    const bool remedy_ok = d.get("remedy", t.remedy, "remedy", kRemedies) && d.has("remedy");
+    ok = ok && remedy_ok;
+    if (remedy_ok && t.remedy == Remedy::Penalty && !d.has("penalty_per_month")) {
+      p_.at(*s.node, "missing required key 'penalty_per_month' (remedy 'penalty': $M per month late)");
+      ok = false;
+    } else if (remedy_ok && t.remedy != Remedy::Penalty && d.has("penalty_per_month")) {
+      p_.at(*d.find("penalty_per_month"), "'penalty_per_month' applies to remedy 'penalty'");
+      ok = false;
+    }
+    ok = d.get("penalty_per_month", t.penalty_per_month, Bound::NonNeg) && ok;
+    const Section list = section(d, "sites", Kind::Seq);
+    ok = ok && !list.bad && list.node;
+    if (!list.node) return std::nullopt;
+    if (list.node->items.empty()) {
+      p_.at(*list.node, "a delivery needs at least one site");
+      return std::nullopt;
+    }
+    for (const YNode& item : list.node->items) {
+      const auto name = to_name(p_, item, "a delivery site");
+      if (!name || !sc.sites.usable) {
+        ok = false;
+        continue;
+      }
+      const int i = sc.sites.find(*name);
+      if (i < 0) {
+        p_.at(item, "unknown site " + quote_text(*name) + " of entity " + quote_text(sc.id) +
+                        (sc.sites.empty() ? " (it has no 'sites')" : sc.sites.suggest(*name)));
+        ok = false;
+      } else if (std::find(t.sites.begin(), t.sites.end(), i) != t.sites.end()) {
+        p_.at(item, "site " + quote_text(*name) + " is listed twice in the delivery's 'sites'");
+        ok = false;
+      } else {
+        t.sites.push_back(i);
+      }
+    }
+    return ok ? std::optional<DeliveryTerms>(t) : std::nullopt;
+  }
+
+  // Within sites, a GPU runs only if its power draw fits their MW: it must have one.
+  void powered_within_sites(const EntityScope& sc, const Entity& e) {
+    if (e.sites.empty()) return;
+    for (const YNode* at : sc.zero_kw)
+      p_.at(*at, "'kw_per_gpu' is 0, but entity " + quote_text(e.id) +
+                     " has sites: its GPUs run within their MW, so each needs its power draw");
   }
 
   // --- debt

@@ -1077,6 +1077,74 @@ TEST_P(LoaderFuzz, MutationsNeverCrashAndAlwaysSaySomething) {
   EXPECT_GT(loaded_count, 0);  // some mutations land in comments or harmless places
 }
 
+// Capacity (issue 7): every key of a site and of a contract's delivery terms reaches the
+// Scenario; sites written as a mapping merge by id across imports (the built-ins do this).
+TEST(LoaderCapacity, SitesReadEveryKeyAndMergeById) {
+  TempDir dir;
+  dir.write("terms.yaml", R"(entities:
+  host_co: {kind: external, credit: {pd_annual: 0.05, correlation: 0.2}}
+  neo:
+    kind: neocloud
+    sites:
+      cs1: {type: hosted, host: host_co, mw: 50, signed: 2024-06-01,
+            construction_start: 2024-07-01, delivery: 2025-03-15, ramp_months: 4,
+            delay_months: 1, payment_per_mw_per_period: 0.12, escalator: 0.02,
+            term_months: 144, pue: 1.2, reimbursement: [[2025-01-10, 30], [2025-03-10, 20]],
+            delay: {probability: 0.3, mean_months: 2.5}}
+      plant: {type: owned, mw: 10, delivery: 2026-01-01, capex_per_mw: 12}
+      old: {type: leased, mw: 5, delivery: 2023-01-01, payment_per_mw_per_period: 0.1}
+)");
+  const std::string main = dir.write("main.yaml", R"(tinderbox: 1
+start: 2025-01-01
+horizon: 12
+import: [./terms.yaml]
+entities:
+  neo:
+    sites:
+      plant: {mw: 20}
+      old:
+    contracts:
+      - {id: c1, customer: lab, amount_per_period: 1, start: 2025-01-01, end: 2025-12-31,
+         delivery: {deadline: 2025-06-30, sites: [plant, cs1], remedy: penalty,
+                    penalty_per_month: 0.4}}
+)");
+  const LoadResult r = load_scenario(main);
+  const Scenario& s = loaded(r);
+  const Entity& e = s.entities[1];
+  ASSERT_EQ(e.sites.size(), 2u);
+  const Site& cs = e.sites[0];
+  EXPECT_EQ(cs.id, "cs1");
+  EXPECT_EQ(cs.type, SiteType::Hosted);
+  EXPECT_EQ(cs.host.name, "host_co");
+  EXPECT_EQ(cs.host.entity, 0);
+  EXPECT_EQ(cs.mw, 50);
+  EXPECT_EQ(*cs.signed_on, d("2024-06-01"));
+  EXPECT_EQ(*cs.construction_start, d("2024-07-01"));
+  EXPECT_EQ(cs.delivery, d("2025-03-15"));
+  EXPECT_EQ(cs.ramp_months, 4);
+  EXPECT_EQ(cs.delay_months, 1);
+  EXPECT_EQ(cs.payment_per_mw_per_period, 0.12);
+  EXPECT_EQ(cs.escalator, 0.02);
+  EXPECT_EQ(cs.term_months, 144);
+  EXPECT_EQ(cs.pue, 1.2);
+  ASSERT_EQ(cs.reimbursement.size(), 2u);
+  EXPECT_EQ(cs.reimbursement[1], (std::pair<Date, double>{d("2025-03-10"), 20}));
+  ASSERT_TRUE(cs.delay.has_value());
+  EXPECT_EQ(cs.delay->probability, 0.3);
+  EXPECT_EQ(cs.delay->mean_months, 2.5);
+  const Site& plant = e.sites[1];
+  EXPECT_EQ(plant.id, "plant");
+  EXPECT_EQ(plant.type, SiteType::Owned);
+  EXPECT_EQ(plant.mw, 20);  // the importing file's
+  EXPECT_EQ(plant.capex_per_mw, 12);
+  EXPECT_EQ(plant.pue, 1.0);
+  const DeliveryTerms& t = *e.contracts[0].delivery;
+  EXPECT_EQ(t.deadline, d("2025-06-30"));
+  EXPECT_EQ(t.sites, (std::vector<int>{1, 0}));
+  EXPECT_EQ(t.remedy, Remedy::Penalty);
+  EXPECT_EQ(t.penalty_per_month, 0.4);
+}
+
 INSTANTIATE_TEST_SUITE_P(ValidFiles, LoaderFuzz,
                          testing::Values("spec_example.yaml", "credit_facilities.yaml"),
                          [](const testing::TestParamInfo<const char*>& param) {

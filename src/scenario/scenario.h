@@ -88,6 +88,53 @@ struct CancelRule {
   int notice_months = 0;
 };
 
+// ---------------------------------------------------------------------------------- capacity
+// Data-center capacity (docs/model.md, Capacity): the powered, cooled megawatts an entity's GPUs
+// run in. An entity without sites is not capacity-constrained.
+
+enum class SiteType { Owned, Leased, Hosted };
+
+// Monte Carlo only (`delay:`): the site is late with `probability`; a late site is N months
+// late, N >= 1 geometric with mean `mean_months` (each month late, another month late with
+// probability 1 - 1 / mean_months).
+struct SiteDelay {
+  double probability = 0;
+  double mean_months = 1;
+};
+
+struct Site {
+  std::string id;
+  SiteType type = SiteType::Owned;
+  Party host;               // leased: the lessor (optional); hosted: the host; owned: none
+  double mw = 0;            // facility MW at full delivery (IT MW x pue)
+  std::optional<Date> signed_on;           // `signed`: in contracted MW from then (default: start)
+  std::optional<Date> construction_start;  // before `delivery`; owned: the build cost is spread
+  Date delivery;            // scheduled first day of power
+  int ramp_months = 0;      // active MW rise linearly to `mw` over this many months
+  int delay_months = 0;     // a deterministic delay of the whole schedule
+  double capex_per_mw = 0;  // owned: $M per MW, spread over [construction_start, delivery)
+  double payment_per_mw_per_period = 0;  // leased, hosted: $M per active MW per period
+  double escalator = 0;     // yearly step-up of the payment, on anniversaries of the delivery
+  int term_months = 0;      // leased, hosted: the term from the (actual) delivery; 0 = open
+  double pue = 1.0;         // power usage effectiveness, >= 1: IT MW = active MW / pue
+  // Hosted: the tenant's reimbursements of the host's build-out, [date, amount $M].
+  std::vector<std::pair<Date, double>> reimbursement;
+  std::optional<SiteDelay> delay;  // Monte Carlo only
+};
+
+enum class Remedy { Penalty, Partial, Cancel };
+
+// A contract's delivery deadline (`delivery:`): its sites must be fully delivered (every MW
+// active) by the end of `deadline`. If they are not, `remedy` applies: a penalty per month late,
+// the cancellation of the undelivered share, or of the whole contract, from the first period
+// that starts after the deadline.
+struct DeliveryTerms {
+  Date deadline;
+  std::vector<int> sites;  // indices into the entity's sites, each once, at least one
+  Remedy remedy = Remedy::Penalty;
+  double penalty_per_month = 0;  // $M per month late (penalty only)
+};
+
 struct Contract {
   std::string id;
   Party customer;
@@ -100,6 +147,8 @@ struct Contract {
   std::string customer_rating;  // the customer's credit quality, for contract-priced draws
   // Monte Carlo only: the customer may cancel when demand is weak (`cancel:`).
   std::optional<CancelRule> cancel;
+  // The capacity the contract needs, by when, and what a late delivery costs (`delivery:`).
+  std::optional<DeliveryTerms> delivery;
 };
 
 struct Lease {
@@ -279,6 +328,7 @@ struct Entity {
   std::vector<EquityIssue> equity;
   std::vector<Debt> debt;
   std::optional<Credit> credit;  // only on entities with nothing else modelled
+  std::vector<Site> sites;       // data-center capacity; none: GPUs are not power-constrained
 };
 
 // An Ornstein-Uhlenbeck deviation: dx = -a x dt + s dW, x(0) = 0; a = 0 is a Brownian motion.

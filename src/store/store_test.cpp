@@ -314,12 +314,20 @@ TEST(Store, ExposureNetworkAgreesWithTheRun) {
 }
 
 TEST(Store, ADefaultFailsInRoundZero) {
-  LoadResult l = load_scenario("coreweave-2025h2");  // defaults on 2026-08-31 (README)
+  LoadResult l = load_scenario("coreweave-2025h2");  // runs out of cash in 2026 (README)
   const RunResult r = run_deterministic(*l.scenario);
   const NetworkView v = exposure_network(r);
   ASSERT_EQ(v.contagion.size(), 1u);
   EXPECT_EQ(v.contagion[0].entity, "coreweave");
-  EXPECT_EQ(v.contagion[0].date, "2026-08-31");
+  // The default's date is the run's own: the period end of the entity's default period.
+  int cw = -1;
+  for (std::size_t i = 0; i < l.scenario->entities.size(); ++i)
+    if (l.scenario->entities[i].id == "coreweave") cw = static_cast<int>(i);
+  ASSERT_GE(cw, 0);
+  const auto k = r.entities[static_cast<std::size_t>(cw)].default_period;
+  ASSERT_TRUE(k);
+  EXPECT_EQ(v.contagion[0].date,
+            format_date(r.plan.timeline.ends[static_cast<std::size_t>(*k)]));
   EXPECT_EQ(v.contagion[0].round, 0);
   EXPECT_EQ(v.contagion[0].reason, "liquidity");
   for (const NetworkNode& n : v.nodes)
