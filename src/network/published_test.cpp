@@ -2,15 +2,15 @@
 // its README.md), read with the CLI's own reader, cleared or propagated by the library, and run
 // again through `tinderbox network … --json`. Where the source prints output, the test asserts it
 // to the digits printed; where it does not, the expected values were computed independently, in
-// exact rational arithmetic (Python's fractions, running the fictitious-default rounds on paper's
-// equations, not our code), and the derivation is written out in the comment.
+// exact rational arithmetic (Python's fractions, running the fictitious-default rounds on the
+// papers' equations, not our code), and the derivation is written out in the comment.
 //
 // What was looked for and not found (so no test claims it): the worked examples of the papers
 // themselves — Eisenberg & Noe (2001), Rogers & Veraart (2013) (its text was not retrievable; only
-// abstracts, SSRN's and the journal's pages), Battiston et al. (2012) (the Supplementary
-// Information's small network) and Bardoscia et al. (2015) (the pages found hold the abstract and
-// introduction; no toy network with numbers). The published numbers below come from the
-// documentation of public implementations that cite those papers.
+// abstracts, SSRN's and the journal's pages), Battiston et al. (2012) (no small network with
+// numbers was found; its main text works on the FED data) and Bardoscia et al. (2015) (the pages
+// found hold the abstract and introduction; no toy network with numbers). The published numbers
+// below come from the documentation of public implementations that cite those papers.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -167,8 +167,7 @@ TEST(NetPublished, EisenbergNoeNetworkValuationExampleThroughTheCli) {
 TEST(NetPublished, RogersVeraartSystemicRiskExample) {
   const NamedMatrix m = load_matrix("rv_systemicrisk.csv", MatrixKind::kLiabilities);
   const std::vector<double> e = load_vector("rv_systemicrisk_assets.csv", m.names);
-  const Liabilities L =
-      to_liabilities(m, load_vector("rv_systemicrisk_external.csv", m.names));
+  const Liabilities L = to_liabilities(m, load_vector("rv_systemicrisk_external.csv", m.names));
   Clearer c;
   const ClearingResult& en = c.clear(L, e);
   EXPECT_NEAR(en.payments[0], 165.0 / 112, 1e-9 * 2.5);
@@ -204,7 +203,7 @@ TEST(NetPublished, RogersVeraartSystemicRiskExampleThroughTheCli) {
 // ---------------------------------------------------------------------------------------------
 // DebtRank (Battiston et al. 2012): the example of the R package NetworkRiskMeasures (Cinelli &
 // Silva), printed with its output in the package's early README.md
-// (github.com/carloscinelli/NetworkRiskMeasures, 2016, "The package will soon be on CRAN"; the
+// (github.com/carloscinelli/NetworkRiskMeasures, pre-CRAN: "The package will soon be on CRAN"; the
 // same text is shown at https://libraries.io/cran/NetworkRiskMeasures):
 //   assets_matrix <- matrix(c(0, 10, 3, 1, 0, 2, 0, 3, 0), ncol = 3)   (rows/cols a, b, c)
 //   buffer <- c(a = 2, b = 5, c = 2); weights <- c(a = 10, b = 100, c = 30)
@@ -260,8 +259,8 @@ TEST(NetPublished, DebtRank2012NetworkRiskMeasuresReadme) {
   const std::vector<double> weights = load_vector("debtrank_nrm_weights.csv", m.names);
   const Exposures X = to_exposures(m);
   for (const NrmScenario& s : kNrm) {
-    SCOPED_TRACE(testing::Message() << "shock " << s.shock[0] << "," << s.shock[1] << ","
-                                    << s.shock[2]);
+    SCOPED_TRACE(testing::Message()
+                 << "shock " << s.shock[0] << "," << s.shock[1] << "," << s.shock[2]);
     const DebtRankResult r = debtrank(X, equity, s.shock, weights);
     ASSERT_TRUE(r.converged);
     for (std::size_t i = 0; i < 3; ++i) EXPECT_NEAR(r.h[i], s.h[i], 1e-12);
