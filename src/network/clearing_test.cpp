@@ -1,10 +1,10 @@
 // Clearing: hand-computed Eisenberg–Noe and Rogers–Veraart networks (each derivation in its
 // comment), the greatest of several clearing vectors, external creditors, slow cycles, reuse and
-// allocation-free repeated calls. The published examples of Eisenberg & Noe (2001) and Rogers &
-// Veraart (2013) could not be retrieved with their numbers (the search tool found abstracts and
-// summaries only), so these networks are small ones computed by hand; the RV one shows default
-// costs turning EN's two defaults into three. The random-network property tests (GLPK's LP, the
-// rounds' definition, Picard for Rogers–Veraart) are in clearing_lp_test.cpp.
+// allocation-free repeated calls, all computed by hand; the RV one shows default costs turning
+// EN's two defaults into three. Published examples (a toolbox's Eisenberg–Noe example with its
+// printed output, the systemicrisk package's Rogers–Veraart network) are in published_test.cpp;
+// the papers' own worked examples could not be retrieved. The random-network property tests
+// (GLPK's LP, the rounds' definition, Picard for Rogers–Veraart) are in clearing_lp_test.cpp.
 #include "network/clearing.h"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,7 @@
-// DebtRank, 2012 and linear variants. The papers' worked examples (e.g. the network of
-// Battiston et al.'s Supplementary Figure 5) could not be retrieved with their numbers, so each
-// expected value below is computed by hand in its comment, on the two mechanisms the papers
+// DebtRank, 2012 and linear variants. A published 2012 example (NetworkRiskMeasures' README,
+// with its printed output) is in published_test.cpp; the papers' own worked examples (e.g. the
+// network of Battiston et al.'s Supplementary Figure 5) could not be retrieved with their numbers,
+// so each expected value below is computed by hand in its comment, on the two mechanisms the papers
 // describe: a chain, where the variants differ only by the 2012 cap min(1, Λ), and a cycle, where
 // the 2012 rule that each node propagates once underestimates the loss (Bardoscia et al.'s
 // motivating remark). Random networks are checked against closed forms: the linear variant's
