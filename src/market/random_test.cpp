@@ -3,7 +3,9 @@
 #include <boost/math/distributions/normal.hpp>
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <vector>
 
 namespace tinderbox {
 namespace {
@@ -21,6 +23,36 @@ TEST(NormalQuantile, MatchesBoostAcrossTheRange) {
     const double want = boost::math::quantile(n, p);
     EXPECT_NEAR(normal_quantile(p), want, 1e-14 * std::max(1.0, std::fabs(want))) << "p = " << p;
   }
+}
+
+// The batch version gives the scalar function's bits, for the body, both tails and the extremes
+// of 32-bit uniforms, at any length (the vectorised loop's remainder included).
+TEST(NormalQuantiles, AreTheScalarQuantilesBitForBit) {
+  std::vector<double> u;
+  for (int i = 1; i < 2000; ++i) u.push_back(i / 2000.0);
+  for (double p : {0.5 * 0x1p-32, 1e-9, 0.075, 0.0749999999, 0.0750000001, 0.925, 0.9250000001,
+                   1 - 0.5 * 0x1p-32, 1e-300, 1 - 1e-16})
+    u.push_back(p);
+  const PathRandom r(3, 5);
+  for (std::uint32_t k = 0; k < 500; ++k)
+    for (double x : r.uniforms(k, Stream::Gpu, 0)) u.push_back(x);
+  for (std::size_t n : {std::size_t(0), std::size_t(1), std::size_t(7), u.size()}) {
+    std::vector<double> z(n, -1.0);
+    std::vector<std::uint32_t> scratch(n);
+    normal_quantiles(u.data(), z.data(), n, scratch.data());
+    for (std::size_t i = 0; i < n; ++i)
+      ASSERT_EQ(std::bit_cast<std::uint64_t>(z[i]), std::bit_cast<std::uint64_t>(normal_quantile(u[i])))
+          << "u = " << u[i];
+  }
+}
+
+// Uniforms of a driver's periods are those of its four-period draws, in period order.
+TEST(PathRandom, PeriodUniformsAreTheBlocksOfFour) {
+  const PathRandom r(9, 4);
+  std::vector<double> u(61);
+  r.period_uniforms(Stream::Demand, 2, 61, u.data());
+  for (std::uint32_t k = 0; k < 61; ++k)
+    EXPECT_EQ(u[k], r.uniforms(k / 4, Stream::Demand, 2)[k % 4]) << k;
 }
 
 // The same (seed, path, period, stream, draw) always gives the same numbers; any change of one

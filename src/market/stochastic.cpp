@@ -10,15 +10,6 @@
 namespace tinderbox {
 namespace {
 
-// Normals for periods 0..n-1 of one driver: a Philox call gives four uniforms, used for four
-// consecutive periods (the counter's first word is the block of four periods).
-void draw_normals(const PathRandom& rng, Stream s, std::uint32_t draw, int n, double* out) {
-  for (int k0 = 0; k0 < n; k0 += 4) {
-    const auto u = rng.uniforms(static_cast<std::uint32_t>(k0 / 4), s, draw);
-    for (int j = 0; j < 4 && k0 + j < n; ++j) out[k0 + j] = normal_quantile(u[static_cast<std::size_t>(j)]);
-  }
-}
-
 // The number of Poisson(mean) arrivals at cumulative probability u, by inversion; p0 = e^-mean.
 int poisson(double mean, double p0, double u) {
   double p = p0, cdf = p;
@@ -125,11 +116,24 @@ PathGenerator::PathGenerator(const Scenario& s, const Timeline& t)
   for (const CancelRuleAt& rule : cancels_) touched_.emplace_back(rule.entity, rule.contract);
   for (const CreditAt& c : credits_)
     for (const auto& ic : customer_of_[static_cast<std::size_t>(c.entity)]) touched_.push_back(ic);
-  z_.assign(gens * n, 0.0);
+  const auto add_shocks = [&](Stream st_, std::uint32_t draw) {
+    shock_draws_.push_back({st_, draw});
+    return static_cast<int>((shock_draws_.size() - 1) * n);
+  };
+  for (std::size_t r = 0; r < rate_steps_.size(); ++r)
+    rate_shocks_.push_back(rate_steps_[r].moves ? add_shocks(Stream::Rate, std::uint32_t(r)) : -1);
+  if (gpu_random_)
+    for (std::size_t g = 0; g < gens; ++g) {
+      const int at = add_shocks(Stream::Gpu, static_cast<std::uint32_t>(g));
+      if (g == 0) gpu_shocks_ = at;
+    }
+  if (demand_steps_.moves) demand_shocks_ = add_shocks(Stream::Demand, 0);
+  u_.assign(shock_draws_.size() * n, 0.0);
+  z_.assign(u_.size(), 0.0);
+  tails_.assign(u_.size(), 0);
   y_.assign(gens, 0.0);
   level_.assign(gens * (n + 1), 1.0);
   jump_.assign(gens, 1.0);
-  eps_.assign(n, 0.0);
   demand_path_.assign(n + 1, 0.0);
 }
 
@@ -138,23 +142,33 @@ void PathGenerator::fill(std::uint32_t seed, std::uint32_t path, MarketPath& m,
   const PathRandom rng(seed, path);
   for (const auto& [i, c] : touched_)
     m.contract_stop[static_cast<std::size_t>(i)][static_cast<std::size_t>(c)] = n_;
-  rates(rng, m);
+  shocks(rng);
+  rates(m);
   gpus(rng, m);
   demand(rng, m);
   credit(rng, m, defaults);
 }
 
+// Every normal shock of the path at once: one loop of uniforms, one of quantiles, so that
+// both vectorise.
+void PathGenerator::shocks(const PathRandom& rng) {
+  const auto n = static_cast<std::size_t>(n_);
+  for (std::size_t j = 0; j < shock_draws_.size(); ++j)
+    rng.period_uniforms(shock_draws_[j].stream, shock_draws_[j].draw, n_, &u_[j * n]);
+  normal_quantiles(u_.data(), z_.data(), u_.size(), tails_.data());
+}
+
 // SOFR (any rate) = curve + x: x on the grid d_0..d_{n-1}; a follower takes its leader's x.
-void PathGenerator::rates(const PathRandom& rng, MarketPath& m) {
+void PathGenerator::rates(MarketPath& m) {
   const auto n = static_cast<std::size_t>(n_);
   for (std::size_t r = 0; r < rate_steps_.size(); ++r) {
     const OuSteps& ou = rate_steps_[r];
     if (!ou.moves) continue;
-    draw_normals(rng, Stream::Rate, static_cast<std::uint32_t>(r), n_, eps_.data());
+    const double* eps = &z_[static_cast<std::size_t>(rate_shocks_[r])];
     double x = 0;
     for (std::size_t k = 0; k < n; ++k) {
       m.rate[r * n + k] = base_.rate[r * n + k] + x;
-      x = x * ou.decay[k] + ou.sd[k] * eps_[k];
+      x = x * ou.decay[k] + ou.sd[k] * eps[k];
     }
     for (std::size_t f = 0; f < rate_steps_.size(); ++f)
       if (s_.stochastic.rates[f].follows == int(r))
@@ -171,9 +185,7 @@ void PathGenerator::gpus(const PathRandom& rng, MarketPath& m) {
   if (!gpu_random_ && !releases) return;
   const std::size_t gens = gpu_steps_.size();
   const auto n = static_cast<std::size_t>(n_);
-  if (gpu_random_)
-    for (std::size_t g = 0; g < gens; ++g)
-      draw_normals(rng, Stream::Gpu, static_cast<std::uint32_t>(g), n_, &z_[g * n]);
+  const double* z = gpu_random_ ? &z_[static_cast<std::size_t>(gpu_shocks_)] : nullptr;
   std::fill(y_.begin(), y_.end(), 0.0);
   std::fill(jump_.begin(), jump_.end(), 1.0);
   std::array<double, 4> count_u{};
@@ -184,7 +196,7 @@ void PathGenerator::gpus(const PathRandom& rng, MarketPath& m) {
       for (std::size_t g = 0; g < gens; ++g) {
         if (!gpu_steps_[g].moves) continue;
         double e = 0;
-        for (std::size_t j = 0; j <= g; ++j) e += chol_[g * gens + j] * z_[j * n + k];
+        for (std::size_t j = 0; j <= g; ++j) e += chol_[g * gens + j] * z[j * n + k];
         y_[g] = y_[g] * gpu_steps_[g].decay[k] + gpu_steps_[g].sd[k] * e;
       }
     if (releases) {
@@ -213,13 +225,13 @@ void PathGenerator::gpus(const PathRandom& rng, MarketPath& m) {
 void PathGenerator::demand(const PathRandom& rng, MarketPath& m) {
   if (!demand_steps_.moves) return;
   const auto n = static_cast<std::size_t>(n_);
-  draw_normals(rng, Stream::Demand, 0, n_, eps_.data());
+  const double* eps = &z_[static_cast<std::size_t>(demand_shocks_)];
   double d = 0;
   for (std::size_t k = 0; k <= n; ++k) {
     demand_path_[k] = d;
     if (k < n) {
       m.demand[k] = d;
-      d = d * demand_steps_.decay[k] + demand_steps_.sd[k] * eps_[k];
+      d = d * demand_steps_.decay[k] + demand_steps_.sd[k] * eps[k];
     }
   }
   for (const CancelRuleAt& rule : cancels_) {

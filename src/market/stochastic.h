@@ -51,7 +51,8 @@ class PathGenerator {
     std::vector<double> threshold;  // [k]: Phi^-1(F(t_{k+1})), increasing in k
   };
 
-  void rates(const PathRandom& rng, MarketPath& m);
+  void shocks(const PathRandom& rng);
+  void rates(MarketPath& m);
   void gpus(const PathRandom& rng, MarketPath& m);
   void demand(const PathRandom& rng, MarketPath& m);
   void credit(const PathRandom& rng, MarketPath& m, std::vector<int>& defaults);
@@ -75,8 +76,19 @@ class PathGenerator {
   std::vector<std::vector<std::pair<int, int>>> customer_of_;
   // (entity, contract) of every contract a path may stop: reset to `periods` first.
   std::vector<std::pair<int, int>> touched_;
+  // The drivers' normal shocks, n per (stream, draw), all drawn at once by shocks(): the rates
+  // that move, every GPU generation when any moves (the correlation mixes them), the demand.
+  struct ShockDraw {
+    Stream stream;
+    std::uint32_t draw;
+  };
+  std::vector<ShockDraw> shock_draws_;
+  std::vector<int> rate_shocks_;  // per rate: offset of its shocks in z_, or -1
+  int gpu_shocks_ = -1, demand_shocks_ = -1;  // offset of generation 0's / the demand's shocks
   // Scratch, per path (sized once).
-  std::vector<double> y_, level_, jump_, z_, eps_, demand_path_;
+  std::vector<double> u_, z_;
+  std::vector<std::uint32_t> tails_;
+  std::vector<double> y_, level_, jump_, demand_path_;
 };
 
 }  // namespace tinderbox
