@@ -1,5 +1,7 @@
 #include "market/stochastic.h"
 
+#include "market/vector_math.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -128,11 +130,37 @@ PathGenerator::PathGenerator(const Scenario& s, const Timeline& t)
       if (g == 0) gpu_shocks_ = at;
     }
   if (demand_steps_.moves) demand_shocks_ = add_shocks(Stream::Demand, 0);
+  // The OU lanes, stepped together: rates, generations, demand (those that move).
+  const auto add_lane = [&](const OuSteps& ou, int shocks_at) {
+    lane_shocks_.push_back(shocks_at);
+    for (std::size_t k = 0; k < n; ++k) {
+      lane_decay_.push_back(ou.decay[k]);
+      lane_sd_.push_back(ou.sd[k]);
+    }
+    return static_cast<int>(lane_shocks_.size() - 1);
+  };
+  for (std::size_t r = 0; r < rate_steps_.size(); ++r)
+    rate_lane_.push_back(rate_steps_[r].moves ? add_lane(rate_steps_[r], rate_shocks_[r]) : -1);
+  for (std::size_t g = 0; g < gens; ++g)
+    gpu_lane_.push_back(gpu_steps_[g].moves ? add_lane(gpu_steps_[g], -1 - int(g)) : -1);
+  demand_lane_ = demand_steps_.moves ? add_lane(demand_steps_, demand_shocks_) : -1;
+  lanes_ = lane_shocks_.size();
+  // Stepping reads the lanes' parameters period-major: [k * lanes + l].
+  std::vector<double> decay(lane_decay_), sd(lane_sd_);
+  for (std::size_t l = 0; l < lanes_; ++l)
+    for (std::size_t k = 0; k < n; ++k) {
+      lane_decay_[k * lanes_ + l] = decay[l * n + k];
+      lane_sd_[k * lanes_ + l] = sd[l * n + k];
+    }
+  lane_e_.assign(lanes_ * n, 0.0);
+  lane_x_.assign(lanes_ * (n + 1), 0.0);
   u_.assign(shock_draws_.size() * n, 0.0);
   z_.assign(u_.size(), 0.0);
-  tails_.assign(u_.size(), 0);
-  y_.assign(gens, 0.0);
+  quantile_scratch_ = QuantileScratch(u_.size());
+  y_.assign(gens * (n + 1), 0.0);
   level_.assign(gens * (n + 1), 1.0);
+  shock_.assign(gens * n, 0.0);
+  release_u_.assign(n, 0.0);
   jump_.assign(gens, 1.0);
   demand_path_.assign(n + 1, 0.0);
 }
@@ -143,6 +171,7 @@ void PathGenerator::fill(std::uint32_t seed, std::uint32_t path, MarketPath& m,
   for (const auto& [i, c] : touched_)
     m.contract_stop[static_cast<std::size_t>(i)][static_cast<std::size_t>(c)] = n_;
   shocks(rng);
+  step_lanes();
   rates(m);
   gpus(rng, m);
   demand(rng, m);
@@ -155,21 +184,50 @@ void PathGenerator::shocks(const PathRandom& rng) {
   const auto n = static_cast<std::size_t>(n_);
   for (std::size_t j = 0; j < shock_draws_.size(); ++j)
     rng.period_uniforms(shock_draws_[j].stream, shock_draws_[j].draw, n_, &u_[j * n]);
-  normal_quantiles(u_.data(), z_.data(), u_.size(), tails_.data());
+  normal_quantiles(u_.data(), z_.data(), u_.size(), quantile_scratch_);
+}
+
+// Every OU deviation on d_0 .. d_n, x_{k+1} = decay_k x_k + sd_k e_k, all lanes in one loop:
+// each lane's recursion is a chain of dependent operations, and stepping the lanes side by side
+// overlaps them. A generation's shocks are first correlated, e = L z (the same sum, in the same
+// order, for every period).
+void PathGenerator::step_lanes() {
+  const auto n = static_cast<std::size_t>(n_);
+  const std::size_t gens = gpu_steps_.size();
+  if (gpu_random_) {
+    const double* z = &z_[static_cast<std::size_t>(gpu_shocks_)];
+    for (std::size_t g = 0; g < gens; ++g) {
+      if (gpu_lane_[g] < 0) continue;
+      double* e = &shock_[g * n];
+      std::fill(e, e + n, 0.0);
+      for (std::size_t j = 0; j <= g; ++j) {
+        const double l = chol_[g * gens + j];
+        const double* zj = &z[j * n];
+        for (std::size_t k = 0; k < n; ++k) e[k] += l * zj[k];
+      }
+    }
+  }
+  for (std::size_t l = 0; l < lanes_; ++l) {
+    const int at = lane_shocks_[l];
+    const double* e = at >= 0 ? &z_[static_cast<std::size_t>(at)] : &shock_[static_cast<std::size_t>(-1 - at) * n];
+    for (std::size_t k = 0; k < n; ++k) lane_e_[k * lanes_ + l] = e[k];
+  }
+  const std::size_t w = lanes_;
+  for (std::size_t k = 0; k < n; ++k) {
+    const double* x = &lane_x_[k * w];
+    double* next = &lane_x_[(k + 1) * w];
+    const double *decay = &lane_decay_[k * w], *sd = &lane_sd_[k * w], *e = &lane_e_[k * w];
+    for (std::size_t l = 0; l < w; ++l) next[l] = x[l] * decay[l] + sd[l] * e[l];
+  }
 }
 
 // SOFR (any rate) = curve + x: x on the grid d_0..d_{n-1}; a follower takes its leader's x.
 void PathGenerator::rates(MarketPath& m) {
   const auto n = static_cast<std::size_t>(n_);
   for (std::size_t r = 0; r < rate_steps_.size(); ++r) {
-    const OuSteps& ou = rate_steps_[r];
-    if (!ou.moves) continue;
-    const double* eps = &z_[static_cast<std::size_t>(rate_shocks_[r])];
-    double x = 0;
-    for (std::size_t k = 0; k < n; ++k) {
-      m.rate[r * n + k] = base_.rate[r * n + k] + x;
-      x = x * ou.decay[k] + ou.sd[k] * eps[k];
-    }
+    if (rate_lane_[r] < 0) continue;
+    const auto l = static_cast<std::size_t>(rate_lane_[r]);
+    for (std::size_t k = 0; k < n; ++k) m.rate[r * n + k] = base_.rate[r * n + k] + lane_x_[k * lanes_ + l];
     for (std::size_t f = 0; f < rate_steps_.size(); ++f)
       if (s_.stochastic.rates[f].follows == int(r))
         for (std::size_t k = 0; k < n; ++k)
@@ -185,23 +243,18 @@ void PathGenerator::gpus(const PathRandom& rng, MarketPath& m) {
   if (!gpu_random_ && !releases) return;
   const std::size_t gens = gpu_steps_.size();
   const auto n = static_cast<std::size_t>(n_);
-  const double* z = gpu_random_ ? &z_[static_cast<std::size_t>(gpu_shocks_)] : nullptr;
-  std::fill(y_.begin(), y_.end(), 0.0);
-  std::fill(jump_.begin(), jump_.end(), 1.0);
-  std::array<double, 4> count_u{};
-  for (std::size_t k = 0; k <= n; ++k) {
-    for (std::size_t g = 0; g < gens; ++g) level_[g * (n + 1) + k] = jump_[g] * std::exp(y_[g]);
-    if (k == n) break;
-    if (gpu_random_)
-      for (std::size_t g = 0; g < gens; ++g) {
-        if (!gpu_steps_[g].moves) continue;
-        double e = 0;
-        for (std::size_t j = 0; j <= g; ++j) e += chol_[g * gens + j] * z[j * n + k];
-        y_[g] = y_[g] * gpu_steps_[g].decay[k] + gpu_steps_[g].sd[k] * e;
-      }
-    if (releases) {
-      if (k % 4 == 0) count_u = rng.uniforms(static_cast<std::uint32_t>(k / 4), Stream::Releases, 0);
-      const int arrivals = poisson(release_mean_[k], release_none_[k], count_u[k % 4]);
+  const std::size_t w = n + 1;  // points d_0 .. d_n per generation
+  for (std::size_t g = 0; g < gens; ++g)
+    if (gpu_lane_[g] >= 0)
+      for (std::size_t k = 0; k <= n; ++k)
+        y_[g * w + k] = lane_x_[k * lanes_ + static_cast<std::size_t>(gpu_lane_[g])];
+  exp_n(y_.data(), level_.data(), y_.size());
+  if (releases) {
+    // J per generation on d_0 .. d_n: an arrival in period k cuts the rents from d_{k+1} on.
+    rng.period_uniforms(Stream::Releases, 0, n_, release_u_.data());
+    std::fill(jump_.begin(), jump_.end(), 1.0);
+    for (std::size_t k = 0; k < n; ++k) {
+      const int arrivals = poisson(release_mean_[k], release_none_[k], release_u_[k]);
       WordStream words(rng, static_cast<std::uint32_t>(k), Stream::Releases, 1);
       for (int a = 0; a < arrivals; ++a) {
         const double cut = cut_a_ > 0 ? boost::random::beta_distribution<double>(cut_a_, cut_b_)(words)
@@ -209,11 +262,12 @@ void PathGenerator::gpus(const PathRandom& rng, MarketPath& m) {
         for (std::size_t g = 0; g < gens; ++g)
           if (hit_[g]) jump_[g] *= 1 - cut;
       }
+      for (std::size_t g = 0; g < gens; ++g) level_[g * w + k + 1] *= jump_[g];
     }
   }
   for (std::size_t g = 0; g < gens; ++g) {
     if (!gpu_steps_[g].moves && !hit_[g]) continue;
-    const double* level = &level_[g * (n + 1)];
+    const double* level = &level_[g * w];
     for (std::size_t k = 0; k < n; ++k) {
       m.rent[g * n + k] = base_.rent[g * n + k] * level[k];
       m.rent_end[g * n + k] = base_.rent_end[g * n + k] * level[k + 1];
@@ -225,15 +279,9 @@ void PathGenerator::gpus(const PathRandom& rng, MarketPath& m) {
 void PathGenerator::demand(const PathRandom& rng, MarketPath& m) {
   if (!demand_steps_.moves) return;
   const auto n = static_cast<std::size_t>(n_);
-  const double* eps = &z_[static_cast<std::size_t>(demand_shocks_)];
-  double d = 0;
-  for (std::size_t k = 0; k <= n; ++k) {
-    demand_path_[k] = d;
-    if (k < n) {
-      m.demand[k] = d;
-      d = d * demand_steps_.decay[k] + demand_steps_.sd[k] * eps[k];
-    }
-  }
+  const auto l = static_cast<std::size_t>(demand_lane_);
+  for (std::size_t k = 0; k <= n; ++k) demand_path_[k] = lane_x_[k * lanes_ + l];
+  std::copy(demand_path_.begin(), demand_path_.begin() + n_, m.demand.begin());
   for (const CancelRuleAt& rule : cancels_) {
     int& stop =
         m.contract_stop[static_cast<std::size_t>(rule.entity)][static_cast<std::size_t>(rule.contract)];

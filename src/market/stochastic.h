@@ -52,6 +52,7 @@ class PathGenerator {
   };
 
   void shocks(const PathRandom& rng);
+  void step_lanes();
   void rates(MarketPath& m);
   void gpus(const PathRandom& rng, MarketPath& m);
   void demand(const PathRandom& rng, MarketPath& m);
@@ -85,10 +86,19 @@ class PathGenerator {
   std::vector<ShockDraw> shock_draws_;
   std::vector<int> rate_shocks_;  // per rate: offset of its shocks in z_, or -1
   int gpu_shocks_ = -1, demand_shocks_ = -1;  // offset of generation 0's / the demand's shocks
+  // The OU deviations that move, one lane each, stepped together (step_lanes).
+  std::size_t lanes_ = 0;
+  std::vector<int> lane_shocks_;  // per lane: offset of its shocks in z_, or -1 - g: generation
+                                  // g's correlated shocks in shock_
+  std::vector<double> lane_decay_, lane_sd_;  // [k * lanes + l]
+  std::vector<int> rate_lane_, gpu_lane_;     // per rate / generation: its lane, or -1
+  int demand_lane_ = -1;
   // Scratch, per path (sized once).
+  std::vector<double> lane_e_, lane_x_;  // [k * lanes + l]: shocks; x on d_k, k = 0..periods
   std::vector<double> u_, z_;
-  std::vector<std::uint32_t> tails_;
-  std::vector<double> y_, level_, jump_, demand_path_;
+  QuantileScratch quantile_scratch_;
+  std::vector<double> y_, level_;  // [g * (periods + 1) + k]: y_g and rent / curve on d_k
+  std::vector<double> shock_, jump_, release_u_, demand_path_;
 };
 
 }  // namespace tinderbox

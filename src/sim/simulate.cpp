@@ -50,13 +50,15 @@ struct Worker {
         loss(layout.lenders.size(), 0.0) {}
 };
 
-double driver_value(const MarketPath& m, const SimLayout::Driver& d, int k) {
+// A driver's values per period in `m`.
+const double* driver_series(const MarketPath& m, const SimLayout::Driver& d) {
+  const auto n = static_cast<std::size_t>(m.periods), i = static_cast<std::size_t>(d.index);
   switch (d.kind) {
-    case SimLayout::Driver::Rate: return m.rate_at(d.index, k);
-    case SimLayout::Driver::Gpu: return m.rent_at(d.index, k);
-    case SimLayout::Driver::Demand: return m.demand[static_cast<std::size_t>(k)];
+    case SimLayout::Driver::Rate: return &m.rate[i * n];
+    case SimLayout::Driver::Gpu: return &m.rent[i * n];
+    case SimLayout::Driver::Demand: return m.demand.data();
   }
-  return 0.0;
+  return nullptr;
 }
 
 void run_block(const Plan& plan, const SimLayout& layout, const SimOptions& o, std::int64_t block,
@@ -92,11 +94,14 @@ void run_block(const Plan& plan, const SimLayout& layout, const SimOptions& o, s
     if (system > 0) w.tally.system_loss.push_back(system);
     for (std::size_t d = 0; d < layout.drivers.size(); ++d) {
       if (!layout.drivers[d].random) continue;
-      for (int k = 0; k < n; ++k) {
-        const double dev = driver_value(w.market, layout.drivers[d], k) -
-                           driver_value(base, layout.drivers[d], k);
-        w.block_sum[d * static_cast<std::size_t>(n) + static_cast<std::size_t>(k)] += dev;
-        w.block_sum2[d * static_cast<std::size_t>(n) + static_cast<std::size_t>(k)] += dev * dev;
+      const double* value = driver_series(w.market, layout.drivers[d]);
+      const double* curve = driver_series(base, layout.drivers[d]);
+      double* sum = &w.block_sum[d * static_cast<std::size_t>(n)];
+      double* sum2 = &w.block_sum2[d * static_cast<std::size_t>(n)];
+      for (std::size_t k = 0; k < static_cast<std::size_t>(n); ++k) {
+        const double dev = value[k] - curve[k];
+        sum[k] += dev;
+        sum2[k] += dev * dev;
       }
     }
   }
