@@ -12,6 +12,8 @@
 
 #include <Random123/philox.h>
 
+#include "market/simd.h"
+
 namespace tinderbox {
 
 // The drivers' counter slots (the second counter word). New drivers get new numbers, so adding
@@ -173,6 +175,7 @@ struct QuantileScratch {
 // bits; a tail value's logarithm comes from log_n() (market/vector_math.h) instead of glibc's,
 // so it may differ from normal_quantile()'s in the last bit or two (both are within 1e-14 of the
 // exact quantile, tested).
-void normal_quantiles(const double* u, double* z, std::size_t n, QuantileScratch& scratch);
+void normal_quantiles(const double* u, double* z, std::size_t n, QuantileScratch& scratch,
+                      Simd simd = simd_best());
 
 }  // namespace tinderbox

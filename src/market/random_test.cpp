@@ -53,6 +53,24 @@ TEST(NormalQuantiles, MatchTheScalarFunctionAndBoost) {
   }
 }
 
+// Every SIMD level this machine runs gives the baseline's bits.
+TEST(NormalQuantiles, EverySimdLevelGivesTheSameBits) {
+  const PathRandom r(8, 1);
+  std::vector<double> u;
+  for (std::uint32_t k = 0; k < 25001; ++k)
+    for (double x : r.uniforms(k, Stream::Demand, 0)) u.push_back(x);
+  u.push_back(1e-20);  // the far tail
+  std::vector<double> z0(u.size()), z(u.size());
+  QuantileScratch scratch(u.size());
+  normal_quantiles(u.data(), z0.data(), u.size(), scratch, Simd::Baseline);
+  for (Simd s : simd_levels()) {
+    normal_quantiles(u.data(), z.data(), u.size(), scratch, s);
+    for (std::size_t i = 0; i < u.size(); ++i)
+      ASSERT_EQ(std::bit_cast<std::uint64_t>(z[i]), std::bit_cast<std::uint64_t>(z0[i]))
+          << simd_name(s) << " u = " << u[i];
+  }
+}
+
 // Uniforms of a driver's periods are those of its four-period draws, in period order.
 TEST(PathRandom, PeriodUniformsAreTheBlocksOfFour) {
   const PathRandom r(9, 4);

@@ -6,7 +6,10 @@
 
 namespace tinderbox {
 
-void exp_n(const double* __restrict x, double* __restrict y, std::size_t n) {
+namespace {
+
+[[gnu::always_inline]] inline void exp_kernel(const double* __restrict x, double* __restrict y,
+                                              std::size_t n) {
   // x = k ln2 + r, |r| <= ln2 / 2, k the nearest integer to x / ln2: adding 1.5 * 2^52 rounds
   // x / ln2 to an integer held in the low bits of the sum. ln2 is split in two (fdlibm's ln2_hi
   // has 32 significant bits, so k ln2_hi is exact for |k| < 2^20) to keep r exact enough.
@@ -37,7 +40,8 @@ void exp_n(const double* __restrict x, double* __restrict y, std::size_t n) {
     if (!(std::fabs(x[i]) <= 708.0)) y[i] = std::exp(x[i]);
 }
 
-void log_n(const double* __restrict x, double* __restrict y, std::size_t n) {
+[[gnu::always_inline]] inline void log_kernel(const double* __restrict x, double* __restrict y,
+                                              std::size_t n) {
   // x = 2^k (1 + f) with sqrt(2)/2 <= 1 + f < sqrt(2); ln x = k ln2 + ln(1 + f), and with
   // s = f / (2 + f), ln(1 + f) = f - s (f - R(s^2)) in fdlibm's arrangement (hfsq below).
   constexpr double kLn2Hi = 6.93147180369123816490e-01, kLn2Lo = 1.90821492927058770002e-10;
@@ -67,6 +71,16 @@ void log_n(const double* __restrict x, double* __restrict y, std::size_t n) {
   }
   for (std::size_t i = 0; i < n; ++i)
     if (!(x[i] >= 0x1p-1022 && x[i] <= 0x1.fffffffffffffp1023)) y[i] = std::log(x[i]);
+}
+
+}  // namespace
+
+void exp_n(const double* x, double* y, std::size_t n, Simd simd) {
+  simd_detail::run<exp_kernel>(simd, x, y, n);
+}
+
+void log_n(const double* x, double* y, std::size_t n, Simd simd) {
+  simd_detail::run<log_kernel>(simd, x, y, n);
 }
 
 }  // namespace tinderbox

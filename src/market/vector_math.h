@@ -1,19 +1,20 @@
 // Elementary functions over arrays, written so that the compiler vectorises them: the stochastic
 // drivers take hundreds of exponentials per path, and glibc's exp() is one call per value.
-// Plain double arithmetic in a fixed order, no fused multiply-add (the build never enables
-// contraction on x86-64's baseline ISA), so every machine gets the same bits.
+// Plain double arithmetic in a fixed order, the same bits at every SIMD level (market/simd.h).
 #pragma once
 
 #include <cstddef>
+
+#include "market/simd.h"
 
 namespace tinderbox {
 
 // y[i] = e^x[i] within one unit in the last place (fdlibm's e_exp.c reduction and polynomial);
 // arguments beyond |x| > 708 (overflow, subnormal results) and NaN go to std::exp.
-void exp_n(const double* x, double* y, std::size_t n);
+void exp_n(const double* x, double* y, std::size_t n, Simd simd = simd_best());
 
 // y[i] = ln x[i] within one unit in the last place (fdlibm's e_log.c); x[i] that is not a positive
 // normal number (0, subnormals, negatives, infinity, NaN) goes to std::log.
-void log_n(const double* x, double* y, std::size_t n);
+void log_n(const double* x, double* y, std::size_t n, Simd simd = simd_best());
 
 }  // namespace tinderbox

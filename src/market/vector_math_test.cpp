@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <random>
 #include <vector>
@@ -85,6 +87,31 @@ TEST(VectorMath, LogHandsEdgesToTheLibrary) {
   EXPECT_EQ(y[5], inf);
   EXPECT_TRUE(std::isnan(y[6]));
   EXPECT_TRUE(std::isnan(y[7]));
+}
+
+// Each SIMD level this machine runs gives the baseline's bits (market/simd.h): the results of a
+// simulation never depend on the machine's vector instructions.
+TEST(VectorMath, EverySimdLevelGivesTheSameBits) {
+  std::mt19937_64 rng(13);
+  std::uniform_real_distribution<double> wide(-800, 800), unit(0, 1);
+  std::vector<double> x, p;
+  for (int i = 0; i < 100003; ++i) {  // odd: each level's remainder loop too
+    x.push_back(i % 2 ? wide(rng) : 3 * (unit(rng) - 0.5));
+    p.push_back(i % 2 ? unit(rng) : std::ldexp(unit(rng), -static_cast<int>(1100 * unit(rng))));
+  }
+  std::vector<double> e0(x.size()), l0(x.size()), e(x.size()), l(x.size());
+  exp_n(x.data(), e0.data(), x.size(), Simd::Baseline);
+  log_n(p.data(), l0.data(), p.size(), Simd::Baseline);
+  for (Simd s : simd_levels()) {
+    exp_n(x.data(), e.data(), x.size(), s);
+    log_n(p.data(), l.data(), p.size(), s);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      ASSERT_EQ(std::bit_cast<std::uint64_t>(e[i]), std::bit_cast<std::uint64_t>(e0[i]))
+          << simd_name(s) << " exp " << x[i];
+      ASSERT_EQ(std::bit_cast<std::uint64_t>(l[i]), std::bit_cast<std::uint64_t>(l0[i]))
+          << simd_name(s) << " log " << p[i];
+    }
+  }
 }
 
 }  // namespace
