@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include <Random123/philox.h>
@@ -71,6 +72,30 @@ class PathRandom {
 
   r123::Philox4x32::key_type key_;
 };
+
+// The uniforms of several drivers' periods as PathRandom::period_uniforms() gives them, bit for
+// bit, for one path after another: the draws' counters are laid out once, and each path's
+// Philox calls run over all of them in one vectorised pass (random.cpp).
+class PeriodUniforms {
+ public:
+  PeriodUniforms() = default;
+  PeriodUniforms(const std::vector<std::pair<Stream, std::uint32_t>>& draws, int periods);
+  std::size_t size() const { return draws_ * static_cast<std::size_t>(periods_); }
+  // u[j * periods + k] = period k of draws[j] under key (seed, path).
+  void fill(std::uint32_t seed, std::uint32_t path, double* u, Simd simd = simd_best());
+
+ private:
+  std::size_t draws_ = 0;
+  int periods_ = 0, blocks_ = 0;        // blocks of four periods per draw
+  std::vector<std::uint32_t> c0_, c1_, c2_;  // the counters' words (the fourth is 0)
+  std::vector<std::uint32_t> words_;    // 4 per counter, scratch
+};
+
+// Philox4x32-10 of n counters (c0[i], c1[i], c2[i], 0) under one key, as r123::Philox4x32:
+// word j of counter i goes to out[4 i + j]. Four counters at a time in vector registers on x86-64.
+void philox4x32_n(std::uint32_t k0, std::uint32_t k1, const std::uint32_t* c0,
+                  const std::uint32_t* c1, const std::uint32_t* c2, std::uint32_t* out,
+                  std::size_t n, Simd simd = simd_best());
 
 // A UniformRandomBitGenerator over the successive draws of one (path, period, stream), from
 // `first_draw` on: for library distributions that take a varying number of words (Boost.Random's

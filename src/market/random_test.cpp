@@ -80,6 +80,47 @@ TEST(PathRandom, PeriodUniformsAreTheBlocksOfFour) {
     EXPECT_EQ(u[k], r.uniforms(k / 4, Stream::Demand, 2)[k % 4]) << k;
 }
 
+// The batch of counters gives Random123's Philox4x32-10 bit for bit, at every SIMD level and
+// every length (groups of sixteen counters and the scalar remainder).
+TEST(Philox, BatchIsRandom123) {
+  std::vector<std::uint32_t> c0, c1, c2;
+  for (std::uint32_t i = 0; i < 53; ++i) {
+    c0.push_back(i * 2654435761u);
+    c1.push_back(i % 7);
+    c2.push_back(0xffffffffu - i);
+  }
+  for (Simd s : simd_levels())
+    for (std::size_t n : {0, 1, 15, 16, 17, 33, 53}) {
+      std::vector<std::uint32_t> out(4 * n);
+      philox4x32_n(0xdeadbeef, 12345, c0.data(), c1.data(), c2.data(), out.data(), n, s);
+      for (std::size_t i = 0; i < n; ++i) {
+        const r123::Philox4x32::ctr_type ctr{{c0[i], c1[i], c2[i], 0}};
+        const auto want = r123::Philox4x32()(ctr, {{0xdeadbeef, 12345}});
+        for (std::size_t j = 0; j < 4; ++j)
+          ASSERT_EQ(out[4 * i + j], want[j]) << simd_name(s) << " n " << n << " i " << i;
+      }
+    }
+}
+
+// PeriodUniforms is period_uniforms() for each of its draws, whatever the number of periods.
+TEST(PathRandom, PeriodUniformsInOnePassAreThePerDrawOnes) {
+  const std::vector<std::pair<Stream, std::uint32_t>> draws{
+      {Stream::Rate, 0}, {Stream::Gpu, 0}, {Stream::Gpu, 3}, {Stream::Releases, 0}};
+  for (int periods : {1, 3, 4, 20, 60, 61}) {
+    PeriodUniforms batch(draws, periods);
+    std::vector<double> u(batch.size()), want(static_cast<std::size_t>(periods));
+    for (std::uint32_t path : {0u, 7u, 4000000000u}) {
+      batch.fill(5, path, u.data());
+      const PathRandom r(5, path);
+      for (std::size_t j = 0; j < draws.size(); ++j) {
+        r.period_uniforms(draws[j].first, draws[j].second, periods, want.data());
+        for (std::size_t k = 0; k < want.size(); ++k)
+          ASSERT_EQ(u[j * want.size() + k], want[k]) << periods << " " << j << " " << k;
+      }
+    }
+  }
+}
+
 // The same (seed, path, period, stream, draw) always gives the same numbers; any change of one
 // of them gives others. Uniforms lie strictly inside (0, 1).
 TEST(PathRandom, IsAPureFunctionOfItsCounters) {

@@ -154,13 +154,17 @@ PathGenerator::PathGenerator(const Scenario& s, const Timeline& t)
     }
   lane_e_.assign(lanes_ * n, 0.0);
   lane_x_.assign(lanes_ * (n + 1), 0.0);
-  u_.assign(shock_draws_.size() * n, 0.0);
-  z_.assign(u_.size(), 0.0);
-  quantile_scratch_ = QuantileScratch(u_.size());
+  // One pass of Philox a path for the shocks' uniforms and the release counts' (after them).
+  std::vector<std::pair<Stream, std::uint32_t>> uniform_draws;
+  for (const ShockDraw& d : shock_draws_) uniform_draws.emplace_back(d.stream, d.draw);
+  if (!release_mean_.empty()) uniform_draws.emplace_back(Stream::Releases, 0);
+  uniforms_ = PeriodUniforms(uniform_draws, n_);
+  u_.assign(uniforms_.size(), 0.0);
+  z_.assign(shock_draws_.size() * n, 0.0);
+  quantile_scratch_ = QuantileScratch(z_.size());
   y_.assign(gens * (n + 1), 0.0);
   level_.assign(gens * (n + 1), 1.0);
   shock_.assign(gens * n, 0.0);
-  release_u_.assign(n, 0.0);
   jump_.assign(gens, 1.0);
   demand_path_.assign(n + 1, 0.0);
 }
@@ -170,7 +174,7 @@ void PathGenerator::fill(std::uint32_t seed, std::uint32_t path, MarketPath& m,
   const PathRandom rng(seed, path);
   for (const auto& [i, c] : touched_)
     m.contract_stop[static_cast<std::size_t>(i)][static_cast<std::size_t>(c)] = n_;
-  shocks(rng);
+  shocks(seed, path);
   step_lanes();
   rates(m);
   gpus(rng, m);
@@ -180,11 +184,9 @@ void PathGenerator::fill(std::uint32_t seed, std::uint32_t path, MarketPath& m,
 
 // Every normal shock of the path at once: one loop of uniforms, one of quantiles, so that
 // both vectorise.
-void PathGenerator::shocks(const PathRandom& rng) {
-  const auto n = static_cast<std::size_t>(n_);
-  for (std::size_t j = 0; j < shock_draws_.size(); ++j)
-    rng.period_uniforms(shock_draws_[j].stream, shock_draws_[j].draw, n_, &u_[j * n]);
-  normal_quantiles(u_.data(), z_.data(), u_.size(), quantile_scratch_);
+void PathGenerator::shocks(std::uint32_t seed, std::uint32_t path) {
+  uniforms_.fill(seed, path, u_.data());
+  normal_quantiles(u_.data(), z_.data(), z_.size(), quantile_scratch_);
 }
 
 // Every OU deviation on d_0 .. d_n, x_{k+1} = decay_k x_k + sd_k e_k, all lanes in one loop:
@@ -251,10 +253,10 @@ void PathGenerator::gpus(const PathRandom& rng, MarketPath& m) {
   exp_n(y_.data(), level_.data(), y_.size());
   if (releases) {
     // J per generation on d_0 .. d_n: an arrival in period k cuts the rents from d_{k+1} on.
-    rng.period_uniforms(Stream::Releases, 0, n_, release_u_.data());
+    const double* count_u = &u_[z_.size()];  // the release counts' uniforms follow the shocks'
     std::fill(jump_.begin(), jump_.end(), 1.0);
     for (std::size_t k = 0; k < n; ++k) {
-      const int arrivals = poisson(release_mean_[k], release_none_[k], release_u_[k]);
+      const int arrivals = poisson(release_mean_[k], release_none_[k], count_u[k]);
       WordStream words(rng, static_cast<std::uint32_t>(k), Stream::Releases, 1);
       for (int a = 0; a < arrivals; ++a) {
         const double cut = cut_a_ > 0 ? boost::random::beta_distribution<double>(cut_a_, cut_b_)(words)

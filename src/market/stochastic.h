@@ -51,7 +51,7 @@ class PathGenerator {
     std::vector<double> threshold;  // [k]: Phi^-1(F(t_{k+1})), increasing in k
   };
 
-  void shocks(const PathRandom& rng);
+  void shocks(std::uint32_t seed, std::uint32_t path);
   void step_lanes();
   void rates(MarketPath& m);
   void gpus(const PathRandom& rng, MarketPath& m);
@@ -93,12 +93,13 @@ class PathGenerator {
   std::vector<double> lane_decay_, lane_sd_;  // [k * lanes + l]
   std::vector<int> rate_lane_, gpu_lane_;     // per rate / generation: its lane, or -1
   int demand_lane_ = -1;
+  PeriodUniforms uniforms_;  // the shocks' draws, then the release counts' (Stream::Releases, 0)
   // Scratch, per path (sized once).
   std::vector<double> lane_e_, lane_x_;  // [k * lanes + l]: shocks; x on d_k, k = 0..periods
   std::vector<double> u_, z_;
   QuantileScratch quantile_scratch_;
   std::vector<double> y_, level_;  // [g * (periods + 1) + k]: y_g and rent / curve on d_k
-  std::vector<double> shock_, jump_, release_u_, demand_path_;
+  std::vector<double> shock_, jump_, demand_path_;
 };
 
 }  // namespace tinderbox
