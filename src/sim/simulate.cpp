@@ -14,10 +14,15 @@
 namespace tinderbox {
 namespace {
 
-// Keeps what a path leaves behind: cash in the sketches, each lender's loss from the loss rows.
+// Cash goes to the sketches a few dozen paths at a time, period by period: each sketch's buckets
+// then stay in the cache while it takes its values (the order of adds does not matter).
+constexpr std::size_t kCashBatch = 64;
+
+// Keeps what a path leaves behind: its cash for the sketches, each lender's loss from the loss
+// rows.
 struct PathSink {
   const SimLayout& layout;
-  Tally& tally;
+  double* cash;               // [(entity * periods + k) * kCashBatch]: this path's slot
   std::vector<double>& loss;  // per lender, this path
   int periods;
 
@@ -29,8 +34,7 @@ struct PathSink {
   }
   void event(const Event&) {}
   void figures(int k, int entity, const PeriodFigures& f) {
-    if (layout.has_books[static_cast<std::size_t>(entity)])
-      tally.cash[static_cast<std::size_t>(entity * periods + k)].add(f.cash);
+    cash[static_cast<std::size_t>(entity * periods + k) * kCashBatch] = f.cash;
   }
 };
 
@@ -42,12 +46,27 @@ struct Worker {
   Tally tally;
   std::vector<int> credit_defaults;
   std::vector<double> loss, block_sum, block_sum2;
+  std::vector<double> cash;  // kCashBatch paths' cash, [(entity * periods + k) * kCashBatch + p]
 
   Worker(const Plan& plan, const SimLayout& layout)
       : generator(*plan.scenario, plan.timeline), market(generator.deterministic()),
         tally(static_cast<int>(plan.entities.size()), plan.timeline.periods,
               static_cast<int>(layout.lenders.size()), static_cast<int>(layout.drivers.size())),
-        loss(layout.lenders.size(), 0.0) {}
+        loss(layout.lenders.size(), 0.0),
+        cash(plan.entities.size() * static_cast<std::size_t>(plan.timeline.periods) * kCashBatch) {}
+
+  // Adds the first `paths` slots of `cash` to the sketches of the entities with books.
+  void flush_cash(const SimLayout& layout, std::size_t paths) {
+    const std::size_t n = cash.size() / kCashBatch / layout.has_books.size();
+    for (std::size_t i = 0; i < layout.has_books.size(); ++i) {
+      if (!layout.has_books[i]) continue;
+      for (std::size_t k = 0; k < n; ++k) {
+        QuantileSketch& q = tally.cash[i * n + k];
+        const double* v = &cash[(i * n + k) * kCashBatch];
+        for (std::size_t p = 0; p < paths; ++p) q.add(v[p]);
+      }
+    }
+  }
 };
 
 // A driver's values per period in `m`.
@@ -73,8 +92,10 @@ void run_block(const Plan& plan, const SimLayout& layout, const SimOptions& o, s
     w.generator.fill(o.seed, static_cast<std::uint32_t>(path), w.market, w.credit_defaults);
     w.state.reset(plan);
     std::fill(w.loss.begin(), w.loss.end(), 0.0);
-    PathSink sink{layout, w.tally, w.loss, n};
+    const auto slot = static_cast<std::size_t>(path - first) % kCashBatch;
+    PathSink sink{layout, &w.cash[slot], w.loss, n};
     for (int k = 0; k < n; ++k) step(plan, w.market, k, w.state, sink);
+    if (slot + 1 == kCashBatch || path + 1 == last) w.flush_cash(layout, slot + 1);
 
     int defaulted = 0;
     for (std::size_t i = 0; i < entities; ++i) {
