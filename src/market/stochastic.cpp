@@ -130,43 +130,38 @@ PathGenerator::PathGenerator(const Scenario& s, const Timeline& t)
       if (g == 0) gpu_shocks_ = at;
     }
   if (demand_steps_.moves) demand_shocks_ = add_shocks(Stream::Demand, 0);
-  // The OU lanes, stepped together: rates, generations, demand (those that move).
-  const auto add_lane = [&](const OuSteps& ou, int shocks_at) {
-    lane_shocks_.push_back(shocks_at);
-    for (std::size_t k = 0; k < n; ++k) {
-      lane_decay_.push_back(ou.decay[k]);
-      lane_sd_.push_back(ou.sd[k]);
-    }
-    return static_cast<int>(lane_shocks_.size() - 1);
+  // The OU lanes, stepped together: rates, generations, demand (those that move). Each reads its
+  // shocks from z_ (a generation's correlated ones follow the normals there) and writes its
+  // deviation on d_0 .. d_n into ou_: the rates' and the demand's rows, and one row per
+  // generation (0 for those that do not move), whose exponentials are taken all at once.
+  const std::size_t normals = shock_draws_.size() * n, w = n + 1;
+  std::size_t rows = 0;
+  const auto add_lane = [&](const OuSteps& ou, std::size_t shocks_at, std::size_t out_at) {
+    lane_in_.push_back(shocks_at);
+    lane_out_.push_back(out_at);
+    lane_decay_.insert(lane_decay_.end(), ou.decay.begin(), ou.decay.end());
+    lane_sd_.insert(lane_sd_.end(), ou.sd.begin(), ou.sd.end());
   };
-  for (std::size_t r = 0; r < rate_steps_.size(); ++r)
-    rate_lane_.push_back(rate_steps_[r].moves ? add_lane(rate_steps_[r], rate_shocks_[r]) : -1);
-  for (std::size_t g = 0; g < gens; ++g)
-    gpu_lane_.push_back(gpu_steps_[g].moves ? add_lane(gpu_steps_[g], -1 - int(g)) : -1);
-  demand_lane_ = demand_steps_.moves ? add_lane(demand_steps_, demand_shocks_) : -1;
-  lanes_ = lane_shocks_.size();
-  // Stepping reads the lanes' parameters period-major: [k * lanes + l].
-  std::vector<double> decay(lane_decay_), sd(lane_sd_);
-  for (std::size_t l = 0; l < lanes_; ++l)
-    for (std::size_t k = 0; k < n; ++k) {
-      lane_decay_[k * lanes_ + l] = decay[l * n + k];
-      lane_sd_[k * lanes_ + l] = sd[l * n + k];
-    }
-  lane_e_.assign(lanes_ * n, 0.0);
-  lane_x_.assign(lanes_ * (n + 1), 0.0);
+  for (std::size_t r = 0; r < rate_steps_.size(); ++r) {
+    rate_out_.push_back(rate_steps_[r].moves ? static_cast<int>(rows * w) : -1);
+    if (rate_steps_[r].moves) add_lane(rate_steps_[r], static_cast<std::size_t>(rate_shocks_[r]), rows++ * w);
+  }
+  y_at_ = rows * w;
+  for (std::size_t g = 0; g < gens; ++g, ++rows)
+    if (gpu_steps_[g].moves) add_lane(gpu_steps_[g], normals + g * n, rows * w);
+  demand_out_ = rows * w;
+  if (demand_steps_.moves) add_lane(demand_steps_, static_cast<std::size_t>(demand_shocks_), rows++ * w);
+  ou_.assign(rows * w, 0.0);
   // One pass of Philox a path for the shocks' uniforms and the release counts' (after them).
   std::vector<std::pair<Stream, std::uint32_t>> uniform_draws;
   for (const ShockDraw& d : shock_draws_) uniform_draws.emplace_back(d.stream, d.draw);
   if (!release_mean_.empty()) uniform_draws.emplace_back(Stream::Releases, 0);
   uniforms_ = PeriodUniforms(uniform_draws, n_);
   u_.assign(uniforms_.size(), 0.0);
-  z_.assign(shock_draws_.size() * n, 0.0);
-  quantile_scratch_ = QuantileScratch(z_.size());
-  y_.assign(gens * (n + 1), 0.0);
+  z_.assign(normals + gens * n, 0.0);
+  quantile_scratch_ = QuantileScratch(normals);
   level_.assign(gens * (n + 1), 1.0);
-  shock_.assign(gens * n, 0.0);
   jump_.assign(gens, 1.0);
-  demand_path_.assign(n + 1, 0.0);
 }
 
 void PathGenerator::fill(std::uint32_t seed, std::uint32_t path, MarketPath& m,
@@ -186,7 +181,8 @@ void PathGenerator::fill(std::uint32_t seed, std::uint32_t path, MarketPath& m,
 // both vectorise.
 void PathGenerator::shocks(std::uint32_t seed, std::uint32_t path) {
   uniforms_.fill(seed, path, u_.data());
-  normal_quantiles(u_.data(), z_.data(), z_.size(), quantile_scratch_);
+  normal_quantiles(u_.data(), z_.data(), shock_draws_.size() * static_cast<std::size_t>(n_),
+                   quantile_scratch_);
 }
 
 // Every OU deviation on d_0 .. d_n, x_{k+1} = decay_k x_k + sd_k e_k, all lanes in one loop:
@@ -198,9 +194,10 @@ void PathGenerator::step_lanes() {
   const std::size_t gens = gpu_steps_.size();
   if (gpu_random_) {
     const double* z = &z_[static_cast<std::size_t>(gpu_shocks_)];
+    double* correlated = &z_[shock_draws_.size() * n];
     for (std::size_t g = 0; g < gens; ++g) {
-      if (gpu_lane_[g] < 0) continue;
-      double* e = &shock_[g * n];
+      if (!gpu_steps_[g].moves) continue;
+      double* e = &correlated[g * n];
       std::fill(e, e + n, 0.0);
       for (std::size_t j = 0; j <= g; ++j) {
         const double l = chol_[g * gens + j];
@@ -209,27 +206,21 @@ void PathGenerator::step_lanes() {
       }
     }
   }
-  for (std::size_t l = 0; l < lanes_; ++l) {
-    const int at = lane_shocks_[l];
-    const double* e = at >= 0 ? &z_[static_cast<std::size_t>(at)] : &shock_[static_cast<std::size_t>(-1 - at) * n];
-    for (std::size_t k = 0; k < n; ++k) lane_e_[k * lanes_ + l] = e[k];
-  }
-  const std::size_t w = lanes_;
-  for (std::size_t k = 0; k < n; ++k) {
-    const double* x = &lane_x_[k * w];
-    double* next = &lane_x_[(k + 1) * w];
-    const double *decay = &lane_decay_[k * w], *sd = &lane_sd_[k * w], *e = &lane_e_[k * w];
-    for (std::size_t l = 0; l < w; ++l) next[l] = x[l] * decay[l] + sd[l] * e[l];
-  }
+  const std::size_t lanes = lane_in_.size();
+  for (std::size_t k = 0; k < n; ++k)
+    for (std::size_t l = 0; l < lanes; ++l) {
+      double* x = &ou_[lane_out_[l]];
+      x[k + 1] = x[k] * lane_decay_[l * n + k] + lane_sd_[l * n + k] * z_[lane_in_[l] + k];
+    }
 }
 
 // SOFR (any rate) = curve + x: x on the grid d_0..d_{n-1}; a follower takes its leader's x.
 void PathGenerator::rates(MarketPath& m) {
   const auto n = static_cast<std::size_t>(n_);
   for (std::size_t r = 0; r < rate_steps_.size(); ++r) {
-    if (rate_lane_[r] < 0) continue;
-    const auto l = static_cast<std::size_t>(rate_lane_[r]);
-    for (std::size_t k = 0; k < n; ++k) m.rate[r * n + k] = base_.rate[r * n + k] + lane_x_[k * lanes_ + l];
+    if (rate_out_[r] < 0) continue;
+    const double* x = &ou_[static_cast<std::size_t>(rate_out_[r])];
+    for (std::size_t k = 0; k < n; ++k) m.rate[r * n + k] = base_.rate[r * n + k] + x[k];
     for (std::size_t f = 0; f < rate_steps_.size(); ++f)
       if (s_.stochastic.rates[f].follows == int(r))
         for (std::size_t k = 0; k < n; ++k)
@@ -246,14 +237,11 @@ void PathGenerator::gpus(const PathRandom& rng, MarketPath& m) {
   const std::size_t gens = gpu_steps_.size();
   const auto n = static_cast<std::size_t>(n_);
   const std::size_t w = n + 1;  // points d_0 .. d_n per generation
-  for (std::size_t g = 0; g < gens; ++g)
-    if (gpu_lane_[g] >= 0)
-      for (std::size_t k = 0; k <= n; ++k)
-        y_[g * w + k] = lane_x_[k * lanes_ + static_cast<std::size_t>(gpu_lane_[g])];
-  exp_n(y_.data(), level_.data(), y_.size());
+  exp_n(&ou_[y_at_], level_.data(), level_.size());
   if (releases) {
     // J per generation on d_0 .. d_n: an arrival in period k cuts the rents from d_{k+1} on.
-    const double* count_u = &u_[z_.size()];  // the release counts' uniforms follow the shocks'
+    // The release counts' uniforms follow the shocks'.
+    const double* count_u = &u_[shock_draws_.size() * n];
     std::fill(jump_.begin(), jump_.end(), 1.0);
     for (std::size_t k = 0; k < n; ++k) {
       const int arrivals = poisson(release_mean_[k], release_none_[k], count_u[k]);
@@ -281,14 +269,13 @@ void PathGenerator::gpus(const PathRandom& rng, MarketPath& m) {
 void PathGenerator::demand(const PathRandom& rng, MarketPath& m) {
   if (!demand_steps_.moves) return;
   const auto n = static_cast<std::size_t>(n_);
-  const auto l = static_cast<std::size_t>(demand_lane_);
-  for (std::size_t k = 0; k <= n; ++k) demand_path_[k] = lane_x_[k * lanes_ + l];
-  std::copy(demand_path_.begin(), demand_path_.begin() + n_, m.demand.begin());
+  const double* demand_path = &ou_[demand_out_];  // d_0 .. d_n
+  std::copy(demand_path, demand_path + n_, m.demand.begin());
   for (const CancelRuleAt& rule : cancels_) {
     int& stop =
         m.contract_stop[static_cast<std::size_t>(rule.entity)][static_cast<std::size_t>(rule.contract)];
     for (std::size_t k = 0; k < n; ++k) {
-      if (demand_path_[k + 1] >= rule.demand_below || rule.chance[k] <= 0) continue;
+      if (demand_path[k + 1] >= rule.demand_below || rule.chance[k] <= 0) continue;
       if (rng.uniforms(static_cast<std::uint32_t>(k), Stream::Cancel, rule.number)[0] < rule.chance[k]) {
         stop = rule.stop_after[k];
         break;

@@ -86,20 +86,20 @@ class PathGenerator {
   std::vector<ShockDraw> shock_draws_;
   std::vector<int> rate_shocks_;  // per rate: offset of its shocks in z_, or -1
   int gpu_shocks_ = -1, demand_shocks_ = -1;  // offset of generation 0's / the demand's shocks
-  // The OU deviations that move, one lane each, stepped together (step_lanes).
-  std::size_t lanes_ = 0;
-  std::vector<int> lane_shocks_;  // per lane: offset of its shocks in z_, or -1 - g: generation
-                                  // g's correlated shocks in shock_
-  std::vector<double> lane_decay_, lane_sd_;  // [k * lanes + l]
-  std::vector<int> rate_lane_, gpu_lane_;     // per rate / generation: its lane, or -1
-  int demand_lane_ = -1;
+  // The OU deviations that move, one lane each, stepped together (step_lanes): lane l reads
+  // its shocks at z_[lane_in[l] + k] and writes x on d_k at ou_[lane_out[l] + k].
+  std::vector<std::size_t> lane_in_, lane_out_;
+  std::vector<double> lane_decay_, lane_sd_;  // [l * periods + k]
+  std::vector<int> rate_out_;                 // per rate: its row in ou_, or -1
+  std::size_t y_at_ = 0, demand_out_ = 0;     // rows of generation 0's y and of the demand
   PeriodUniforms uniforms_;  // the shocks' draws, then the release counts' (Stream::Releases, 0)
   // Scratch, per path (sized once).
-  std::vector<double> lane_e_, lane_x_;  // [k * lanes + l]: shocks; x on d_k, k = 0..periods
-  std::vector<double> u_, z_;
+  std::vector<double> u_;
+  std::vector<double> z_;   // the normal shocks, then each generation's correlated ones
+  std::vector<double> ou_;  // rows of periods + 1: the lanes' deviations
   QuantileScratch quantile_scratch_;
-  std::vector<double> y_, level_;  // [g * (periods + 1) + k]: y_g and rent / curve on d_k
-  std::vector<double> shock_, jump_, demand_path_;
+  std::vector<double> level_;  // [g * (periods + 1) + k]: rent / curve on d_k
+  std::vector<double> jump_;
 };
 
 }  // namespace tinderbox
