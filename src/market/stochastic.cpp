@@ -243,16 +243,21 @@ void PathGenerator::gpus(const PathRandom& rng, MarketPath& m) {
     // The release counts' uniforms follow the shocks'.
     const double* count_u = &u_[shock_draws_.size() * n];
     std::fill(jump_.begin(), jump_.end(), 1.0);
+    bool cut = false;  // until the first arrival J is exactly 1, which changes no level
     for (std::size_t k = 0; k < n; ++k) {
       const int arrivals = poisson(release_mean_[k], release_none_[k], count_u[k]);
-      WordStream words(rng, static_cast<std::uint32_t>(k), Stream::Releases, 1);
-      for (int a = 0; a < arrivals; ++a) {
-        const double cut = cut_a_ > 0 ? boost::random::beta_distribution<double>(cut_a_, cut_b_)(words)
+      if (arrivals > 0) {
+        WordStream words(rng, static_cast<std::uint32_t>(k), Stream::Releases, 1);
+        for (int a = 0; a < arrivals; ++a) {
+          const double c = cut_a_ > 0 ? boost::random::beta_distribution<double>(cut_a_, cut_b_)(words)
                                       : s_.stochastic.releases.cut_mean;
-        for (std::size_t g = 0; g < gens; ++g)
-          if (hit_[g]) jump_[g] *= 1 - cut;
+          for (std::size_t g = 0; g < gens; ++g)
+            if (hit_[g]) jump_[g] *= 1 - c;
+        }
+        cut = true;
       }
-      for (std::size_t g = 0; g < gens; ++g) level_[g * w + k + 1] *= jump_[g];
+      if (cut)
+        for (std::size_t g = 0; g < gens; ++g) level_[g * w + k + 1] *= jump_[g];
     }
   }
   for (std::size_t g = 0; g < gens; ++g) {
