@@ -24,6 +24,18 @@ int poisson(double mean, double p0, double u) {
   return n;
 }
 
+// L lanes of OU recursions side by side, each x in a register: x_{k+1} = decay_k x_k + sd_k e_k.
+template <std::size_t L>
+void step_ou(std::size_t n, const std::size_t* in, const std::size_t* out, const double* decay,
+             const double* sd, const double* z, double* ou) {
+  double x[L] = {};
+  for (std::size_t k = 0; k < n; ++k)
+    for (std::size_t l = 0; l < L; ++l) {
+      x[l] = x[l] * decay[l * n + k] + sd[l * n + k] * z[in[l] + k];
+      ou[out[l] + k + 1] = x[l];
+    }
+}
+
 }  // namespace
 
 OuSteps::OuSteps(const OuProcess& p, const std::vector<double>& dt) : moves(p.volatility > 0) {
@@ -197,21 +209,27 @@ void PathGenerator::step_lanes() {
     double* correlated = &z_[shock_draws_.size() * n];
     for (std::size_t g = 0; g < gens; ++g) {
       if (!gpu_steps_[g].moves) continue;
-      double* e = &correlated[g * n];
-      std::fill(e, e + n, 0.0);
-      for (std::size_t j = 0; j <= g; ++j) {
-        const double l = chol_[g * gens + j];
-        const double* zj = &z[j * n];
-        for (std::size_t k = 0; k < n; ++k) e[k] += l * zj[k];
-      }
+      combine_n(&chol_[g * gens], g + 1, z, n, &correlated[g * n]);
     }
   }
-  const std::size_t lanes = lane_in_.size();
-  for (std::size_t k = 0; k < n; ++k)
-    for (std::size_t l = 0; l < lanes; ++l) {
-      double* x = &ou_[lane_out_[l]];
-      x[k + 1] = x[k] * lane_decay_[l * n + k] + lane_sd_[l * n + k] * z_[lane_in_[l] + k];
+  // Up to eight lanes at a time, their x in registers.
+  for (std::size_t l0 = 0; l0 < lane_in_.size(); l0 += 8) {
+    const std::size_t count = std::min<std::size_t>(8, lane_in_.size() - l0);
+    const std::size_t* in = &lane_in_[l0];
+    const std::size_t* out = &lane_out_[l0];
+    const double* decay = &lane_decay_[l0 * n];
+    const double* sd = &lane_sd_[l0 * n];
+    switch (count) {
+      case 1: step_ou<1>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
+      case 2: step_ou<2>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
+      case 3: step_ou<3>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
+      case 4: step_ou<4>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
+      case 5: step_ou<5>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
+      case 6: step_ou<6>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
+      case 7: step_ou<7>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
+      default: step_ou<8>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
     }
+  }
 }
 
 // SOFR (any rate) = curve + x: x on the grid d_0..d_{n-1}; a follower takes its leader's x.

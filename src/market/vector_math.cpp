@@ -73,7 +73,20 @@ namespace {
     if (!(x[i] >= 0x1p-1022 && x[i] <= 0x1.fffffffffffffp1023)) y[i] = std::log(x[i]);
 }
 
+[[gnu::always_inline]] inline void combine_kernel(const double* __restrict w, std::size_t rows,
+                                                  const double* __restrict z, std::size_t n,
+                                                  double* __restrict e) {
+  for (std::size_t k = 0; k < n; ++k) e[k] = 0.0;
+  for (std::size_t j = 0; j < rows; ++j)
+    for (std::size_t k = 0; k < n; ++k) e[k] += w[j] * z[j * n + k];
+}
+
 }  // namespace
+
+void combine_n(const double* w, std::size_t rows, const double* z, std::size_t n, double* e,
+               Simd simd) {
+  simd_detail::run<combine_kernel>(simd, w, rows, z, n, e);
+}
 
 void exp_n(const double* x, double* y, std::size_t n, Simd simd) {
   simd_detail::run<exp_kernel>(simd, x, y, n);

@@ -17,4 +17,9 @@ void exp_n(const double* x, double* y, std::size_t n, Simd simd = simd_best());
 // normal number (0, subnormals, negatives, infinity, NaN) goes to std::log.
 void log_n(const double* x, double* y, std::size_t n, Simd simd = simd_best());
 
+// e[k] = sum over j < rows of w[j] z[j n + k] for k < n, the terms added in order of j (a row of
+// a matrix times rows of shocks: the GPU generations' correlated shocks).
+void combine_n(const double* w, std::size_t rows, const double* z, std::size_t n, double* e,
+               Simd simd = simd_best());
+
 }  // namespace tinderbox

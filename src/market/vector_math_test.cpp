@@ -91,6 +91,15 @@ TEST(VectorMath, LogHandsEdgesToTheLibrary) {
 
 // Each SIMD level this machine runs gives the baseline's bits (market/simd.h): the results of a
 // simulation never depend on the machine's vector instructions.
+// combine_n adds its terms in order of rows, as a plain loop does.
+TEST(VectorMath, CombineSumsTheRowsInOrder) {
+  const std::vector<double> w{0.8, 0.6};
+  const std::vector<double> z{1.0, 2.0, 3.0, 0.1, 0.2, 0.3};  // two rows of three
+  std::vector<double> e(3);
+  combine_n(w.data(), 2, z.data(), 3, e.data());
+  for (std::size_t k = 0; k < 3; ++k) EXPECT_EQ(e[k], (0.0 + 0.8 * z[k]) + 0.6 * z[3 + k]);
+}
+
 TEST(VectorMath, EverySimdLevelGivesTheSameBits) {
   std::mt19937_64 rng(13);
   std::uniform_real_distribution<double> wide(-800, 800), unit(0, 1);
@@ -100,11 +109,18 @@ TEST(VectorMath, EverySimdLevelGivesTheSameBits) {
     p.push_back(i % 2 ? unit(rng) : std::ldexp(unit(rng), -static_cast<int>(1100 * unit(rng))));
   }
   std::vector<double> e0(x.size()), l0(x.size()), e(x.size()), l(x.size());
+  const std::vector<double> w{0.6, 0.7, -0.3, 0.2};  // combine_n: 4 rows of 25000 shocks
+  std::vector<double> c0(25000), c(25000);
+  combine_n(w.data(), 4, x.data(), 25000, c0.data(), Simd::Baseline);
   exp_n(x.data(), e0.data(), x.size(), Simd::Baseline);
   log_n(p.data(), l0.data(), p.size(), Simd::Baseline);
   for (Simd s : simd_levels()) {
     exp_n(x.data(), e.data(), x.size(), s);
     log_n(p.data(), l.data(), p.size(), s);
+    combine_n(w.data(), 4, x.data(), 25000, c.data(), s);
+    for (std::size_t k = 0; k < c.size(); ++k)
+      ASSERT_EQ(std::bit_cast<std::uint64_t>(c[k]), std::bit_cast<std::uint64_t>(c0[k]))
+          << simd_name(s) << " combine " << k;
     for (std::size_t i = 0; i < x.size(); ++i) {
       ASSERT_EQ(std::bit_cast<std::uint64_t>(e[i]), std::bit_cast<std::uint64_t>(e0[i]))
           << simd_name(s) << " exp " << x[i];
