@@ -81,7 +81,23 @@ namespace {
     for (std::size_t k = 0; k < n; ++k) e[k] += w[j] * z[j * n + k];
 }
 
+[[gnu::always_inline]] inline void moments_kernel(const double* __restrict value,
+                                                  const double* __restrict curve,
+                                                  double* __restrict sum, double* __restrict sum2,
+                                                  std::size_t n) {
+  for (std::size_t k = 0; k < n; ++k) {
+    const double d = value[k] - curve[k];
+    sum[k] += d;
+    sum2[k] += d * d;
+  }
+}
+
 }  // namespace
+
+void add_moments_n(const double* value, const double* curve, double* sum, double* sum2,
+                   std::size_t n, Simd simd) {
+  simd_detail::run<moments_kernel>(simd, value, curve, sum, sum2, n);
+}
 
 void combine_n(const double* w, std::size_t rows, const double* z, std::size_t n, double* e,
                Simd simd) {

@@ -22,4 +22,9 @@ void log_n(const double* x, double* y, std::size_t n, Simd simd = simd_best());
 void combine_n(const double* w, std::size_t rows, const double* z, std::size_t n, double* e,
                Simd simd = simd_best());
 
+// With d = value[k] - curve[k]: sum[k] += d and sum2[k] += d d, for k < n (Monte Carlo's driver
+// moments, path after path).
+void add_moments_n(const double* value, const double* curve, double* sum, double* sum2,
+                   std::size_t n, Simd simd = simd_best());
+
 }  // namespace tinderbox

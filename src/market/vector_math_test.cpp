@@ -118,6 +118,15 @@ TEST(VectorMath, EverySimdLevelGivesTheSameBits) {
     exp_n(x.data(), e.data(), x.size(), s);
     log_n(p.data(), l.data(), p.size(), s);
     combine_n(w.data(), 4, x.data(), 25000, c.data(), s);
+    std::vector<double> s1(x.size(), 0.5), s2(x.size(), 0.25), t1(s1), t2(s2);
+    add_moments_n(x.data(), p.data(), s1.data(), s2.data(), x.size(), s);
+    for (std::size_t k = 0; k < x.size(); ++k) {  // the plain loop's sums
+      const double d = x[k] - p[k];
+      t1[k] += d;
+      t2[k] += d * d;
+      ASSERT_EQ(std::bit_cast<std::uint64_t>(s1[k]), std::bit_cast<std::uint64_t>(t1[k])) << k;
+      ASSERT_EQ(std::bit_cast<std::uint64_t>(s2[k]), std::bit_cast<std::uint64_t>(t2[k])) << k;
+    }
     for (std::size_t k = 0; k < c.size(); ++k)
       ASSERT_EQ(std::bit_cast<std::uint64_t>(c[k]), std::bit_cast<std::uint64_t>(c0[k]))
           << simd_name(s) << " combine " << k;

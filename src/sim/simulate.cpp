@@ -10,6 +10,7 @@
 
 #include "engine/period_loop.h"
 #include "market/stochastic.h"
+#include "market/vector_math.h"
 
 namespace tinderbox {
 namespace {
@@ -117,13 +118,8 @@ void run_block(const Plan& plan, const SimLayout& layout, const SimOptions& o, s
       if (!layout.drivers[d].random) continue;
       const double* value = driver_series(w.market, layout.drivers[d]);
       const double* curve = driver_series(base, layout.drivers[d]);
-      double* sum = &w.block_sum[d * static_cast<std::size_t>(n)];
-      double* sum2 = &w.block_sum2[d * static_cast<std::size_t>(n)];
-      for (std::size_t k = 0; k < static_cast<std::size_t>(n); ++k) {
-        const double dev = value[k] - curve[k];
-        sum[k] += dev;
-        sum2[k] += dev * dev;
-      }
+      add_moments_n(value, curve, &w.block_sum[d * static_cast<std::size_t>(n)],
+                    &w.block_sum2[d * static_cast<std::size_t>(n)], static_cast<std::size_t>(n));
     }
   }
   w.tally.paths += last - first;
