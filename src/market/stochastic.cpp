@@ -173,7 +173,7 @@ PathGenerator::PathGenerator(const Scenario& s, const Timeline& t)
   z_.assign(normals + gens * n, 0.0);
   quantile_scratch_ = QuantileScratch(normals);
   level_.assign(gens * (n + 1), 1.0);
-  jump_.assign(gens, 1.0);
+  jump_.assign(n + 1, 1.0);
 }
 
 void PathGenerator::fill(std::uint32_t seed, std::uint32_t path, MarketPath& m,
@@ -257,26 +257,25 @@ void PathGenerator::gpus(const PathRandom& rng, MarketPath& m) {
   const std::size_t w = n + 1;  // points d_0 .. d_n per generation
   exp_n(&ou_[y_at_], level_.data(), level_.size());
   if (releases) {
-    // J per generation on d_0 .. d_n: an arrival in period k cuts the rents from d_{k+1} on.
-    // The release counts' uniforms follow the shocks'.
+    // J on d_0 .. d_n, the same for every generation a release hits: an arrival in period k
+    // cuts the rents from d_{k+1} on. The release counts' uniforms follow the shocks'.
     const double* count_u = &u_[shock_draws_.size() * n];
-    std::fill(jump_.begin(), jump_.end(), 1.0);
-    bool cut = false;  // until the first arrival J is exactly 1, which changes no level
+    double j = 1.0;
+    std::size_t first_cut = n + 1;  // J is exactly 1 before it, which changes no level
     for (std::size_t k = 0; k < n; ++k) {
       const int arrivals = poisson(release_mean_[k], release_none_[k], count_u[k]);
       if (arrivals > 0) {
         WordStream words(rng, static_cast<std::uint32_t>(k), Stream::Releases, 1);
-        for (int a = 0; a < arrivals; ++a) {
-          const double c = cut_a_ > 0 ? boost::random::beta_distribution<double>(cut_a_, cut_b_)(words)
-                                      : s_.stochastic.releases.cut_mean;
-          for (std::size_t g = 0; g < gens; ++g)
-            if (hit_[g]) jump_[g] *= 1 - c;
-        }
-        cut = true;
+        for (int a = 0; a < arrivals; ++a)
+          j *= 1 - (cut_a_ > 0 ? boost::random::beta_distribution<double>(cut_a_, cut_b_)(words)
+                               : s_.stochastic.releases.cut_mean);
+        first_cut = std::min(first_cut, k + 1);
       }
-      if (cut)
-        for (std::size_t g = 0; g < gens; ++g) level_[g * w + k + 1] *= jump_[g];
+      jump_[k + 1] = j;
     }
+    for (std::size_t g = 0; g < gens; ++g)
+      if (hit_[g])
+        for (std::size_t k = first_cut; k <= n; ++k) level_[g * w + k] *= jump_[k];
   }
   for (std::size_t g = 0; g < gens; ++g) {
     if (!gpu_steps_[g].moves && !hit_[g]) continue;

@@ -99,7 +99,7 @@ class PathGenerator {
   std::vector<double> ou_;  // rows of periods + 1: the lanes' deviations
   QuantileScratch quantile_scratch_;
   std::vector<double> level_;  // [g * (periods + 1) + k]: rent / curve on d_k
-  std::vector<double> jump_;
+  std::vector<double> jump_;   // [k]: the release jumps' J on d_k
 };
 
 }  // namespace tinderbox
