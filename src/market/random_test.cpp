@@ -102,22 +102,25 @@ TEST(Philox, BatchIsRandom123) {
     }
 }
 
-// PeriodUniforms is period_uniforms() for each of its draws, whatever the number of periods.
+// PeriodUniforms is period_uniforms() for each of its draws, whatever the number of periods, at
+// every SIMD level.
 TEST(PathRandom, PeriodUniformsInOnePassAreThePerDrawOnes) {
   const std::vector<std::pair<Stream, std::uint32_t>> draws{
       {Stream::Rate, 0}, {Stream::Gpu, 0}, {Stream::Gpu, 3}, {Stream::Releases, 0}};
   for (int periods : {1, 3, 4, 20, 60, 61}) {
     PeriodUniforms batch(draws, periods);
     std::vector<double> u(batch.size()), want(static_cast<std::size_t>(periods));
-    for (std::uint32_t path : {0u, 7u, 4000000000u}) {
-      batch.fill(5, path, u.data());
-      const PathRandom r(5, path);
-      for (std::size_t j = 0; j < draws.size(); ++j) {
-        r.period_uniforms(draws[j].first, draws[j].second, periods, want.data());
-        for (std::size_t k = 0; k < want.size(); ++k)
-          ASSERT_EQ(u[j * want.size() + k], want[k]) << periods << " " << j << " " << k;
+    for (std::uint32_t path : {0u, 7u, 4000000000u})
+      for (Simd s : simd_levels()) {
+        batch.fill(5, path, u.data(), s);
+        const PathRandom r(5, path);
+        for (std::size_t j = 0; j < draws.size(); ++j) {
+          r.period_uniforms(draws[j].first, draws[j].second, periods, want.data());
+          for (std::size_t k = 0; k < want.size(); ++k)
+            ASSERT_EQ(u[j * want.size() + k], want[k])
+                << simd_name(s) << " " << periods << " " << j << " " << k;
+        }
       }
-    }
   }
 }
 
