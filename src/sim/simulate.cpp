@@ -23,8 +23,9 @@ constexpr std::size_t kCashBatch = 64;
 // rows.
 struct PathSink {
   const SimLayout& layout;
-  double* cash;               // [(entity * periods + k) * kCashBatch]: this path's slot
-  std::vector<double>& loss;  // per lender, this path
+  const std::vector<int>& book_row;  // per entity: its row of cash, -1 without books
+  double* cash;                      // this path's slot: [row * periods + k]
+  std::vector<double>& loss;         // per lender, this path
   int periods;
 
   void flow(const Flow& f) {
@@ -35,7 +36,8 @@ struct PathSink {
   }
   void event(const Event&) {}
   void figures(int k, int entity, const PeriodFigures& f) {
-    cash[static_cast<std::size_t>(entity * periods + k) * kCashBatch] = f.cash;
+    const int row = book_row[static_cast<std::size_t>(entity)];
+    if (row >= 0) cash[static_cast<std::size_t>(row * periods + k)] = f.cash;
   }
 };
 
@@ -47,24 +49,31 @@ struct Worker {
   Tally tally;
   std::vector<int> credit_defaults;
   std::vector<double> loss, block_sum, block_sum2;
-  std::vector<double> cash;  // kCashBatch paths' cash, [(entity * periods + k) * kCashBatch + p]
+  // kCashBatch paths' cash at each period end of the entities with books, path after path:
+  // [(p * rows + row) * periods + k]. Small enough to stay in the first-level cache.
+  std::vector<int> book_row;
+  std::size_t rows = 0;
+  std::vector<double> cash;
 
   Worker(const Plan& plan, const SimLayout& layout)
       : generator(*plan.scenario, plan.timeline), market(generator.deterministic()),
         tally(static_cast<int>(plan.entities.size()), plan.timeline.periods,
               static_cast<int>(layout.lenders.size()), static_cast<int>(layout.drivers.size())),
-        loss(layout.lenders.size(), 0.0),
-        cash(plan.entities.size() * static_cast<std::size_t>(plan.timeline.periods) * kCashBatch) {}
+        loss(layout.lenders.size(), 0.0) {
+    for (std::uint8_t books : layout.has_books)
+      book_row.push_back(books ? static_cast<int>(rows++) : -1);
+    cash.assign(kCashBatch * rows * static_cast<std::size_t>(plan.timeline.periods), 0.0);
+  }
 
   // Adds the first `paths` slots of `cash` to the sketches of the entities with books.
-  void flush_cash(const SimLayout& layout, std::size_t paths) {
-    const std::size_t n = cash.size() / kCashBatch / layout.has_books.size();
-    for (std::size_t i = 0; i < layout.has_books.size(); ++i) {
-      if (!layout.has_books[i]) continue;
+  void flush_cash(std::size_t paths) {
+    const auto n = static_cast<std::size_t>(tally.periods);
+    for (std::size_t i = 0; i < book_row.size(); ++i) {
+      if (book_row[i] < 0) continue;
+      const double* row = &cash[static_cast<std::size_t>(book_row[i]) * n];
       for (std::size_t k = 0; k < n; ++k) {
         QuantileSketch& q = tally.cash[i * n + k];
-        const double* v = &cash[(i * n + k) * kCashBatch];
-        for (std::size_t p = 0; p < paths; ++p) q.add(v[p]);
+        for (std::size_t p = 0; p < paths; ++p) q.add(row[p * rows * n + k]);
       }
     }
   }
@@ -94,9 +103,10 @@ void run_block(const Plan& plan, const SimLayout& layout, const SimOptions& o, s
     w.state.reset(plan);
     std::fill(w.loss.begin(), w.loss.end(), 0.0);
     const auto slot = static_cast<std::size_t>(path - first) % kCashBatch;
-    PathSink sink{layout, &w.cash[slot], w.loss, n};
+    PathSink sink{layout, w.book_row, &w.cash[slot * w.rows * static_cast<std::size_t>(n)], w.loss,
+                  n};
     for (int k = 0; k < n; ++k) step(plan, w.market, k, w.state, sink);
-    if (slot + 1 == kCashBatch || path + 1 == last) w.flush_cash(layout, slot + 1);
+    if (slot + 1 == kCashBatch || path + 1 == last) w.flush_cash(slot + 1);
 
     int defaulted = 0;
     for (std::size_t i = 0; i < entities; ++i) {
