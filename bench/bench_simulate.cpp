@@ -10,7 +10,11 @@
 //   - and, unless --no-numpy, the same model written plainly in NumPy (bench/numpy_reference.py,
 //     one thread), run on the same machine, as a ratio: engine paths/s per core over NumPy's.
 // Targets (issue 4): >= 100,000 paths/s per core, >= 5x the NumPy reference per core, near-
-// linear scaling. Each rate is the best of three runs (the least disturbed by other load).
+// linear scaling. Each rate is given as the best and the median of five runs (three for NumPy):
+// the best is the least disturbed by other load, the spread says how much there was. It also
+// says where one thread's time goes: drawing the market paths (PathGenerator::fill) against
+// the rest (the period loop and the tallies), and which SIMD level the array kernels ran with.
+// On a loaded machine it also gives the rates from the least disturbed of many short runs.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -18,11 +22,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "market/simd.h"
+#include "market/stochastic.h"
 #include "scenario/loader.h"
 #include "sim/simulate.h"
 
@@ -43,12 +51,58 @@ double seconds_for(const tinderbox::Plan& plan, const tinderbox::SimLayout& layo
   return s;
 }
 
-double best_rate(const tinderbox::Plan& plan, const tinderbox::SimLayout& layout,
-                 std::int64_t paths, int threads, std::int64_t& sink) {
-  double best = 0;
-  for (int i = 0; i < 3; ++i)
-    best = std::max(best, double(paths) / seconds_for(plan, layout, paths, threads, sink));
-  return best;
+// Rates of repeated runs, sorted from the best down.
+struct Rates {
+  std::vector<double> r;
+  double best() const { return r.front(); }
+  double median() const { return r[r.size() / 2]; }
+  double worst() const { return r.back(); }
+};
+
+template <class Run>
+Rates rates_of(int runs, Run run) {
+  Rates out;
+  for (int i = 0; i < runs; ++i) out.r.push_back(run());
+  std::sort(out.r.begin(), out.r.end(), std::greater<>());
+  return out;
+}
+
+Rates engine_rates(const tinderbox::Plan& plan, const tinderbox::SimLayout& layout,
+                   std::int64_t paths, int threads, std::int64_t& sink) {
+  return rates_of(5, [&] { return double(paths) / seconds_for(plan, layout, paths, threads, sink); });
+}
+
+// Paths per second from the least disturbed of many short runs: on a shared machine a run of a
+// few milliseconds often goes through without being descheduled, where one of a second never
+// does. Each run's fixed cost (workers, threads) is taken off: it is the time of a run of one
+// path. Two blocks per thread.
+double window_rate(const tinderbox::Plan& plan, const tinderbox::SimLayout& layout, int threads,
+                   std::int64_t& sink) {
+  const std::int64_t paths = 2 * tinderbox::kBlock * threads;
+  double many = 1e30, one = 1e30;
+  for (int i = 0; i < 200; ++i) {
+    many = std::min(many, seconds_for(plan, layout, paths, threads, sink));
+    one = std::min(one, seconds_for(plan, layout, 1, threads, sink));
+  }
+  return double(paths - 1) / (many - one);
+}
+
+// Microseconds per path of PathGenerator::fill alone: the least disturbed of 400 runs of 256
+// paths (as window_rate).
+double fill_us(const tinderbox::Plan& plan, std::int64_t& sink) {
+  tinderbox::PathGenerator g(*plan.scenario, plan.timeline);
+  tinderbox::MarketPath m = g.deterministic();
+  std::vector<int> defaults;
+  double best = 1e30;
+  for (std::uint32_t run = 0; run < 400; ++run) {
+    const auto t0 = Clock::now();
+    for (std::uint32_t p = 0; p < 256; ++p) {
+      g.fill(1, run * 256 + p, m, defaults);
+      sink += defaults.empty() ? 0 : defaults[0];
+    }
+    best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  return 1e6 * best / 256;
 }
 
 long peak_rss_kib() {
@@ -100,26 +154,44 @@ int main(int argc, char** argv) {
   std::int64_t sink = 0;
 
   seconds_for(plan, layout, std::min<std::int64_t>(paths, 2048), 1, sink);  // warm up
-  const double one = best_rate(plan, layout, paths, 1, sink);
-  const double all = best_rate(plan, layout, paths, cores, sink);
+  const Rates one = engine_rates(plan, layout, paths, 1, sink);
+  const Rates all = engine_rates(plan, layout, paths, cores, sink);
+  const double fill = fill_us(plan, sink);
+  const double window_one = window_rate(plan, layout, 1, sink);
+  const double window_all = window_rate(plan, layout, cores, sink);
   const long rss_small = peak_rss_kib();
   seconds_for(plan, layout, 4 * paths, cores, sink);
   const long rss_large = peak_rss_kib();
 
-  std::printf("scenario %s: %zu entities x %d periods; best of 3 runs of %lld paths\n",
+  std::printf("scenario %s: %zu entities x %d periods; 5 runs of %lld paths, best (median, "
+              "worst); SIMD level %s\n",
               name.c_str(), plan.entities.size(), plan.timeline.periods,
-              static_cast<long long>(paths));
-  std::printf("1 thread:   %10.0f paths/s   %12.0f entity-periods/s\n", one, one * entity_periods);
-  std::printf("%d threads:  %10.0f paths/s   %12.0f entity-periods/s   scaling efficiency %.0f %%\n",
-              cores, all, all * entity_periods, 100 * all / (cores * one));
+              static_cast<long long>(paths), tinderbox::simd_name(tinderbox::simd_best()));
+  std::printf("1 thread:   %10.0f paths/s (%.0f, %.0f)   %12.0f entity-periods/s\n", one.best(),
+              one.median(), one.worst(), one.best() * entity_periods);
+  std::printf("%d threads:  %10.0f paths/s (%.0f, %.0f)   %12.0f entity-periods/s   scaling "
+              "efficiency %.0f %% (medians: %.0f %%)\n",
+              cores, all.best(), all.median(), all.worst(), all.best() * entity_periods,
+              100 * all.best() / (cores * one.best()), 100 * all.median() / (cores * one.median()));
+  std::printf("least disturbed of 200 short runs: 1 thread %.0f paths/s, %d threads %.0f paths/s, "
+              "scaling efficiency %.0f %%\n",
+              window_one, cores, window_all, 100 * window_all / (cores * window_one));
+  const double total = 1e6 / std::max(one.best(), window_one);
+  std::printf("1 thread, per path (the faster of the two estimates): %.2f us: market path %.2f us, "
+              "period loop and tallies %.2f us\n",
+              total, fill, total - fill);
   std::printf("peak RSS after %lld paths: %ld KiB; after %lld more: %ld KiB (+%ld KiB)\n",
               static_cast<long long>(paths), rss_small, static_cast<long long>(4 * paths),
               rss_large, rss_large - rss_small);
   if (numpy) {
-    const double ref = numpy_rate(100000);
-    if (ref > 0)
-      std::printf("NumPy reference (1 thread, 100000 paths): %.0f paths/s; engine / NumPy per "
-                  "core: %.1fx\n", ref, one / ref);
+    // Three runs, like the engine's best against its best: one run alone would be the more
+    // disturbed by other load and flatter the engine.
+    const Rates ref = rates_of(3, [] { return numpy_rate(100000); });
+    if (ref.worst() > 0)
+      std::printf("NumPy reference (1 thread, 100000 paths, 3 runs): %.0f paths/s (%.0f, %.0f); "
+                  "engine / NumPy per core: %.1fx (medians: %.1fx)\n",
+                  ref.best(), ref.median(), ref.worst(), one.best() / ref.best(),
+                  one.median() / ref.median());
     else
       std::printf("NumPy reference: could not run python3 bench/numpy_reference.py\n");
   }

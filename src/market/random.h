@@ -8,8 +8,12 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include <Random123/philox.h>
+
+#include "market/simd.h"
 
 namespace tinderbox {
 
@@ -33,6 +37,15 @@ class PathRandom {
   std::array<double, 4> uniforms(std::uint32_t period, Stream s, std::uint32_t draw) const {
     const auto r = bits(period, s, draw);
     return {u32(r[0]), u32(r[1]), u32(r[2]), u32(r[3])};
+  }
+
+  // Uniforms for periods 0 .. n-1 of one driver: call b gives periods 4b .. 4b + 3 (the counter's
+  // first word is the block of four periods).
+  void period_uniforms(Stream s, std::uint32_t draw, int n, double* out) const {
+    for (int k0 = 0; k0 < n; k0 += 4) {
+      const auto r = bits(static_cast<std::uint32_t>(k0 / 4), s, draw);
+      for (int j = 0; j < 4 && k0 + j < n; ++j) out[k0 + j] = u32(r[static_cast<std::size_t>(j)]);
+    }
   }
 
   // The four raw 32-bit words of one draw.
@@ -60,6 +73,30 @@ class PathRandom {
 
   r123::Philox4x32::key_type key_;
 };
+
+// The uniforms of several drivers' periods as PathRandom::period_uniforms() gives them, bit for
+// bit, for one path after another: the draws' counters are laid out once, and each path's
+// Philox calls run over all of them in one vectorised pass (random.cpp).
+class PeriodUniforms {
+ public:
+  PeriodUniforms() = default;
+  PeriodUniforms(const std::vector<std::pair<Stream, std::uint32_t>>& draws, int periods);
+  std::size_t size() const { return draws_ * static_cast<std::size_t>(periods_); }
+  // u[j * periods + k] = period k of draws[j] under key (seed, path).
+  void fill(std::uint32_t seed, std::uint32_t path, double* u, Simd simd = simd_best());
+
+ private:
+  std::size_t draws_ = 0;
+  int periods_ = 0, blocks_ = 0;        // blocks of four periods per draw
+  std::vector<std::uint32_t> c0_, c1_, c2_;  // the counters' words (the fourth is 0)
+  std::vector<std::uint32_t> words_;    // 4 per counter, scratch
+};
+
+// Philox4x32-10 of n counters (c0[i], c1[i], c2[i], 0) under one key, as r123::Philox4x32:
+// word j of counter i goes to out[4 i + j]. Four counters at a time in vector registers on x86-64.
+void philox4x32_n(std::uint32_t k0, std::uint32_t k1, const std::uint32_t* c0,
+                  const std::uint32_t* c1, const std::uint32_t* c2, std::uint32_t* out,
+                  std::size_t n, Simd simd = simd_best());
 
 // A UniformRandomBitGenerator over the successive draws of one (path, period, stream), from
 // `first_draw` on: for library distributions that take a varying number of words (Boost.Random's
@@ -151,5 +188,20 @@ inline double normal_quantile(double p) {
   }
   return q < 0 ? -z : z;
 }
+
+// Working space for normal_quantiles() on up to n values, allocated once.
+struct QuantileScratch {
+  std::vector<std::uint32_t> index;
+  std::vector<double> p, r, sign;
+  explicit QuantileScratch(std::size_t n = 0) : index(n), p(n), r(n), sign(n) {}
+};
+
+// z[i] = Phi^-1(u[i]) for i < n, u[i] in (0, 1), by AS 241 as normal_quantile() but over arrays
+// in loops that vectorise (random.cpp): the central region's values (85 %) are normal_quantile()'s
+// bits; a tail value's logarithm comes from log_n() (market/vector_math.h) instead of glibc's,
+// so it may differ from normal_quantile()'s in the last bit or two (both are within 1e-14 of the
+// exact quantile, tested).
+void normal_quantiles(const double* u, double* z, std::size_t n, QuantileScratch& scratch,
+                      Simd simd = simd_best());
 
 }  // namespace tinderbox

@@ -1,5 +1,7 @@
 #include "market/stochastic.h"
 
+#include "market/vector_math.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -9,15 +11,6 @@
 
 namespace tinderbox {
 namespace {
-
-// Normals for periods 0..n-1 of one driver: a Philox call gives four uniforms, used for four
-// consecutive periods (the counter's first word is the block of four periods).
-void draw_normals(const PathRandom& rng, Stream s, std::uint32_t draw, int n, double* out) {
-  for (int k0 = 0; k0 < n; k0 += 4) {
-    const auto u = rng.uniforms(static_cast<std::uint32_t>(k0 / 4), s, draw);
-    for (int j = 0; j < 4 && k0 + j < n; ++j) out[k0 + j] = normal_quantile(u[static_cast<std::size_t>(j)]);
-  }
-}
 
 // The number of Poisson(mean) arrivals at cumulative probability u, by inversion; p0 = e^-mean.
 int poisson(double mean, double p0, double u) {
@@ -29,6 +22,18 @@ int poisson(double mean, double p0, double u) {
     cdf += p;
   }
   return n;
+}
+
+// L lanes of OU recursions side by side, each x in a register: x_{k+1} = decay_k x_k + sd_k e_k.
+template <std::size_t L>
+void step_ou(std::size_t n, const std::size_t* in, const std::size_t* out, const double* decay,
+             const double* sd, const double* z, double* ou) {
+  double x[L] = {};
+  for (std::size_t k = 0; k < n; ++k)
+    for (std::size_t l = 0; l < L; ++l) {
+      x[l] = x[l] * decay[l * n + k] + sd[l * n + k] * z[in[l] + k];
+      ou[out[l] + k + 1] = x[l];
+    }
 }
 
 }  // namespace
@@ -140,12 +145,50 @@ PathGenerator::PathGenerator(const Scenario& s, const Timeline& t)
   for (const CancelRuleAt& rule : cancels_) touched_.emplace_back(rule.entity, rule.contract);
   for (const CreditAt& c : credits_)
     for (const auto& ic : customer_of_[static_cast<std::size_t>(c.entity)]) touched_.push_back(ic);
-  z_.assign(gens * n, 0.0);
-  y_.assign(gens, 0.0);
+  const auto add_shocks = [&](Stream st_, std::uint32_t draw) {
+    shock_draws_.push_back({st_, draw});
+    return static_cast<int>((shock_draws_.size() - 1) * n);
+  };
+  for (std::size_t r = 0; r < rate_steps_.size(); ++r)
+    rate_shocks_.push_back(rate_steps_[r].moves ? add_shocks(Stream::Rate, std::uint32_t(r)) : -1);
+  if (gpu_random_)
+    for (std::size_t g = 0; g < gens; ++g) {
+      const int at = add_shocks(Stream::Gpu, static_cast<std::uint32_t>(g));
+      if (g == 0) gpu_shocks_ = at;
+    }
+  if (demand_steps_.moves) demand_shocks_ = add_shocks(Stream::Demand, 0);
+  // The OU lanes, stepped together: rates, generations, demand (those that move). Each reads its
+  // shocks from z_ (a generation's correlated ones follow the normals there) and writes its
+  // deviation on d_0 .. d_n into ou_: the rates' and the demand's rows, and one row per
+  // generation (0 for those that do not move), whose exponentials are taken all at once.
+  const std::size_t normals = shock_draws_.size() * n, w = n + 1;
+  std::size_t rows = 0;
+  const auto add_lane = [&](const OuSteps& ou, std::size_t shocks_at, std::size_t out_at) {
+    lane_in_.push_back(shocks_at);
+    lane_out_.push_back(out_at);
+    lane_decay_.insert(lane_decay_.end(), ou.decay.begin(), ou.decay.end());
+    lane_sd_.insert(lane_sd_.end(), ou.sd.begin(), ou.sd.end());
+  };
+  for (std::size_t r = 0; r < rate_steps_.size(); ++r) {
+    rate_out_.push_back(rate_steps_[r].moves ? static_cast<int>(rows * w) : -1);
+    if (rate_steps_[r].moves) add_lane(rate_steps_[r], static_cast<std::size_t>(rate_shocks_[r]), rows++ * w);
+  }
+  y_at_ = rows * w;
+  for (std::size_t g = 0; g < gens; ++g, ++rows)
+    if (gpu_steps_[g].moves) add_lane(gpu_steps_[g], normals + g * n, rows * w);
+  demand_out_ = rows * w;
+  if (demand_steps_.moves) add_lane(demand_steps_, static_cast<std::size_t>(demand_shocks_), rows++ * w);
+  ou_.assign(rows * w, 0.0);
+  // One pass of Philox a path for the shocks' uniforms and the release counts' (after them).
+  std::vector<std::pair<Stream, std::uint32_t>> uniform_draws;
+  for (const ShockDraw& d : shock_draws_) uniform_draws.emplace_back(d.stream, d.draw);
+  if (!release_mean_.empty()) uniform_draws.emplace_back(Stream::Releases, 0);
+  uniforms_ = PeriodUniforms(uniform_draws, n_);
+  u_.assign(uniforms_.size(), 0.0);
+  z_.assign(normals + gens * n, 0.0);
+  quantile_scratch_ = QuantileScratch(normals);
   level_.assign(gens * (n + 1), 1.0);
-  jump_.assign(gens, 1.0);
-  eps_.assign(n, 0.0);
-  demand_path_.assign(n + 1, 0.0);
+  jump_.assign(n + 1, 1.0);
 }
 
 void PathGenerator::fill(std::uint32_t seed, std::uint32_t path, MarketPath& m,
@@ -153,25 +196,65 @@ void PathGenerator::fill(std::uint32_t seed, std::uint32_t path, MarketPath& m,
   const PathRandom rng(seed, path);
   for (const auto& [i, c] : touched_)
     m.contract_stop[static_cast<std::size_t>(i)][static_cast<std::size_t>(c)] = n_;
-  rates(rng, m);
+  shocks(seed, path);
+  step_lanes();
+  rates(m);
   gpus(rng, m);
   demand(rng, m);
   credit(rng, m, defaults);
   sites(rng, m, defaults);
 }
 
+// Every normal shock of the path at once: one loop of uniforms, one of quantiles, so that
+// both vectorise.
+void PathGenerator::shocks(std::uint32_t seed, std::uint32_t path) {
+  uniforms_.fill(seed, path, u_.data());
+  normal_quantiles(u_.data(), z_.data(), shock_draws_.size() * static_cast<std::size_t>(n_),
+                   quantile_scratch_);
+}
+
+// Every OU deviation on d_0 .. d_n, x_{k+1} = decay_k x_k + sd_k e_k, all lanes in one loop:
+// each lane's recursion is a chain of dependent operations, and stepping the lanes side by side
+// overlaps them. A generation's shocks are first correlated, e = L z (the same sum, in the same
+// order, for every period).
+void PathGenerator::step_lanes() {
+  const auto n = static_cast<std::size_t>(n_);
+  const std::size_t gens = gpu_steps_.size();
+  if (gpu_random_) {
+    const double* z = &z_[static_cast<std::size_t>(gpu_shocks_)];
+    double* correlated = &z_[shock_draws_.size() * n];
+    for (std::size_t g = 0; g < gens; ++g) {
+      if (!gpu_steps_[g].moves) continue;
+      combine_n(&chol_[g * gens], g + 1, z, n, &correlated[g * n]);
+    }
+  }
+  // Up to eight lanes at a time, their x in registers.
+  for (std::size_t l0 = 0; l0 < lane_in_.size(); l0 += 8) {
+    const std::size_t count = std::min<std::size_t>(8, lane_in_.size() - l0);
+    const std::size_t* in = &lane_in_[l0];
+    const std::size_t* out = &lane_out_[l0];
+    const double* decay = &lane_decay_[l0 * n];
+    const double* sd = &lane_sd_[l0 * n];
+    switch (count) {
+      case 1: step_ou<1>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
+      case 2: step_ou<2>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
+      case 3: step_ou<3>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
+      case 4: step_ou<4>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
+      case 5: step_ou<5>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
+      case 6: step_ou<6>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
+      case 7: step_ou<7>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
+      default: step_ou<8>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
+    }
+  }
+}
+
 // SOFR (any rate) = curve + x: x on the grid d_0..d_{n-1}; a follower takes its leader's x.
-void PathGenerator::rates(const PathRandom& rng, MarketPath& m) {
+void PathGenerator::rates(MarketPath& m) {
   const auto n = static_cast<std::size_t>(n_);
   for (std::size_t r = 0; r < rate_steps_.size(); ++r) {
-    const OuSteps& ou = rate_steps_[r];
-    if (!ou.moves) continue;
-    draw_normals(rng, Stream::Rate, static_cast<std::uint32_t>(r), n_, eps_.data());
-    double x = 0;
-    for (std::size_t k = 0; k < n; ++k) {
-      m.rate[r * n + k] = base_.rate[r * n + k] + x;
-      x = x * ou.decay[k] + ou.sd[k] * eps_[k];
-    }
+    if (rate_out_[r] < 0) continue;
+    const double* x = &ou_[static_cast<std::size_t>(rate_out_[r])];
+    for (std::size_t k = 0; k < n; ++k) m.rate[r * n + k] = base_.rate[r * n + k] + x[k];
     for (std::size_t f = 0; f < rate_steps_.size(); ++f)
       if (s_.stochastic.rates[f].follows == int(r))
         for (std::size_t k = 0; k < n; ++k)
@@ -187,37 +270,32 @@ void PathGenerator::gpus(const PathRandom& rng, MarketPath& m) {
   if (!gpu_random_ && !releases) return;
   const std::size_t gens = gpu_steps_.size();
   const auto n = static_cast<std::size_t>(n_);
-  if (gpu_random_)
-    for (std::size_t g = 0; g < gens; ++g)
-      draw_normals(rng, Stream::Gpu, static_cast<std::uint32_t>(g), n_, &z_[g * n]);
-  std::fill(y_.begin(), y_.end(), 0.0);
-  std::fill(jump_.begin(), jump_.end(), 1.0);
-  std::array<double, 4> count_u{};
-  for (std::size_t k = 0; k <= n; ++k) {
-    for (std::size_t g = 0; g < gens; ++g) level_[g * (n + 1) + k] = jump_[g] * std::exp(y_[g]);
-    if (k == n) break;
-    if (gpu_random_)
-      for (std::size_t g = 0; g < gens; ++g) {
-        if (!gpu_steps_[g].moves) continue;
-        double e = 0;
-        for (std::size_t j = 0; j <= g; ++j) e += chol_[g * gens + j] * z_[j * n + k];
-        y_[g] = y_[g] * gpu_steps_[g].decay[k] + gpu_steps_[g].sd[k] * e;
+  const std::size_t w = n + 1;  // points d_0 .. d_n per generation
+  exp_n(&ou_[y_at_], level_.data(), level_.size());
+  if (releases) {
+    // J on d_0 .. d_n, the same for every generation a release hits: an arrival in period k
+    // cuts the rents from d_{k+1} on. The release counts' uniforms follow the shocks'.
+    const double* count_u = &u_[shock_draws_.size() * n];
+    double j = 1.0;
+    std::size_t first_cut = n + 1;  // J is exactly 1 before it, which changes no level
+    for (std::size_t k = 0; k < n; ++k) {
+      const int arrivals = poisson(release_mean_[k], release_none_[k], count_u[k]);
+      if (arrivals > 0) {
+        WordStream words(rng, static_cast<std::uint32_t>(k), Stream::Releases, 1);
+        for (int a = 0; a < arrivals; ++a)
+          j *= 1 - (cut_a_ > 0 ? boost::random::beta_distribution<double>(cut_a_, cut_b_)(words)
+                               : s_.stochastic.releases.cut_mean);
+        first_cut = std::min(first_cut, k + 1);
       }
-    if (releases) {
-      if (k % 4 == 0) count_u = rng.uniforms(static_cast<std::uint32_t>(k / 4), Stream::Releases, 0);
-      const int arrivals = poisson(release_mean_[k], release_none_[k], count_u[k % 4]);
-      WordStream words(rng, static_cast<std::uint32_t>(k), Stream::Releases, 1);
-      for (int a = 0; a < arrivals; ++a) {
-        const double cut = cut_a_ > 0 ? boost::random::beta_distribution<double>(cut_a_, cut_b_)(words)
-                                      : s_.stochastic.releases.cut_mean;
-        for (std::size_t g = 0; g < gens; ++g)
-          if (hit_[g]) jump_[g] *= 1 - cut;
-      }
+      jump_[k + 1] = j;
     }
+    for (std::size_t g = 0; g < gens; ++g)
+      if (hit_[g])
+        for (std::size_t k = first_cut; k <= n; ++k) level_[g * w + k] *= jump_[k];
   }
   for (std::size_t g = 0; g < gens; ++g) {
     if (!gpu_steps_[g].moves && !hit_[g]) continue;
-    const double* level = &level_[g * (n + 1)];
+    const double* level = &level_[g * w];
     for (std::size_t k = 0; k < n; ++k) {
       m.rent[g * n + k] = base_.rent[g * n + k] * level[k];
       m.rent_end[g * n + k] = base_.rent_end[g * n + k] * level[k + 1];
@@ -229,20 +307,13 @@ void PathGenerator::gpus(const PathRandom& rng, MarketPath& m) {
 void PathGenerator::demand(const PathRandom& rng, MarketPath& m) {
   if (!demand_steps_.moves) return;
   const auto n = static_cast<std::size_t>(n_);
-  draw_normals(rng, Stream::Demand, 0, n_, eps_.data());
-  double d = 0;
-  for (std::size_t k = 0; k <= n; ++k) {
-    demand_path_[k] = d;
-    if (k < n) {
-      m.demand[k] = d;
-      d = d * demand_steps_.decay[k] + demand_steps_.sd[k] * eps_[k];
-    }
-  }
+  const double* demand_path = &ou_[demand_out_];  // d_0 .. d_n
+  std::copy(demand_path, demand_path + n_, m.demand.begin());
   for (const CancelRuleAt& rule : cancels_) {
     int& stop =
         m.contract_stop[static_cast<std::size_t>(rule.entity)][static_cast<std::size_t>(rule.contract)];
     for (std::size_t k = 0; k < n; ++k) {
-      if (demand_path_[k + 1] >= rule.demand_below || rule.chance[k] <= 0) continue;
+      if (demand_path[k + 1] >= rule.demand_below || rule.chance[k] <= 0) continue;
       if (rng.uniforms(static_cast<std::uint32_t>(k), Stream::Cancel, rule.number)[0] < rule.chance[k]) {
         stop = rule.stop_after[k];
         break;

@@ -51,7 +51,9 @@ class PathGenerator {
     std::vector<double> threshold;  // [k]: Phi^-1(F(t_{k+1})), increasing in k
   };
 
-  void rates(const PathRandom& rng, MarketPath& m);
+  void shocks(std::uint32_t seed, std::uint32_t path);
+  void step_lanes();
+  void rates(MarketPath& m);
   void gpus(const PathRandom& rng, MarketPath& m);
   void demand(const PathRandom& rng, MarketPath& m);
   void credit(const PathRandom& rng, MarketPath& m, std::vector<int>& defaults);
@@ -85,8 +87,29 @@ class PathGenerator {
   std::vector<std::vector<std::pair<int, int>>> customer_of_;
   // (entity, contract) of every contract a path may stop: reset to `periods` first.
   std::vector<std::pair<int, int>> touched_;
+  // The drivers' normal shocks, n per (stream, draw), all drawn at once by shocks(): the rates
+  // that move, every GPU generation when any moves (the correlation mixes them), the demand.
+  struct ShockDraw {
+    Stream stream;
+    std::uint32_t draw;
+  };
+  std::vector<ShockDraw> shock_draws_;
+  std::vector<int> rate_shocks_;  // per rate: offset of its shocks in z_, or -1
+  int gpu_shocks_ = -1, demand_shocks_ = -1;  // offset of generation 0's / the demand's shocks
+  // The OU deviations that move, one lane each, stepped together (step_lanes): lane l reads
+  // its shocks at z_[lane_in[l] + k] and writes x on d_k at ou_[lane_out[l] + k].
+  std::vector<std::size_t> lane_in_, lane_out_;
+  std::vector<double> lane_decay_, lane_sd_;  // [l * periods + k]
+  std::vector<int> rate_out_;              // per rate: where its row starts in ou_, or -1
+  std::size_t y_at_ = 0, demand_out_ = 0;  // where generation 0's y row, the demand's row start
+  PeriodUniforms uniforms_;  // the shocks' draws, then the release counts' (Stream::Releases, 0)
   // Scratch, per path (sized once).
-  std::vector<double> y_, level_, jump_, z_, eps_, demand_path_;
+  std::vector<double> u_;
+  std::vector<double> z_;   // the normal shocks, then each generation's correlated ones
+  std::vector<double> ou_;  // rows of periods + 1: the lanes' deviations
+  QuantileScratch quantile_scratch_;
+  std::vector<double> level_;  // [g * (periods + 1) + k]: rent / curve on d_k
+  std::vector<double> jump_;   // [k]: the release jumps' J on d_k
 };
 
 }  // namespace tinderbox

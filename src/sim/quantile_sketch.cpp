@@ -13,7 +13,7 @@ namespace {
 // Since d l / d ln x = f >= 1, a bucket spans at most 1/m in ln x, so the representative
 // 2 lo hi / (lo + hi) is within (e^(1/m) - 1) / (e^(1/m) + 1) of every value in [lo, hi):
 // m = 100 gives 0.49999 %, inside kAccuracy. No log() per value: the sketch is fed every period.
-constexpr double kPerOctave = 100;
+constexpr double kPerOctave = QuantileSketch::kPerOctave;
 static_assert((1.0100501670841679 - 1) / (1.0100501670841679 + 1) < QuantileSketch::kAccuracy,
               "e^(1/m): a bucket's width must keep the representative within kAccuracy");
 
@@ -24,13 +24,6 @@ double lower_bound_of(std::int64_t k) {
 }
 
 }  // namespace
-
-std::int64_t QuantileSketch::key(double magnitude) {
-  const auto bits = std::bit_cast<std::uint64_t>(magnitude);
-  const auto exponent = static_cast<std::int64_t>((bits >> 52) & 0x7ff) - 1023;
-  const double fraction = double(bits & ((std::uint64_t(1) << 52) - 1)) * 0x1p-52;
-  return static_cast<std::int64_t>(std::floor((double(exponent) + fraction) * kPerOctave));
-}
 
 double QuantileSketch::value(std::int64_t k) {
   const double lo = lower_bound_of(k), hi = lower_bound_of(k + 1);
@@ -51,18 +44,6 @@ void QuantileSketch::Store::add(std::int64_t k, std::int64_t n) {
     counts.resize(std::max(need, counts.size() + 32), 0);
   }
   counts[static_cast<std::size_t>(k - offset)] += n;
-}
-
-void QuantileSketch::add(double x) {
-  ++count_;
-  min_ = std::min(min_, x);
-  max_ = std::max(max_, x);
-  if (std::fabs(x) < kZero)
-    ++zeros_;
-  else if (x > 0)
-    positive_.add(key(x), 1);
-  else
-    negative_.add(key(-x), 1);
 }
 
 void QuantileSketch::merge(const QuantileSketch& o) {

@@ -10,6 +10,8 @@
 // Values with |x| below `kZero` count as zero.
 #pragma once
 
+#include <bit>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -20,8 +22,20 @@ class QuantileSketch {
  public:
   static constexpr double kAccuracy = 0.005;  // relative
   static constexpr double kZero = 1e-9;
+  static constexpr double kPerOctave = 100;  // buckets per factor of 2 (quantile_sketch.cpp)
 
-  void add(double x);
+  // Inline: Monte Carlo adds every path's cash of every period.
+  void add(double x) {
+    ++count_;
+    min_ = x < min_ ? x : min_;
+    max_ = x > max_ ? x : max_;
+    if (std::fabs(x) < kZero)
+      ++zeros_;
+    else if (x > 0)
+      positive_.add(key(x));
+    else
+      negative_.add(key(-x));
+  }
   void merge(const QuantileSketch& o);
   std::int64_t count() const { return count_; }
   // The value of rank ceil(q n) (1-based, at least 1) to within kAccuracy; NaN when empty.
@@ -37,9 +51,26 @@ class QuantileSketch {
   struct Store {
     std::int64_t offset = 0;
     std::vector<std::int64_t> counts;
-    void add(std::int64_t key, std::int64_t n);
+    void add(std::int64_t key) {
+      const auto i = static_cast<std::uint64_t>(key - offset);
+      if (i < counts.size())
+        ++counts[i];
+      else
+        add(key, 1);
+    }
+    void add(std::int64_t key, std::int64_t n);  // grows the store when the key is outside it
   };
-  static std::int64_t key(double magnitude);
+  // Keys come from a piecewise-linear log2 read off the double's bits (quantile_sketch.cpp).
+  static std::int64_t key(double magnitude) {
+    const auto bits = std::bit_cast<std::uint64_t>(magnitude);
+    const auto exponent = static_cast<std::int64_t>((bits >> 52) & 0x7ff) - 1023;
+    const double fraction = double(bits & ((std::uint64_t(1) << 52) - 1)) * 0x1p-52;
+    // floor() without a call into libm (x86-64's baseline has no rounding instruction).
+    const double t = (double(exponent) + fraction) * kPerOctave;
+    const auto k = static_cast<std::int64_t>(t);
+    return double(k) > t ? k - 1 : k;
+  }
+
   static double value(std::int64_t key);
 
   Store positive_, negative_;  // negative values by their magnitude

@@ -10,15 +10,22 @@
 
 #include "engine/period_loop.h"
 #include "market/stochastic.h"
+#include "market/vector_math.h"
 
 namespace tinderbox {
 namespace {
 
-// Keeps what a path leaves behind: cash in the sketches, each lender's loss from the loss rows.
+// Cash goes to the sketches a few dozen paths at a time, period by period: each sketch's buckets
+// then stay in the cache while it takes its values (the order of adds does not matter).
+constexpr std::size_t kCashBatch = 64;
+
+// Keeps what a path leaves behind: its cash for the sketches, each lender's loss from the loss
+// rows.
 struct PathSink {
   const SimLayout& layout;
-  Tally& tally;
-  std::vector<double>& loss;  // per lender, this path
+  const std::vector<int>& book_row;  // per entity: its row of cash, -1 without books
+  double* cash;                      // this path's slot: [row * periods + k]
+  std::vector<double>& loss;         // per lender, this path
   int periods;
 
   void flow(const Flow& f) {
@@ -29,8 +36,8 @@ struct PathSink {
   }
   void event(const Event&) {}
   void figures(int k, int entity, const PeriodFigures& f) {
-    if (layout.has_books[static_cast<std::size_t>(entity)])
-      tally.cash[static_cast<std::size_t>(entity * periods + k)].add(f.cash);
+    const int row = book_row[static_cast<std::size_t>(entity)];
+    if (row >= 0) cash[static_cast<std::size_t>(row * periods + k)] = f.cash;
   }
 };
 
@@ -42,21 +49,45 @@ struct Worker {
   Tally tally;
   std::vector<int> credit_defaults;
   std::vector<double> loss, block_sum, block_sum2;
+  // kCashBatch paths' cash at each period end of the entities with books, path after path:
+  // [(p * rows + row) * periods + k]. Small enough to stay in the first-level cache.
+  std::vector<int> book_row;
+  std::size_t rows = 0;
+  std::vector<double> cash;
 
   Worker(const Plan& plan, const SimLayout& layout)
       : generator(*plan.scenario, plan.timeline), market(generator.deterministic()),
         tally(static_cast<int>(plan.entities.size()), plan.timeline.periods,
               static_cast<int>(layout.lenders.size()), static_cast<int>(layout.drivers.size())),
-        loss(layout.lenders.size(), 0.0) {}
+        loss(layout.lenders.size(), 0.0) {
+    for (std::uint8_t books : layout.has_books)
+      book_row.push_back(books ? static_cast<int>(rows++) : -1);
+    cash.assign(kCashBatch * rows * static_cast<std::size_t>(plan.timeline.periods), 0.0);
+  }
+
+  // Adds the first `paths` slots of `cash` to the sketches of the entities with books.
+  void flush_cash(std::size_t paths) {
+    const auto n = static_cast<std::size_t>(tally.periods);
+    for (std::size_t i = 0; i < book_row.size(); ++i) {
+      if (book_row[i] < 0) continue;
+      const double* row = &cash[static_cast<std::size_t>(book_row[i]) * n];
+      for (std::size_t k = 0; k < n; ++k) {
+        QuantileSketch& q = tally.cash[i * n + k];
+        for (std::size_t p = 0; p < paths; ++p) q.add(row[p * rows * n + k]);
+      }
+    }
+  }
 };
 
-double driver_value(const MarketPath& m, const SimLayout::Driver& d, int k) {
+// A driver's values per period in `m`.
+const double* driver_series(const MarketPath& m, const SimLayout::Driver& d) {
+  const auto n = static_cast<std::size_t>(m.periods), i = static_cast<std::size_t>(d.index);
   switch (d.kind) {
-    case SimLayout::Driver::Rate: return m.rate_at(d.index, k);
-    case SimLayout::Driver::Gpu: return m.rent_at(d.index, k);
-    case SimLayout::Driver::Demand: return m.demand[static_cast<std::size_t>(k)];
+    case SimLayout::Driver::Rate: return &m.rate[i * n];
+    case SimLayout::Driver::Gpu: return &m.rent[i * n];
+    case SimLayout::Driver::Demand: return m.demand.data();
   }
-  return 0.0;
+  return nullptr;
 }
 
 void run_block(const Plan& plan, const SimLayout& layout, const SimOptions& o, std::int64_t block,
@@ -71,8 +102,11 @@ void run_block(const Plan& plan, const SimLayout& layout, const SimOptions& o, s
     w.generator.fill(o.seed, static_cast<std::uint32_t>(path), w.market, w.credit_defaults);
     w.state.reset(plan);
     std::fill(w.loss.begin(), w.loss.end(), 0.0);
-    PathSink sink{layout, w.tally, w.loss, n};
+    const auto slot = static_cast<std::size_t>(path - first) % kCashBatch;
+    PathSink sink{layout, w.book_row, &w.cash[slot * w.rows * static_cast<std::size_t>(n)], w.loss,
+                  n};
     for (int k = 0; k < n; ++k) step(plan, w.market, k, w.state, sink);
+    if (slot + 1 == kCashBatch || path + 1 == last) w.flush_cash(slot + 1);
 
     int defaulted = 0;
     for (std::size_t i = 0; i < entities; ++i) {
@@ -92,12 +126,10 @@ void run_block(const Plan& plan, const SimLayout& layout, const SimOptions& o, s
     if (system > 0) w.tally.system_loss.push_back(system);
     for (std::size_t d = 0; d < layout.drivers.size(); ++d) {
       if (!layout.drivers[d].random) continue;
-      for (int k = 0; k < n; ++k) {
-        const double dev = driver_value(w.market, layout.drivers[d], k) -
-                           driver_value(base, layout.drivers[d], k);
-        w.block_sum[d * static_cast<std::size_t>(n) + static_cast<std::size_t>(k)] += dev;
-        w.block_sum2[d * static_cast<std::size_t>(n) + static_cast<std::size_t>(k)] += dev * dev;
-      }
+      const double* value = driver_series(w.market, layout.drivers[d]);
+      const double* curve = driver_series(base, layout.drivers[d]);
+      add_moments_n(value, curve, &w.block_sum[d * static_cast<std::size_t>(n)],
+                    &w.block_sum2[d * static_cast<std::size_t>(n)], static_cast<std::size_t>(n));
     }
   }
   w.tally.paths += last - first;

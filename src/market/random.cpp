@@ -1,0 +1,268 @@
+#include "market/random.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstddef>
+
+#include "market/vector_math.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace tinderbox {
+
+namespace {
+
+constexpr std::uint32_t kPhiloxM0 = 0xD2511F53, kPhiloxM1 = 0xCD9E8D57;  // Random123's
+constexpr std::uint32_t kPhiloxW0 = 0x9E3779B9, kPhiloxW1 = 0xBB67AE85;  // key schedule
+
+[[gnu::always_inline]] inline void philox_scalar(std::uint32_t k0, std::uint32_t k1,
+                                                 const std::uint32_t* c0, const std::uint32_t* c1,
+                                                 const std::uint32_t* c2, std::uint32_t* out,
+                                                 std::size_t first, std::size_t n) {
+  for (std::size_t i = first; i < n; ++i) {
+    const r123::Philox4x32::ctr_type ctr{{c0[i], c1[i], c2[i], 0}};
+    const auto r = r123::Philox4x32()(ctr, {{k0, k1}});
+    for (std::size_t j = 0; j < 4; ++j) out[4 * i + j] = r[j];
+  }
+}
+
+#if defined(__x86_64__)
+// Random123's ten rounds on four counters per SSE2 register (one word of each counter per
+// register), then a 4 x 4 transpose so that each counter's words come out together. What is
+// left over (fewer than 16 counters) takes the scalar rounds.
+[[gnu::always_inline]] inline void philox_kernel(std::uint32_t k0, std::uint32_t k1,
+                                                 const std::uint32_t* c0, const std::uint32_t* c1,
+                                                 const std::uint32_t* c2, std::uint32_t* out,
+                                                 std::size_t n) {
+  const __m128i m0 = _mm_set1_epi32(static_cast<int>(kPhiloxM0));
+  const __m128i m1 = _mm_set1_epi32(static_cast<int>(kPhiloxM1));
+  const __m128i low = _mm_set1_epi64x(0xffffffff);
+  // The high and low words of the four 32 x 32-bit products a[i] m: lanes 0 and 2, then 1 and 3.
+  const auto mulhilo = [&](__m128i a, __m128i m, __m128i& hi, __m128i& lo) {
+    const __m128i even = _mm_mul_epu32(a, m);
+    const __m128i odd = _mm_mul_epu32(_mm_srli_epi64(a, 32), m);
+    hi = _mm_or_si128(_mm_srli_epi64(even, 32), _mm_andnot_si128(low, odd));
+    lo = _mm_or_si128(_mm_and_si128(even, low), _mm_slli_epi64(odd, 32));
+  };
+  // G groups of four counters side by side: each round is a chain of dependent operations, and
+  // independent groups fill the wait.
+  constexpr std::size_t G = 4;
+  std::size_t i = 0;
+  for (; i + 4 * G <= n; i += 4 * G) {
+    __m128i x0[G], x1[G], x2[G], x3[G];
+    for (std::size_t g = 0; g < G; ++g) {
+      x0[g] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(c0 + i + 4 * g));
+      x1[g] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(c1 + i + 4 * g));
+      x2[g] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(c2 + i + 4 * g));
+      x3[g] = _mm_setzero_si128();
+    }
+    std::uint32_t a = k0, b = k1;
+    for (int round = 0; round < 10; ++round) {
+      const __m128i ka = _mm_set1_epi32(static_cast<int>(a)), kb = _mm_set1_epi32(static_cast<int>(b));
+      for (std::size_t g = 0; g < G; ++g) {
+        __m128i hi0, lo0, hi1, lo1;
+        mulhilo(x0[g], m0, hi0, lo0);
+        mulhilo(x2[g], m1, hi1, lo1);
+        x0[g] = _mm_xor_si128(_mm_xor_si128(hi1, x1[g]), ka);
+        x2[g] = _mm_xor_si128(_mm_xor_si128(hi0, x3[g]), kb);
+        x1[g] = lo1;
+        x3[g] = lo0;
+      }
+      a += kPhiloxW0;
+      b += kPhiloxW1;
+    }
+    for (std::size_t g = 0; g < G; ++g) {
+      const __m128i t0 = _mm_unpacklo_epi32(x0[g], x1[g]), t1 = _mm_unpacklo_epi32(x2[g], x3[g]);
+      const __m128i t2 = _mm_unpackhi_epi32(x0[g], x1[g]), t3 = _mm_unpackhi_epi32(x2[g], x3[g]);
+      __m128i* o = reinterpret_cast<__m128i*>(out + 4 * (i + 4 * g));
+      _mm_storeu_si128(o, _mm_unpacklo_epi64(t0, t1));
+      _mm_storeu_si128(o + 1, _mm_unpackhi_epi64(t0, t1));
+      _mm_storeu_si128(o + 2, _mm_unpacklo_epi64(t2, t3));
+      _mm_storeu_si128(o + 3, _mm_unpackhi_epi64(t2, t3));
+    }
+  }
+  philox_scalar(k0, k1, c0, c1, c2, out, i, n);
+}
+
+#ifdef TINDERBOX_SIMD_X86
+// The same with eight counters per AVX2 register, two registers side by side.
+[[gnu::target("avx2")]] void philox_avx2(std::uint32_t k0, std::uint32_t k1,
+                                          const std::uint32_t* c0, const std::uint32_t* c1,
+                                          const std::uint32_t* c2, std::uint32_t* out,
+                                          std::size_t n) {
+  const __m256i m0 = _mm256_set1_epi32(static_cast<int>(kPhiloxM0));
+  const __m256i m1 = _mm256_set1_epi32(static_cast<int>(kPhiloxM1));
+  constexpr std::size_t G = 2;
+  std::size_t i = 0;
+  for (; i + 8 * G <= n; i += 8 * G) {
+    __m256i x0[G], x1[G], x2[G], x3[G];
+    for (std::size_t g = 0; g < G; ++g) {
+      x0[g] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c0 + i + 8 * g));
+      x1[g] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c1 + i + 8 * g));
+      x2[g] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c2 + i + 8 * g));
+      x3[g] = _mm256_setzero_si256();
+    }
+    std::uint32_t a = k0, b = k1;
+    for (int round = 0; round < 10; ++round) {
+      const __m256i ka = _mm256_set1_epi32(static_cast<int>(a));
+      const __m256i kb = _mm256_set1_epi32(static_cast<int>(b));
+      for (std::size_t g = 0; g < G; ++g) {
+        // Products of the even lanes, then of the odd ones; high and low words blended back.
+        const __m256i e0 = _mm256_mul_epu32(x0[g], m0);
+        const __m256i o0 = _mm256_mul_epu32(_mm256_srli_epi64(x0[g], 32), m0);
+        const __m256i e1 = _mm256_mul_epu32(x2[g], m1);
+        const __m256i o1 = _mm256_mul_epu32(_mm256_srli_epi64(x2[g], 32), m1);
+        const __m256i hi0 = _mm256_blend_epi32(_mm256_srli_epi64(e0, 32), o0, 0xaa);
+        const __m256i lo0 = _mm256_blend_epi32(e0, _mm256_slli_epi64(o0, 32), 0xaa);
+        const __m256i hi1 = _mm256_blend_epi32(_mm256_srli_epi64(e1, 32), o1, 0xaa);
+        const __m256i lo1 = _mm256_blend_epi32(e1, _mm256_slli_epi64(o1, 32), 0xaa);
+        x0[g] = _mm256_xor_si256(_mm256_xor_si256(hi1, x1[g]), ka);
+        x2[g] = _mm256_xor_si256(_mm256_xor_si256(hi0, x3[g]), kb);
+        x1[g] = lo1;
+        x3[g] = lo0;
+      }
+      a += kPhiloxW0;
+      b += kPhiloxW1;
+    }
+    for (std::size_t g = 0; g < G; ++g) {
+      // Within each 128-bit half as in the SSE2 kernel: r0 holds counters 0 and 4, r1 1 and 5...
+      const __m256i t0 = _mm256_unpacklo_epi32(x0[g], x1[g]), t1 = _mm256_unpacklo_epi32(x2[g], x3[g]);
+      const __m256i t2 = _mm256_unpackhi_epi32(x0[g], x1[g]), t3 = _mm256_unpackhi_epi32(x2[g], x3[g]);
+      const __m256i r0 = _mm256_unpacklo_epi64(t0, t1), r1 = _mm256_unpackhi_epi64(t0, t1);
+      const __m256i r2 = _mm256_unpacklo_epi64(t2, t3), r3 = _mm256_unpackhi_epi64(t2, t3);
+      __m256i* o = reinterpret_cast<__m256i*>(out + 4 * (i + 8 * g));
+      _mm256_storeu_si256(o, _mm256_permute2x128_si256(r0, r1, 0x20));
+      _mm256_storeu_si256(o + 1, _mm256_permute2x128_si256(r2, r3, 0x20));
+      _mm256_storeu_si256(o + 2, _mm256_permute2x128_si256(r0, r1, 0x31));
+      _mm256_storeu_si256(o + 3, _mm256_permute2x128_si256(r2, r3, 0x31));
+    }
+  }
+  philox_scalar(k0, k1, c0, c1, c2, out, i, n);
+}
+
+#endif
+#else
+[[gnu::always_inline]] inline void philox_kernel(std::uint32_t k0, std::uint32_t k1,
+                                                 const std::uint32_t* c0, const std::uint32_t* c1,
+                                                 const std::uint32_t* c2, std::uint32_t* out,
+                                                 std::size_t n) {
+  philox_scalar(k0, k1, c0, c1, c2, out, 0, n);
+}
+#endif
+
+// (x + 0.5) / 2^32 for 32-bit words, PathRandom's uniforms; x as a double through the bits of
+// 2^52 + x, a conversion that vectorises.
+[[gnu::always_inline]] inline void uniform_kernel(const std::uint32_t* __restrict x,
+                                                  double* __restrict u, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double v = std::bit_cast<double>(0x4330000000000000 | std::uint64_t(x[i])) - 0x1p52;
+    u[i] = (v + 0.5) * 0x1p-32;
+  }
+}
+
+// Every value through AS 241's central branch: the same operations in the same order as
+// normal_quantile(), without its branch, so that the compiler vectorises the loop. A tail value
+// gets a finite number here (r stays in [-0.07, 0.18]), replaced afterwards.
+[[gnu::always_inline]] inline void central_kernel(const double* __restrict u, double* __restrict z,
+                                                  std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double q = u[i] - 0.5;
+    const double r = 0.180625 - q * q;
+    z[i] = q * detail::poly7(detail::kA, r) / detail::poly7(detail::kB, r);
+  }
+}
+
+// The near tail's rational function of r = sqrt(-ln p), signed.
+[[gnu::always_inline]] inline void tail_kernel(const double* __restrict r,
+                                               const double* __restrict sign, double* __restrict z,
+                                               std::size_t n) {
+  for (std::size_t j = 0; j < n; ++j) {
+    const double t = r[j] - 1.6;
+    z[j] = sign[j] * (detail::poly7(detail::kC, t) / detail::poly7(detail::kD, t));
+  }
+}
+
+}  // namespace
+
+void normal_quantiles(const double* u, double* z, std::size_t n, QuantileScratch& scratch,
+                      Simd simd) {
+  simd_detail::run<central_kernel>(simd, u, z, n);
+  // The tails (|q| > 0.425), listed without a branch (it would be mispredicted on random input),
+  // then gathered, taken through AS 241's tail branches in vectorised loops, and put back.
+  std::uint32_t* __restrict index = scratch.index.data();
+  double* __restrict p = scratch.p.data();
+  double* __restrict r = scratch.r.data();
+  double* __restrict sign = scratch.sign.data();
+  std::size_t tails = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    index[tails] = static_cast<std::uint32_t>(i);
+    tails += std::fabs(u[i] - 0.5) > 0.425;
+  }
+  for (std::size_t j = 0; j < tails; ++j) {
+    // The tail's own probability, as normal_quantile() (min() and copysign() have no branch,
+    // which would be mispredicted half the time).
+    const double x = u[index[j]];
+    p[j] = std::min(x, 1.0 - x);
+    sign[j] = std::copysign(1.0, x - 0.5);
+  }
+  log_n(p, r, tails, simd);
+  for (std::size_t j = 0; j < tails; ++j) r[j] = std::sqrt(-r[j]);  // scalar: errno blocks SIMD
+  simd_detail::run<tail_kernel>(simd, static_cast<const double*>(r),
+                                static_cast<const double*>(sign), p, tails);
+  // r > 5 (p below 1.4e-11, never from 32-bit uniforms) takes the far tail's branch.
+  for (std::size_t j = 0; j < tails; ++j)
+    if (r[j] > 5.0) {
+      const double t = r[j] - 5.0;
+      p[j] = sign[j] * (detail::poly7(detail::kE, t) / detail::poly7(detail::kF, t));
+    }
+  for (std::size_t j = 0; j < tails; ++j) z[index[j]] = p[j];
+}
+
+void philox4x32_n(std::uint32_t k0, std::uint32_t k1, const std::uint32_t* c0,
+                  const std::uint32_t* c1, const std::uint32_t* c2, std::uint32_t* out,
+                  std::size_t n, Simd simd) {
+#ifdef TINDERBOX_SIMD_X86
+  // AVX-512 takes the AVX2 kernel: GCC 12's AVX-512 integer intrinsics trip its own
+  // -Wmaybe-uninitialized, and the rounds are a small part of a path.
+  if (simd >= Simd::Avx2) return philox_avx2(k0, k1, c0, c1, c2, out, n);
+#endif
+  simd_detail::run<philox_kernel>(simd, k0, k1, c0, c1, c2, out, n);
+}
+
+PeriodUniforms::PeriodUniforms(const std::vector<std::pair<Stream, std::uint32_t>>& draws,
+                               int periods)
+    : draws_(draws.size()), periods_(periods), blocks_((periods + 3) / 4) {
+  for (const auto& [stream, draw] : draws)
+    for (int b = 0; b < blocks_; ++b) {
+      c0_.push_back(static_cast<std::uint32_t>(b));
+      c1_.push_back(static_cast<std::uint32_t>(stream));
+      c2_.push_back(draw);
+    }
+  // Padded with unused counters to a multiple of the vector kernels' sixteen, so that no counter
+  // takes the slower scalar rounds.
+  while (c0_.size() % 16 != 0) {
+    c0_.push_back(0);
+    c1_.push_back(0);
+    c2_.push_back(0);
+  }
+  words_.assign(4 * c0_.size(), 0);
+}
+
+void PeriodUniforms::fill(std::uint32_t seed, std::uint32_t path, double* u, Simd simd) {
+  philox4x32_n(seed, path, c0_.data(), c1_.data(), c2_.data(), words_.data(), c0_.size(), simd);
+  // Period k of draw j is word k % 4 of its block k / 4: word 4 j blocks + k.
+  const auto n = static_cast<std::size_t>(periods_), per_draw = 4 * static_cast<std::size_t>(blocks_);
+  if (n == per_draw) {
+    simd_detail::run<uniform_kernel>(simd, static_cast<const std::uint32_t*>(words_.data()), u,
+                                     draws_ * n);
+    return;
+  }
+  for (std::size_t j = 0; j < draws_; ++j)
+    simd_detail::run<uniform_kernel>(simd, static_cast<const std::uint32_t*>(&words_[j * per_draw]),
+                                     u + j * n, n);
+}
+
+}  // namespace tinderbox
