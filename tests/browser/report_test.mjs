@@ -1,6 +1,7 @@
 // Opens each report from file:// in Debian's Chromium (playwright-core) and checks it as a reader
 // would see it: every chart drew (its canvas has pixels that are not background), the network has
-// one node per party of the run, nothing was fetched and the console stayed free of errors.
+// one node per party of the run, the powered-capacity charts of each entity with sites and the
+// concentration table are there, nothing was fetched and the console stayed free of errors.
 // Saves a full-page screenshot and one per section into the output folder.
 // Usage: node report_test.mjs OUTPUT_FOLDER REPORT.html [REPORT.html ...]
 import {mkdtempSync, rmSync} from 'node:fs';
@@ -61,7 +62,13 @@ try {
         const names = option ? option.series[0].data.map((n) => n.name) : [];
         return {names, expected: run.network.nodes.map((n) => n.node), entities: run.entities.map((e) => e.entity)};
       });
-      return {charts, networks, runs: data.runs.length};
+      // The concentration table: one row per entity and year with a top customer, in each run.
+      const concentration = data.runs.map((run, i) => {
+        const t = document.querySelectorAll('#capacity .run')[i].querySelector('table[data-table=concentration]');
+        return {rows: t ? t.tBodies[0].rows.length : 0, expected: run.years.filter((y) => y.hhi !== null).length};
+      });
+      const sited = data.runs.map((run) => Object.keys(run.series).filter((id) => run.series[id].active_mw));
+      return {charts, networks, concentration, sited, runs: data.runs.length};
     });
 
     check(seen.charts.length > 0, `${name}: no charts at all`);
@@ -71,6 +78,18 @@ try {
     for (const must of ['maturity-wall', 'cash-coreweave', 'service-coreweave', 'covenants', 'pd',
                         'lender-losses', 'gpu-rent', 'collateral-coreweave', 'network'])
       check(names.has(must), `${name}: no '${must}' chart`);
+    // Powered capacity: three charts per entity with sites in each run, and the concentration table.
+    for (const [i, ids] of seen.sited.entries()) {
+      check(ids.length > 0, `${name}: run ${i} has no entity with sites`);
+      for (const id of ids)
+        for (const kind of ['capacity-mw-', 'capacity-use-', 'capacity-lost-'])
+          check(seen.charts.filter((c) => c.name === kind + id).length === seen.runs,
+                `${name}: expected a '${kind}${id}' chart per run`);
+    }
+    seen.concentration.forEach((c, i) => {
+      check(c.expected > 0 && c.rows === c.expected,
+            `${name}: run ${i} concentration table has ${c.rows} rows, the run has ${c.expected} years with a top customer`);
+    });
     check(seen.charts.filter((c) => c.name === 'network').length === seen.runs,
           `${name}: expected one network chart per run`);
     seen.networks.forEach((n, i) => {
