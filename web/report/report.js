@@ -447,9 +447,12 @@
         'customers\' squared shares: 1 for a single customer; 1 / HHI is the number of equal customers with the same HHI.');
     }
     const earned = new Set(r.years.filter((y) => y.revenue > 0).map((y) => y.entity));
-    if (!named.length && earned.size) {
+    if (!named.length && data.schema_version < 2) {
+      note(col, 'No customer concentration: this report comes from a results database of schema version 1, ' +
+        'which did not keep it (schema version 2 does; docs/store.md).');
+    } else if (!named.length && earned.size) {
       note(col, 'No customer concentration is stored for this run: its revenue is all spot sales, or it was stored ' +
-        'before schema version 2 of the results database (docs/store.md).');
+        'before the database was migrated to schema version 2 (docs/store.md).');
     } else if (without.length) {
       note(col, `No contract revenue, so no concentration: ${without.join(', ')}.`);
     }
