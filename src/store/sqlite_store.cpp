@@ -66,7 +66,7 @@ void SqliteStore::check_schema(bool may_create) {
     if (may_create) migrate();
     return;
   }
-  if (tables != 0 || !may_create)
+  if (version != 0 || tables != 0 || !may_create)
     throw StoreError(tables == 0 ? "an empty database, with no runs in it"
                                  : "not a tinderbox results database (no schema version)");
   // A fresh file: create the schema, unless another process got there first.
