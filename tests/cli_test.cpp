@@ -1,8 +1,12 @@
 // The command line as a user meets it (SPEC §2): exit codes, positioned errors, outputs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "support.h"
@@ -100,6 +104,81 @@ TEST(Cli, ValidateReportsEveryErrorAndExitsTwo) {
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find(":2:8: error:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(":3:10: error:"), std::string::npos) << r.err;
+}
+
+// `tinderbox help`, as a reader of a terminal 80 columns wide meets it: every command of
+// docs/cli.md's synopsis is listed with its help; a help sits beside its usage (at column 32)
+// or on the line below (at column 6); nothing passes column 80; each listed name is a command.
+struct HelpLine {
+  std::string usage, help;
+};
+
+std::vector<HelpLine> help_entries(const std::string& out) {
+  std::vector<HelpLine> entries;
+  std::istringstream lines(out);
+  std::string line;
+  const auto words = [](const std::string& s) {
+    std::istringstream in(s);
+    std::string w, all;
+    while (in >> w) {
+      if (!all.empty()) all += ' ';
+      all += w;
+    }
+    return all;
+  };
+  while (std::getline(lines, line)) {
+    const std::size_t lead = line.find_first_not_of(' ');
+    if (lead == std::string::npos) continue;
+    if (line.rfind("  tinderbox", 0) == 0) {
+      const std::size_t gap = line.find("  ", 2);  // two spaces end a usage with its help beside
+      entries.push_back({words(line.substr(11, gap == std::string::npos ? std::string::npos : gap - 11)),
+                         gap == std::string::npos ? "" : words(line.substr(gap))});
+      if (gap != std::string::npos) {
+        EXPECT_EQ(line.find_first_not_of(' ', gap), 32u) << line;
+      }
+    } else if (!entries.empty() && line.rfind("  ", 0) == 0) {
+      HelpLine& e = entries.back();
+      // A help's lines start at 6 (below) or 32 (beside); a usage's lines under its first flag.
+      std::string& to = lead == 6 || (lead == 32 && !e.help.empty()) ? e.help : e.usage;
+      if (!to.empty()) to += ' ';
+      to += words(line);
+    }
+  }
+  return entries;
+}
+
+TEST(Cli, HelpListsEveryCommandWithItsHelp) {
+  const auto r = cli("help");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(cli("--help").out, r.out);
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) EXPECT_LE(line.size(), 80u) << line;
+
+  // The commands docs/cli.md's synopsis names: "tinderbox NAME ..." lines of its first block.
+  const std::string doc = read_file(fs::path(TINDERBOX_SOURCE_DIR) / "docs/cli.md");
+  const std::size_t open = doc.find("```\n"), close = doc.find("```", open + 4);
+  std::set<std::string> documented;
+  std::istringstream synopsis(doc.substr(open + 4, close - open - 4));
+  for (std::string line; std::getline(synopsis, line);) {
+    // "tinderbox NAME ...", the name one space after (bare `tinderbox` is followed by many).
+    if (line.rfind("tinderbox ", 0) == 0 && line.size() > 10 && line[10] != ' ')
+      documented.insert(line.substr(10, line.find(' ', 10) - 10));
+  }
+  EXPECT_GE(documented.size(), 9u);  // run, simulate, validate, scenarios, runs, report, ...
+
+  const std::vector<HelpLine> entries = help_entries(r.out);
+  std::set<std::string> listed;
+  for (const HelpLine& e : entries) {
+    const std::string name = e.usage.substr(0, e.usage.find(' '));
+    // At least three words of help for each, bare `tinderbox` included.
+    EXPECT_GE(std::count(e.help.begin(), e.help.end(), ' '), 2) << "'" << e.usage << "': '" << e.help << "'";
+    if (name.empty()) continue;
+    listed.insert(name);
+    const auto probe = cli(name + " --no-such-flag");
+    EXPECT_EQ(probe.err.find("unknown command"), std::string::npos) << name << ": " << probe.err;
+  }
+  for (const std::string& name : documented) EXPECT_TRUE(listed.count(name)) << name << " is not in help";
+  EXPECT_EQ(entries.front().usage, "");  // bare `tinderbox` first
 }
 
 }  // namespace

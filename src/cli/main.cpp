@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/args.h"
+#include "cli/help.h"
 #include "cli/output_file.h"
 #include "cli/store_commands.h"
 #include "cli/breakeven_command.h"
@@ -263,14 +264,12 @@ constexpr Command kCommands[] = {
 };
 
 int cmd_help(const std::vector<Arg>&) {
+  // The table's layout: cli/help.h.
+  std::vector<HelpEntry> entries{{"", "same as `tinderbox run`"}};
+  for (const Command& c : kCommands) entries.push_back({c.usage, c.help});
   std::cout << "tinderbox " TINDERBOX_VERSION " - stress tests for the money behind AI compute\n\n"
-               "usage:\n  tinderbox                 same as `tinderbox run`\n";
-  for (const Command& c : kCommands) {
-    const std::string usage = c.usage;
-    std::cout << "  tinderbox " << usage << std::string(usage.size() < 46 ? 46 - usage.size() : 1, ' ')
-              << c.help << "\n";
-  }
-  std::cout << "\nSCENARIO is a path or the name of a built-in scenario. Docs: docs/cli.md\n";
+               "usage:\n" << help_table(entries)
+            << "\nSCENARIO is a path or the name of a built-in scenario. Docs: docs/cli.md\n";
   return kOk;
 }
 

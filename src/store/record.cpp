@@ -34,6 +34,10 @@ Value number(const json& v) {
   return Value{v.get<double>()};
 }
 Value real(const json& v) { return v.is_null() ? Value{} : Value{v.get<double>()}; }
+// A member that may be absent (a year's capacity figures exist for entities with sites only).
+Value real_member(const json& o, const char* key) {
+  return o.contains(key) ? real(o[key]) : Value{};
+}
 
 Row runs_row(const RunInfo& info, const Scenario* s) {
   const char* period = s && s->period == PeriodKind::Quarter ? "quarter" : "month";
@@ -121,7 +125,13 @@ void write_metrics(ResultSink& sink, const std::string& id, const json& m) {
                             real(y["revenue"]), real(y["ebitda"]), real(y["interest"]),
                             real(y["principal"]), real(y["capex"]), real(y["free_cash_flow"]),
                             real(y["cash"]), real(y["debt"]), real(y["ltv"]),
-                            real(y["revenue_growth"]), real(y["rule_of_40"])});
+                            real(y["revenue_growth"]), real(y["rule_of_40"]),
+                            y["top_customer"].is_null() ? Value{}
+                                                        : Value{y["top_customer"].get<std::string>()},
+                            real(y["top_customer_share"]), real(y["hhi"]),
+                            real_member(y, "active_mw"), real_member(y, "contracted_mw"),
+                            real_member(y, "powered_utilization"), real_member(y, "idle_gpus"),
+                            real_member(y, "revenue_lost_capacity")});
 }
 
 void write_terms(ResultSink& sink, const RunResult& r) {

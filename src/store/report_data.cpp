@@ -25,6 +25,14 @@ json rows(Connection& db, const std::string& sql, std::int64_t run) {
   return out;
 }
 
+// Rows of `t` with every column of this build's schema: those an older database lacks are null.
+json with_every_column(json rows, Table t) {
+  for (json& row : rows)
+    for (const Column& c : table_def(t).columns)
+      if (!row.contains(c.name)) row[c.name] = nullptr;
+  return rows;
+}
+
 json first_row(Connection& db, const std::string& sql, std::int64_t run) {
   json all = rows(db, sql, run);
   return all.empty() ? json(nullptr) : all[0];
@@ -103,7 +111,8 @@ json one_run(Connection& db, std::int64_t run) {
   }
   r["series"] = grouped_series(
       db, "SELECT entity, name, value FROM series WHERE run = ? ORDER BY entity, name, period", run);
-  r["years"] = rows(db, "SELECT * FROM years WHERE run = ? ORDER BY rowid", run);
+  r["years"] = with_every_column(rows(db, "SELECT * FROM years WHERE run = ? ORDER BY rowid", run),
+                                 Table::Years);
   r["events"] = rows(db,
                      "SELECT date, entity, instrument, type, detail, value, threshold FROM events "
                      "WHERE run = ? ORDER BY seq",
@@ -156,7 +165,9 @@ json one_run(Connection& db, std::int64_t run) {
 json report_data(SqliteStore& db, const std::vector<std::int64_t>& runs) {
   Connection& c = db.connection();
   c.exec("BEGIN");
-  json out = {{"generator", std::string("tinderbox ") + TINDERBOX_VERSION}, {"runs", json::array()}};
+  json out = {{"generator", std::string("tinderbox ") + TINDERBOX_VERSION},
+              {"schema_version", c.scalar("PRAGMA user_version")},
+              {"runs", json::array()}};
   try {
     for (std::int64_t id : runs) out["runs"].push_back(one_run(c, id));
   } catch (...) {

@@ -32,7 +32,13 @@ constexpr Column kYears[] = {
     {"revenue", kReal},       {"ebitda", kReal},        {"interest", kReal},
     {"principal", kReal},     {"capex", kReal},         {"free_cash_flow", kReal},
     {"cash", kReal},          {"debt", kReal},          {"ltv", kRealOrNull},
-    {"revenue_growth", kRealOrNull}, {"rule_of_40", kRealOrNull}};
+    {"revenue_growth", kRealOrNull}, {"rule_of_40", kRealOrNull},
+    // Version 2: customer concentration (NULL without contract revenue) and, for an entity with
+    // sites, capacity (NULL without); runs stored by version 1 have NULL in all of them.
+    {"top_customer", kTextOrNull, 2},         {"top_customer_share", kRealOrNull, 2},
+    {"hhi", kRealOrNull, 2},                  {"active_mw", kRealOrNull, 2},
+    {"contracted_mw", kRealOrNull, 2},        {"powered_utilization", kRealOrNull, 2},
+    {"idle_gpus", kRealOrNull, 2},            {"revenue_lost_capacity", kRealOrNull, 2}};
 constexpr Column kRecoveries[] = {{"entity", kText},
                                   {"instrument", kText},
                                   {"claim", kReal},
@@ -126,6 +132,18 @@ std::string schema_sql() {
       sql += std::string("CREATE INDEX ") + t.name + "_run ON " + t.name + "(run);\n";
   }
   return sql;
+}
+
+std::string migration_sql(int from) {
+  assert(from >= 1 && from < kSchemaVersion);
+  std::string sql;
+  for (const TableDef& t : kTables)
+    for (const Column& c : t.columns)
+      if (c.since == from + 1) {
+        assert(std::string_view(c.type).find("NOT NULL") == std::string_view::npos);
+        sql += std::string("ALTER TABLE ") + t.name + " ADD COLUMN " + c.name + " " + c.type + ";\n";
+      }
+  return sql + "PRAGMA user_version = " + std::to_string(from + 1) + ";\n";
 }
 
 std::string insert_sql(Table t) {

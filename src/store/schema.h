@@ -10,8 +10,9 @@
 namespace tinderbox::store {
 
 // PRAGMA user_version of a database this build writes. A newer one is refused (not understood);
-// an older one would be migrated here, step by step, when version 2 comes.
-inline constexpr int kSchemaVersion = 1;
+// an older one is read as it is and migrated in place, step by step, before a run is written to
+// it (migration_sql). Version 2 added the yearly customer concentration and capacity to `years`.
+inline constexpr int kSchemaVersion = 2;
 
 enum class Table : std::uint8_t {
   Runs, ScenarioFiles, Periods, Entities, Series, Metrics, Years, Recoveries, Ledger, Events,
@@ -23,6 +24,9 @@ inline constexpr int kTableCount = static_cast<int>(Table::Contagion) + 1;
 struct Column {
   const char* name;
   const char* type;  // SQL: "INTEGER NOT NULL", "REAL", "TEXT NOT NULL", ...
+  // The schema version that added the column. Later columns come last in their table and may be
+  // NULL, so that ALTER TABLE ADD COLUMN gives a migrated table the shape of a fresh one.
+  int since = 1;
 };
 
 struct TableDef {
@@ -36,6 +40,10 @@ std::span<const TableDef> all_tables();
 
 // The statements that create the schema of kSchemaVersion in an empty database.
 std::string schema_sql();
+
+// The statements that turn a database of schema version `from` (1 <= from < kSchemaVersion) into
+// one of version from + 1, the user_version included.
+std::string migration_sql(int from);
 
 // "INSERT INTO name(run, c1, ...) VALUES (?, ?, ...)"; for runs, without `id`.
 std::string insert_sql(Table t);

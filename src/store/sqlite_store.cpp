@@ -60,6 +60,12 @@ void SqliteStore::check_schema(bool may_create) {
     throw StoreError(fmt::format("written by a newer tinderbox (schema version {}; this one "
                                  "reads {})", version, kSchemaVersion));
   if (version == kSchemaVersion) return;
+  if (version >= 1) {
+    // An older database: a reader takes it as it is (the report reads what columns it has); a
+    // writer first migrates it in place (docs/store.md).
+    if (may_create) migrate();
+    return;
+  }
   if (version != 0 || tables != 0 || !may_create)
     throw StoreError(tables == 0 ? "an empty database, with no runs in it"
                                  : "not a tinderbox results database (no schema version)");
@@ -74,6 +80,20 @@ void SqliteStore::check_schema(bool may_create) {
   } catch (...) {
     db_.exec("ROLLBACK");
     throw;
+  }
+}
+
+void SqliteStore::migrate() {
+  db_.exec("BEGIN IMMEDIATE");
+  try {
+    // Another writer may have migrated it while this one waited for the lock.
+    for (auto v = db_.scalar("PRAGMA user_version"); v < kSchemaVersion; ++v)
+      db_.exec(migration_sql(static_cast<int>(v)));
+    db_.exec("COMMIT");
+  } catch (const StoreError& e) {
+    db_.exec("ROLLBACK");
+    throw StoreError(fmt::format("cannot migrate the database to schema version {} ({})",
+                                 kSchemaVersion, e.what()));
   }
 }
 

@@ -21,10 +21,12 @@ struct RunSummary {
 
 class SqliteStore final : public ResultSink {
  public:
-  // Opens `path` to write runs, creating the file and the schema when they do not exist.
+  // Opens `path` to write runs, creating the file and the schema when they do not exist and
+  // migrating a database of an older schema version in place.
   // Throws StoreError when it cannot, or when the file is not a results database this build reads.
   static std::unique_ptr<SqliteStore> open_for_writing(const std::string& path);
-  // Opens an existing results database to read; never creates or changes it.
+  // Opens an existing results database to read; never creates or changes it. A database of an
+  // older schema version is read as it is.
   static std::unique_ptr<SqliteStore> open_for_reading(const std::string& path);
   ~SqliteStore() override;  // rolls back a run that was begun and not committed
 
@@ -44,6 +46,7 @@ class SqliteStore final : public ResultSink {
  private:
   SqliteStore(const std::string& path, bool read_only);
   void check_schema(bool may_create);
+  void migrate();  // an older schema to kSchemaVersion, in one transaction
   void maybe_stop(const char* point);  // the documented test hook (docs/store.md)
 
   Connection db_;

@@ -35,6 +35,13 @@ const Loaded& coreweave() {
   return *l;
 }
 
+// An example with four sites: one in service, one ramping up, one late, one being built.
+const Loaded& capacity_constrained() {
+  static const Loaded* l = new Loaded{
+      load_scenario(TINDERBOX_SOURCE_DIR "/scenarios/examples/capacity-constrained.yaml")};
+  return *l;
+}
+
 RunInfo info_for(const char* command, const LoadResult& l) {
   RunInfo info;
   info.command = command;
@@ -115,7 +122,7 @@ TEST(Store, RefusesWhatItCannotRead) {
     SqliteStore::open_for_reading(newer);
     ADD_FAILURE() << "opened a database of schema 99";
   } catch (const StoreError& e) {
-    EXPECT_STREQ(e.what(), "written by a newer tinderbox (schema version 99; this one reads 1)");
+    EXPECT_STREQ(e.what(), "written by a newer tinderbox (schema version 99; this one reads 2)");
   }
   // Another program's database.
   const auto other = (dir / "other.db").string();
@@ -413,6 +420,246 @@ TEST(Store, CsvExportWritesEveryTable) {
           << t.name;
     }
   }
+}
+
+// ---------------------------------------------------------------- capacity and concentration
+
+bool is_null(const Value& v) { return std::holds_alternative<std::monostate>(v); }
+
+// A stored value against the JSON's: null (or absent) is NULL, strings and numbers are equal.
+void expect_stored(const Value& v, const json& expected, const std::string& what) {
+  if (expected.is_null())
+    EXPECT_TRUE(is_null(v)) << what;
+  else if (expected.is_string())
+    EXPECT_EQ(text(v), expected.get<std::string>()) << what;
+  else
+    EXPECT_EQ(number(v), expected.get<double>()) << what;
+}
+
+// The capacity series and every column of `years` (concentration and capacity among them) equal
+// the run's JSON: entities with sites have the five series and the capacity columns, the others
+// neither; concentration is there for every entity with contract revenue.
+void expect_capacity_and_years_equal_the_json(const Loaded& l) {
+  const RunResult r = run_deterministic(l.scenario());
+  const json j = run_to_json(r);
+  auto db = SqliteStore::open_for_writing((fresh_temp_dir() / "r.db").string());
+  store_run(*db, info_for("run", l.loaded), r);
+
+  std::map<std::pair<std::string, std::string>, std::vector<double>> series;
+  for (const Row& row : read_table(*db, Table::Series))
+    series[{text(row[1]), text(row[2])}].push_back(number(row[5]));
+  int with_sites = 0, concentrated = 0;
+  for (const auto& [id, e] : j["entities"].items()) {
+    const bool sites = e["series"].contains("active_mw");
+    with_sites += sites;
+    for (const char* name : {"active_mw", "contracted_mw", "powered_utilization", "idle_gpus",
+                             "revenue_lost_capacity"}) {
+      const auto& stored = series[{id, name}];
+      if (!sites) {
+        EXPECT_TRUE(stored.empty()) << id << " " << name;
+        continue;
+      }
+      EXPECT_EQ(stored, e["series"][name].get<std::vector<double>>()) << id << " " << name;
+    }
+  }
+  const std::vector<Row> years = read_table(*db, Table::Years);
+  std::map<std::string, std::size_t> seen;
+  for (const Row& row : years) {
+    const std::string id = text(row[col(Table::Years, "entity")]);
+    const json& y = j["entities"][id]["metrics"]["years"][seen[id]++];
+    for (const Column& c : table_def(Table::Years).columns) {
+      if (std::string(c.name) == "entity") continue;
+      const std::string key = std::string(c.name) == "end_date" ? "end" : c.name;
+      expect_stored(row[col(Table::Years, c.name)], y.contains(key) ? y[key] : json(nullptr),
+                    id + " " + y["end"].get<std::string>() + " " + key);
+    }
+    concentrated += !is_null(row[col(Table::Years, "hhi")]);
+  }
+  for (const auto& [id, e] : j["entities"].items())
+    EXPECT_EQ(seen[id], e["metrics"]["years"].size()) << id;
+  EXPECT_GT(with_sites, 0);      // the scenario exercises what is tested
+  EXPECT_GT(concentrated, 0);
+}
+
+TEST(Store, CapacityAndConcentrationEqualTheJson) {
+  expect_capacity_and_years_equal_the_json(coreweave());
+  expect_capacity_and_years_equal_the_json(capacity_constrained());
+}
+
+// Stored capacity figures of capacity-constrained.yaml against model.md's equations, by hand.
+TEST(Store, CapacityFiguresOfTheExampleByHand) {
+  const RunResult r = run_deterministic(capacity_constrained().scenario());
+  auto db = SqliteStore::open_for_writing((fresh_temp_dir() / "r.db").string());
+  store_run(*db, info_for("run", capacity_constrained().loaded), r);
+  const auto stored = [&](const char* name, int period) {
+    Statement s(db->connection().handle(),
+                "SELECT value FROM series WHERE entity = 'fastcloud' AND name = ? AND period = ?");
+    s.bind(1, std::string(name)).bind(2, std::int64_t{period});
+    EXPECT_TRUE(s.step()) << name << " " << period;
+    return s.real(0);
+  };
+  // The campus (20 MW, delivered 2025-01-01, ramping over R = 181 days to 1 July) averages
+  // 20 x A(31) / 31 in January, A(x) = x^2 / 2R; the colocation gives its 36 MW all year.
+  const double ramp = 181;
+  const auto A = [&](double x) { return x * x / (2 * ramp); };
+  const double jan = 36 + 20 * A(31) / 31, mar = 36 + 20 * (A(90) - A(59)) / 31;
+  EXPECT_NEAR(stored("active_mw", 0), jan, 1e-9);
+  EXPECT_NEAR(stored("active_mw", 2), mar, 1e-9);
+  // All four sites are signed: 36 + 20 + 12 + 15 MW.
+  EXPECT_EQ(stored("contracted_mw", 0), 83.0);
+  // January: 20,000 H100 at 1.4 kW need 28 MW of the 37.7 active (PUE 1): all run, none idle.
+  EXPECT_NEAR(stored("powered_utilization", 0), 28 / jan, 1e-12);
+  EXPECT_EQ(stored("idle_gpus", 0), 0.0);
+  EXPECT_EQ(stored("revenue_lost_capacity", 0), 0.0);
+  // March: 15,000 GB200 at 2.0 kW join. Contracted 16,000 H100 (22.4 MW) run first; the 4,000
+  // uncontracted H100 (5.6 MW) and 15,000 GB200 (30 MW) share the rest.
+  const double powered = (mar - 22.4) / 35.6;
+  EXPECT_NEAR(stored("powered_utilization", 2), 1.0, 1e-12);
+  EXPECT_NEAR(stored("idle_gpus", 2), (1 - powered) * 19000, 1e-6);
+  // What the unpowered spot GPUs would have earned at 70 % utilization and the 1 March rents
+  // (linear from 2025-01-01 to 2026-12-31, 729 days), over March's 744 hours.
+  const double h100 = 2.20 - 0.60 * 59 / 729, gb200 = 4.50 - 1.30 * 59 / 729;
+  EXPECT_NEAR(stored("revenue_lost_capacity", 2),
+              0.70 * (1 - powered) * 744 * (4000 * h100 + 15000 * gb200) / 1e6, 1e-9);
+  // 2025's row: MW at its end, the campus ramped up (by 1 July) and the late expansion in service
+  // (from 1 July, over a month), phase 2 not before 2026; idle GPUs averaged over the twelve
+  // months and revenue lost summed, as model.md's Summary figures define them.
+  const Row y = read_table(*db, Table::Years).at(0);
+  EXPECT_EQ(text(y[col(Table::Years, "end_date")]), "2025-12-31");
+  EXPECT_NEAR(number(y[col(Table::Years, "active_mw")]), 36 + 20 + 12, 1e-9);
+  EXPECT_EQ(number(y[col(Table::Years, "contracted_mw")]), 83.0);
+  double idle = 0, lost = 0;
+  for (int k = 0; k < 12; ++k) {
+    idle += stored("idle_gpus", k) / 12;
+    lost += stored("revenue_lost_capacity", k);
+  }
+  EXPECT_NEAR(number(y[col(Table::Years, "idle_gpus")]), idle, 1e-9);
+  EXPECT_NEAR(number(y[col(Table::Years, "revenue_lost_capacity")]), lost, 1e-9);
+}
+
+// The concentration columns agree with the ledger: each customer's contract revenue (spot rows
+// excluded) over the year's revenue gives the top share and HHI (docs/store.md's query).
+TEST(Store, ConcentrationAgreesWithTheLedger) {
+  for (const Loaded* l : {&coreweave(), &capacity_constrained()}) {
+    const RunResult r = run_deterministic(l->scenario());
+    auto db = SqliteStore::open_for_writing((fresh_temp_dir() / "r.db").string());
+    store_run(*db, info_for("run", l->loaded), r);
+    Statement s(db->connection().handle(), R"(
+      WITH c AS (SELECT entity, substr(date, 1, 4) AS year, counterparty, sum(amount) AS r
+                 FROM ledger WHERE run = 1 AND kind = 'revenue' AND instrument NOT LIKE 'spot:%'
+                 GROUP BY entity, year, counterparty)
+      SELECT y.top_customer, y.top_customer_share, y.hhi, c.counterparty, max(c.r) / y.revenue,
+             sum((c.r / y.revenue) * (c.r / y.revenue))
+      FROM years y JOIN c ON c.entity = y.entity AND c.year = substr(y.end_date, 1, 4)
+      WHERE y.run = 1 GROUP BY y.entity, y.end_date)");
+    int years = 0;
+    while (s.step()) {
+      ++years;
+      EXPECT_EQ(s.text(0), s.text(3));
+      EXPECT_NEAR(s.real(1), s.real(4), 1e-12);
+      EXPECT_NEAR(s.real(2), s.real(5), 1e-12);
+    }
+    EXPECT_EQ(years, db->connection().scalar("SELECT count(*) FROM years WHERE hhi IS NOT NULL"));
+    EXPECT_GT(years, 0);
+  }
+}
+
+// ---------------------------------------------------------------- a version-1 database
+
+// tests/store/version-1.sql: a database as version 1 wrote it (the file says how it was made).
+std::string version_1_database() {
+  const auto path = (fresh_temp_dir() / "v1.db").string();
+  Connection(path, false).exec(
+      test_support::read_file(TINDERBOX_SOURCE_DIR "/tests/store/version-1.sql"));
+  return path;
+}
+
+// The columns of every table: name, type, NOT NULL, in order.
+std::vector<std::string> table_shapes(Connection& c) {
+  std::vector<std::string> out;
+  for (const TableDef& t : all_tables()) {
+    Statement s(c.handle(), std::string("SELECT name, type, \"notnull\" FROM pragma_table_info('") +
+                                t.name + "')");
+    while (s.step()) out.push_back(std::string(t.name) + "." + s.text(0) + " " + s.text(1) + " " +
+                                   std::to_string(s.integer(2)));
+  }
+  return out;
+}
+
+TEST(StoreVersion1, IsReadAsItIs) {
+  const std::string path = version_1_database();
+  auto db = SqliteStore::open_for_reading(path);
+  ASSERT_EQ(db->runs().size(), 1u);
+  const json data = report_data(*db, {1});
+  EXPECT_EQ(data["schema_version"], 1);
+  const json& run = data["runs"][0];
+  EXPECT_EQ(run["dates"].size(), 3u);
+  ASSERT_EQ(run["years"].size(), 1u);
+  // The old columns as stored (revenue of the fixture's three months), the new ones null.
+  EXPECT_NEAR(run["years"][0]["revenue"].get<double>(), 114.557588039015, 1e-12);
+  for (const Column& c : table_def(Table::Years).columns)
+    if (c.since > 1) {
+      EXPECT_TRUE(run["years"][0][c.name].is_null()) << c.name;
+    }
+  // Its capacity series were stored already: version 1 kept every series of `run --json`.
+  EXPECT_EQ(run["series"]["fastcloud"]["active_mw"].size(), 3u);
+  EXPECT_NO_THROW(db->export_csv((fresh_temp_dir() / "csv").string()));
+  db.reset();
+  EXPECT_EQ(Connection(path, true).scalar("PRAGMA user_version"), 1);  // a reader changes nothing
+}
+
+TEST(StoreVersion1, IsMigratedInPlaceByAWriter) {
+  const std::string path = version_1_database();
+  const auto fresh = (fresh_temp_dir() / "fresh.db").string();
+  SqliteStore::open_for_writing(fresh);
+  std::int64_t series_before = 0;
+  {
+    Connection old(path, true), made(fresh, true);
+    series_before = old.scalar("SELECT count(*) FROM series");
+    EXPECT_NE(table_shapes(old), table_shapes(made));
+  }
+  auto db = SqliteStore::open_for_writing(path);
+  EXPECT_EQ(db->connection().scalar("PRAGMA user_version"), kSchemaVersion);
+  {
+    Connection migrated(path, true), made(fresh, true);
+    EXPECT_EQ(table_shapes(migrated), table_shapes(made));  // as if created by this version
+  }
+  // The old run is intact, its new columns NULL; a new run stores every column.
+  EXPECT_EQ(db->connection().scalar("SELECT count(*) FROM series WHERE run = 1"), series_before);
+  EXPECT_EQ(db->connection().scalar("SELECT count(*) FROM years WHERE run = 1 AND hhi IS NULL"), 1);
+  const RunResult r = run_deterministic(capacity_constrained().scenario());
+  EXPECT_EQ(store_run(*db, info_for("run", capacity_constrained().loaded), r), 2);
+  const json j = run_to_json(r);
+  const json& y = j["entities"]["fastcloud"]["metrics"]["years"][0];
+  Statement s(db->connection().handle(),
+              "SELECT top_customer, hhi, idle_gpus FROM years WHERE run = 2 ORDER BY rowid");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.text(0), y["top_customer"].get<std::string>());
+  EXPECT_EQ(s.real(1), y["hhi"].get<double>());
+  EXPECT_EQ(s.real(2), y["idle_gpus"].get<double>());
+  const json data = report_data(*db, {1, 2});
+  EXPECT_EQ(data["schema_version"], kSchemaVersion);
+  EXPECT_EQ(data["runs"][1]["years"][0]["hhi"], y["hhi"]);
+  // Opening it again finds nothing left to migrate.
+  db.reset();
+  EXPECT_EQ(SqliteStore::open_for_writing(path)->connection().scalar("PRAGMA user_version"),
+            kSchemaVersion);
+}
+
+// Migration steps add only columns that may be NULL, at the end of their tables, so that a
+// migrated table has the shape of a fresh one (the test above checks it on a real file).
+TEST(StoreVersion1, LaterColumnsComeLastAndMayBeNull) {
+  for (const TableDef& t : all_tables()) {
+    int since = 1;
+    for (const Column& c : t.columns) {
+      EXPECT_GE(c.since, since) << t.name << "." << c.name;
+      since = c.since;
+      if (c.since > 1) {
+        EXPECT_EQ(std::string(c.type).find("NOT NULL"), std::string::npos) << c.name;
+      }
+    }
+  }
+  EXPECT_EQ(migration_sql(1).substr(0, 47), "ALTER TABLE years ADD COLUMN top_customer TEXT;");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Opens each report from file:// in Debian's Chromium (playwright-core) and checks it as a reader
 // would see it: every chart drew (its canvas has pixels that are not background), the network has
-// one node per party of the run, nothing was fetched and the console stayed free of errors.
+// one node per party of the run, the powered-capacity charts of each entity with sites and the
+// concentration table are there, nothing was fetched and the console stayed free of errors.
 // Saves a full-page screenshot and one per section into the output folder.
 // Usage: node report_test.mjs OUTPUT_FOLDER REPORT.html [REPORT.html ...]
 import {mkdtempSync, rmSync} from 'node:fs';
@@ -61,16 +62,45 @@ try {
         const names = option ? option.series[0].data.map((n) => n.name) : [];
         return {names, expected: run.network.nodes.map((n) => n.node), entities: run.entities.map((e) => e.entity)};
       });
-      return {charts, networks, runs: data.runs.length};
+      // The concentration table: one row per entity and year with a top customer, in each run.
+      const concentration = data.runs.map((run, i) => {
+        const t = document.querySelectorAll('#capacity .run')[i].querySelector('table[data-table=concentration]');
+        return {rows: t ? t.tBodies[0].rows.length : 0, expected: run.years.filter((y) => y.hhi !== null).length};
+      });
+      const sited = data.runs.map((run, i) => ({
+        ids: Object.keys(run.series).filter((id) => run.series[id].active_mw),
+        charts: [...document.querySelectorAll('#capacity .run')[i].querySelectorAll('div.chart')].map((d) => d.dataset.chart)}));
+      const capacityNotes = [...document.querySelectorAll('#capacity p.note')].map((n) => n.textContent);
+      return {charts, networks, concentration, sited, capacityNotes, runs: data.runs.length,
+              schema: data.schema_version, entities: data.runs.flatMap((run) => run.entities.map((e) => e.entity))};
     });
 
     check(seen.charts.length > 0, `${name}: no charts at all`);
     for (const c of seen.charts)
       check(c.total > 0 && c.painted > 0.002 * c.total, `${name}: chart ${c.name} is blank (${c.painted} of ${c.total} pixels drawn)`);
     const names = new Set(seen.charts.map((c) => c.name));
-    for (const must of ['maturity-wall', 'cash-coreweave', 'service-coreweave', 'covenants', 'pd',
-                        'lender-losses', 'gpu-rent', 'collateral-coreweave', 'network'])
-      check(names.has(must), `${name}: no '${must}' chart`);
+    // The coreweave-2025 runs (a run and a simulate) have every chart.
+    if (seen.entities.includes('coreweave'))
+      for (const must of ['maturity-wall', 'cash-coreweave', 'service-coreweave', 'covenants', 'pd',
+                          'lender-losses', 'gpu-rent', 'collateral-coreweave', 'network'])
+        check(names.has(must), `${name}: no '${must}' chart`);
+    // Powered capacity: three charts per entity with sites in each run, and the concentration table.
+    check(seen.sited.some((s) => s.ids.length > 0), `${name}: no entity with sites in any run`);
+    for (const [i, s] of seen.sited.entries()) {
+      const expected = s.ids.flatMap((id) => ['capacity-mw-', 'capacity-use-', 'capacity-lost-'].map((k) => k + id));
+      check(JSON.stringify(s.charts) === JSON.stringify(expected),
+            `${name}: run ${i} capacity charts are [${s.charts}], expected [${expected}]`);
+    }
+    seen.concentration.forEach((c, i) => {
+      // A version-1 database kept no concentration: the section says so instead.
+      check(seen.schema < 2 ? c.expected === 0 : c.expected > 0,
+            `${name}: run ${i} has ${c.expected} years with a top customer (schema version ${seen.schema})`);
+      check(c.rows === c.expected,
+            `${name}: run ${i} concentration table has ${c.rows} rows, the run has ${c.expected} years with a top customer`);
+    });
+    if (seen.schema < 2)
+      check(seen.capacityNotes.some((n) => n.includes('schema version 1')),
+            `${name}: no note that a version-1 database kept no concentration`);
     check(seen.charts.filter((c) => c.name === 'network').length === seen.runs,
           `${name}: expected one network chart per run`);
     seen.networks.forEach((n, i) => {

@@ -380,6 +380,91 @@
     }
   }
 
+  // Entities whose GPUs run within the MW of their sites: the ones with capacity series.
+  const siteEntities = (r) => r.entities.filter((e) => series(r, e.entity, 'active_mw').length > 0);
+
+  function capacityCharts(r, col, id) {
+    const active = series(r, id, 'active_mw'), contracted = series(r, id, 'contracted_mw');
+    const used = series(r, id, 'powered_utilization'), idle = series(r, id, 'idle_gpus');
+    const lost = series(r, id, 'revenue_lost_capacity');
+    // The three charts share fixed margins, so that their time axes line up one above the other.
+    const titled = (extra) => baseOption(Object.assign({
+      title: {text: id, left: 'center', top: 24, textStyle: {fontSize: 13}},
+      grid: {left: 64, right: 72, top: 64, bottom: 36, containLabel: false},
+    }, extra));
+    // Where the sites fell short: the engine's capacity events, on the active MW line.
+    const events = r.events.filter((e) => e.entity === id && ['capacity_shortfall', 'delivery_missed', 'site_stopped'].includes(e.type));
+    const mw = [
+      {name: 'contracted MW (sites signed)', type: 'line', step: 'end', symbol: 'none', data: contracted,
+        lineStyle: {type: 'dashed', width: 2}, itemStyle: {color: '#495057'}},
+      {name: 'active MW (average over the period)', type: 'line', symbol: 'none', data: active,
+        lineStyle: {width: 2.5}, areaStyle: {color: 'rgba(25,113,194,0.12)'}, itemStyle: {color: '#1971c2'}},
+    ];
+    if (events.length) mw.push({name: 'capacity events', type: 'scatter', symbol: 'triangle', symbolSize: 12, itemStyle: {color: '#c92a2a'},
+      data: events.map((e) => [e.date, active[r.dates.indexOf(e.date)], `${e.type.replace('_', ' ')}${e.instrument ? ' (' + e.instrument + ')' : ''}: ${e.detail}`])});
+    chart(col, 'capacity-mw-' + id, titled({
+      tooltip: dateTooltip((p) => (p.seriesType === 'scatter' ? p.value[2] : num(p.value, 1) + ' MW')),
+      xAxis: dateAxis(r.dates),
+      yAxis: valueAxis('data-center capacity, MW'),
+      series: mw,
+    }), 320);
+    chart(col, 'capacity-use-' + id, titled({
+      tooltip: dateTooltip((p) => (p.seriesIndex === 1 ? num(p.value, 1) + ' %' : num(p.value, 0) + ' GPUs')),
+      xAxis: dateAxis(r.dates),
+      yAxis: [valueAxis('powered utilization, %', {min: 0, max: 100, axisLabel: {formatter: (v) => num(v, 0) + ' %'}}),
+        valueAxis('idle GPUs', {position: 'right', splitLine: {show: false}, nameTextStyle: {align: 'right'}, minInterval: 1})],
+      series: [
+        {name: 'idle GPUs, for lack of power (right)', type: 'bar', yAxisIndex: 1, data: idle, itemStyle: {color: '#f08c00'}},
+        {name: 'powered utilization (left)', type: 'line', symbol: 'none', data: used.map((v) => 100 * v),
+          lineStyle: {width: 2}, itemStyle: {color: '#2b8a3e'}},
+      ],
+    }), 320);
+    const total = lost.reduce((t, v) => t + v, 0);
+    chart(col, 'capacity-lost-' + id, titled({
+      tooltip: dateTooltip((p) => usd(p.value, 1)),
+      xAxis: dateAxis(r.dates),
+      yAxis: valueAxis(`revenue lost, $M per ${r.period}`, {axisLabel: {formatter: (v) => num(v, maxOf(lost) < 10 ? 1 : 0)}}),
+      series: [{name: 'revenue lost to missing capacity', type: 'bar', data: lost, itemStyle: {color: '#c92a2a'}}],
+    }), 280);
+    note(col, `${id}: powered utilization is the share of the active MW that holds GPUs (below 100 %: power to spare); ` +
+      `idle GPUs (averages over the ${r.period}) are GPUs the sites cannot power. ${usd(total, 0)} of revenue lost over the run: ` +
+      'contracts the sites could not serve, spot GPU-hours with no power, delivery remedies and penalties (docs/model.md, Capacity).');
+  }
+
+  // Customer concentration per twelve-month block, for every entity with contract revenue.
+  function concentration(r, col) {
+    const named = r.years.filter((y) => y.hhi !== null);
+    const entities = [...new Set(named.map((y) => y.entity))];
+    const without = r.entities.map((e) => e.entity).filter((id) => !entities.includes(id));
+    col.append(el('h4', {text: 'Customer concentration by year'}));
+    if (named.length) {
+      const t = table(['entity', 'year to', 'largest customer', 'its share of revenue', 'HHI', '1 / HHI'],
+        named.map((y) => [y.entity, y.end_date + (y.months < 12 ? ` (${y.months} months)` : ''), y.top_customer,
+          pct(y.top_customer_share, 1), num(y.hhi, 3), num(1 / y.hhi, 1)]));
+      t.dataset.table = 'concentration';
+      col.append(t);
+      note(col, 'Shares of the year\'s revenue, spot sales counted as many small buyers. HHI is the sum of the ' +
+        'customers\' squared shares: 1 for a single customer; 1 / HHI is the number of equal customers with the same HHI.');
+    }
+    const earned = new Set(r.years.filter((y) => y.revenue > 0).map((y) => y.entity));
+    if (!named.length && data.schema_version < 2) {
+      note(col, 'No customer concentration: this report comes from a results database of schema version 1, ' +
+        'which did not keep it (schema version 2 does; docs/store.md).');
+    } else if (!named.length && earned.size) {
+      note(col, 'No customer concentration is stored for this run: its revenue is all spot sales, or it was stored ' +
+        'before the database was migrated to schema version 2 (docs/store.md).');
+    } else if (without.length) {
+      note(col, `No contract revenue, so no concentration: ${without.join(', ')}.`);
+    }
+  }
+
+  function poweredCapacity(r, col) {
+    const sited = siteEntities(r);
+    if (!sited.length) note(col, 'No entity in this run has sites: its GPUs are not limited by data-center power.');
+    for (const e of sited) capacityCharts(r, col, e.entity);
+    concentration(r, col);
+  }
+
   function network(r, col, index) {
     const nodes = r.network.nodes, edges = r.network.edges;
     if (!nodes.length) return note(col, 'No network in this run.');
@@ -501,6 +586,7 @@
   section('pd', 'Default probability', 'Share of Monte Carlo paths in which each entity has defaulted by the period end.', defaultProbability);
   section('losses', 'Lender losses', 'Each lender\'s loss to the horizon over the Monte Carlo paths: expected, 99 % value at risk, and the mean of the worst 1 %.', lenderLosses);
   section('collateral', 'GPU rent and collateral', 'Market rent per GPU generation, and what the fleet behind the debt is worth: at market, in a fire sale, and at book.', gpuAndCollateral);
+  section('capacity', 'Powered capacity', 'Data-center megawatts against the GPUs they must power, for each entity with sites, and how much of each entity\'s revenue its largest customers bring.', poweredCapacity);
   section('network', 'Network of exposures', 'Who is exposed to whom, and by how much.', network);
   section('contagion', 'Contagion trace', 'Which entity failed, in which round, and why.', contagion);
   section('provenance', 'Scenario and provenance', 'What was run, with which version and seed: enough to run it again.', provenance);
