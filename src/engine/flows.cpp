@@ -18,6 +18,12 @@ const char* flow_kind_name(FlowKind k) {
     case FlowKind::Equity: return "equity";
     case FlowKind::Recovery: return "recovery";
     case FlowKind::Loss: return "loss";
+    case FlowKind::Purchase: return "purchase";
+    case FlowKind::Guarantee: return "guarantee";
+    case FlowKind::Investment: return "investment";
+    case FlowKind::DefaultCost: return "default_cost";
+    case FlowKind::Funding: return "funding";
+    case FlowKind::Liquidation: return "liquidation";
   }
   return "?";
 }
@@ -36,6 +42,20 @@ const char* event_type_name(EventType t) {
     case EventType::EquityRaise: return "equity_raise";
     case EventType::Conversion: return "conversion";
     case EventType::ContractStopped: return "contract_stopped";
+    case EventType::GuaranteeCall: return "guarantee_call";
+    case EventType::FireSale: return "fire_sale";
+  }
+  return "?";
+}
+
+const char* cause_name(Cause c) {
+  switch (c) {
+    case Cause::Liquidity: return "liquidity";
+    case Cause::Clearing: return "clearing";
+    case Cause::Covenant: return "covenant";
+    case Cause::Guarantee: return "guarantee";
+    case Cause::FireSale: return "fire_sale";
+    case Cause::Insolvency: return "insolvency";
   }
   return "?";
 }

@@ -8,17 +8,32 @@ namespace tinderbox {
 
 enum class FlowKind : std::uint8_t {
   Revenue, Power, Opex, Sga, Lease, Capex, Draw, Interest, Fee, Principal, Prepayment, Equity,
-  Recovery, Loss
+  Recovery, Loss,
+  // Network (docs/model.md, Network): a customer's payment to a modelled provider; a parent's
+  // payment of its spv's shortfall; an invest-to-buy investment; what a defaulted entity's
+  // default costs destroy (Rogers-Veraart); a holder raising money from its own funders.
+  Purchase, Guarantee, Investment, DefaultCost, Funding,
+  Liquidation  // the cash a holder found insolvent hands to its creditors
 };
 const char* flow_kind_name(FlowKind k);
 
 // What a flow or an event belongs to; `index` counts within the entity's list of that source
 // (for Spot, the GPU generation).
-enum class Source : std::uint8_t { None, Contract, Spot, Lease, Capex, Equity, Debt };
+// Network sources: a holder's liability; an spv's parent guarantee; an invest-to-buy deal; a
+// holder's capital call (Funding, when it has no liability to draw).
+enum class Source : std::uint8_t {
+  None, Contract, Spot, Lease, Capex, Equity, Debt, Liability, Guarantee, Deal, Funding
+};
 
 // A flow is booked from `entity`'s side, except `recovery` and `loss`: those are what the
 // lenders of `entity`'s debt recover and lose when it defaults, booked from the lenders' side
 // (+ recovered, - lost). They move no cash of `entity`'s.
+//
+// A flow between two modelled entities is booked once from each side. The side whose
+// instrument it is books it as any other flow; the other side's flow has `other` >= 0, the
+// entity whose instrument it is, and `source` and `index` name that instrument in `other`'s lists
+// (a lender's interest received on its borrower's debt d: entity = lender, other = borrower,
+// source = Debt, index = d).
 struct Flow {
   int period = 0;
   int entity = 0;
@@ -26,16 +41,28 @@ struct Flow {
   Source source = Source::None;
   int index = 0;
   double amount = 0;  // signed from the entity's side: + in, - out
+  int other = -1;
 };
 
 enum class EventType : std::uint8_t {
   Draw, CovenantBreach, Default, Maturity, Overcontracted, CovenantWaived, EventOfDefault,
-  Acceleration, Recovery, EquityRaise, Conversion, ContractStopped
+  Acceleration, Recovery, EquityRaise, Conversion, ContractStopped,
+  // Network: a parent pays its spv's shortfall; a defaulted entity's GPUs move their
+  // generation's market-value index.
+  GuaranteeCall, FireSale
 };
 const char* event_type_name(EventType t);
 
 enum class Covenant : std::uint8_t { None, MinLiquidity, MaxLtv, MinInterestCoverage, MinDscr };
 const char* covenant_name(Covenant c);
+
+// Why an entity defaulted (the contagion trace, docs/model.md): it could not pay with every
+// network payment it was owed made in full (liquidity); network payments it was owed fell short
+// (clearing); a covenant breach accelerated its debt (covenant); it could not pay its spv's
+// shortfall (guarantee); collateral values moved by fire sales in the same period (fire_sale); a
+// holder's equity went below zero (insolvency).
+enum class Cause : std::uint8_t { Liquidity, Clearing, Covenant, Guarantee, FireSale, Insolvency };
+const char* cause_name(Cause c);
 
 struct Event {
   int period = 0;
@@ -47,6 +74,12 @@ struct Event {
   FlowKind unpaid = FlowKind::Revenue;  // Default: the kind of payment that could not be made
   double value = 0;  // draw/maturity: amount; breach: the measured value; default: amount due
   double limit = 0;  // breach: the covenant's limit; default: cash available for it
+  // Default: the round of the period in which it defaulted (contagion trace), its cause, and for
+  // a clearing default what the network owed it and paid it.
+  int round = 0;
+  Cause cause = Cause::Liquidity;
+  double owed_in = 0, received = 0;
+  int other = -1;  // guarantee call: the spv; fire sale: the GPU generation
 };
 
 // One entity's figures for one period ($M; balances at the period end, flows over the period).
@@ -57,6 +90,14 @@ struct PeriodFigures {
   double service = 0;  // interest and fees paid plus scheduled principal (for the DSCR)
   double cash = 0, debt = 0, collateral_book = 0, collateral_market = 0;
   double shares = 0;  // millions of shares outstanding at the period end (when counted)
+  // Network (scenarios with links between modelled entities; else 0):
+  double purchases = 0;    // due to modelled providers (in EBITDA)
+  double received = 0;     // paid to it by other modelled entities in the period
+  double loans_held = 0;   // its share of other entities' debt balances
+  double stakes_value = 0; // its stakes, fund interests, warrants and deals, marked
+  double liabilities = 0;  // a holder's liabilities
+  double nav = 0;          // cash + fleet market value + loans held + stakes - debt - liabilities
+  double mark = 0;         // the equity value its stakeholders mark (docs/model.md, Marks)
 };
 
 }  // namespace tinderbox

@@ -41,6 +41,10 @@ std::string instrument_name(const Scenario& s, int entity, Source src, int index
     case Source::Capex: return item(e.capex, index).id;
     case Source::Equity: return item(e.equity, index).id;
     case Source::Debt: return item(e.debt, index).id;
+    case Source::Liability: return item(e.liabilities, index).id;
+    case Source::Guarantee: return "guarantee";
+    case Source::Deal: return item(e.invest_to_buy, index).id;
+    case Source::Funding: return "capital_call";
   }
   return "";
 }
@@ -51,8 +55,27 @@ std::string counterparty_name(const Scenario& s, int entity, Source src, int ind
     case Source::Contract: return item(e.contracts, index).customer.name;
     case Source::Spot: return "market";
     case Source::Lease: return item(e.leases, index).lessor.name;
+    case Source::Guarantee: return e.parent >= 0 ? entity_of(s, e.parent).id : "";
+    case Source::Deal: return entity_of(s, item(e.invest_to_buy, index).investee).id;
+    case Source::Liability:
+      switch (item(e.liabilities, index).kind) {
+        case LiabilityKind::Deposits: return "depositors";
+        case LiabilityKind::PolicyReserves: return "policyholders";
+        case LiabilityKind::Other: return "creditors";
+      }
+      return "";
+    case Source::Funding: return "owners";
     default: return "";
   }
+}
+
+std::string flow_instrument(const Scenario& s, const Flow& f) {
+  return instrument_name(s, f.other >= 0 ? f.other : f.entity, f.source, f.index);
+}
+
+std::string flow_counterparty(const Scenario& s, const Flow& f) {
+  if (f.other >= 0) return entity_of(s, f.other).id;
+  return counterparty_name(s, f.entity, f.source, f.index);
 }
 
 std::string event_detail(const Scenario& s, const Event& ev) {
@@ -61,9 +84,28 @@ std::string event_detail(const Scenario& s, const Event& ev) {
     case EventType::Draw: return fmt::format("drew {:.1f} from {}", ev.value, what);
     case EventType::Maturity: return fmt::format("{} matured; repaid {:.1f}", what, ev.value);
     case EventType::Default:
-      return fmt::format("liquidity: could not pay {}{}{}: {:.1f} due, {:.1f} available",
+      if (ev.index == -1)  // in the clearing, pro rata
+        return fmt::format("{}: paid {:.1f} of {:.1f} due ({:.1f} %) pro rata in the clearing; "
+                           "the network paid it {:.1f} of the {:.1f} it owed it",
+                           cause_name(ev.cause), ev.limit, ev.value,
+                           ev.value > 0 ? 100 * ev.limit / ev.value : 0.0, ev.received,
+                           ev.owed_in);
+      if (ev.index == -2)
+        return fmt::format("insolvency: equity {:.1f} below zero at the period end; its creditors "
+                           "share its cash and {:.1f} of loans and stakes at their marks",
+                           ev.value, ev.limit);
+      return fmt::format("{}: could not pay {}{}{}: {:.1f} due, {:.1f} available",
+                         ev.cause == Cause::Guarantee ? "guarantee" : "liquidity",
                          flow_kind_name(ev.unpaid), what.empty() ? "" : " on ", what, ev.value,
                          ev.limit);
+    case EventType::GuaranteeCall:
+      return fmt::format("paid {:.1f} of the {:.1f} shortfall of spv {}", ev.limit, ev.value,
+                         entity_of(s, ev.other).id);
+    case EventType::FireSale:
+      return fmt::format("sold {:.0f} {} GPUs; the {} market-value index is {:.4f} after {} "
+                         "pass{}", ev.value, item(s.market.gpus, ev.other).name,
+                         item(s.market.gpus, ev.other).name, ev.limit, ev.round,
+                         ev.round == 1 ? "" : "es");
     case EventType::Overcontracted:
       return fmt::format("{} contracts take {:.0f} GPU-hours, above the {:.0f} owned; "
                          "the excess earns its contract price but uses no modelled power",

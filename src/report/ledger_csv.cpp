@@ -25,6 +25,16 @@ std::string amount_text(double x) {
   return fmt::format("{:.6f}", rounded == 0 ? 0.0 : rounded);  // never "-0.000000"
 }
 
+// A lender's name in the ledger: an entity that defaulted before `period` has passed its claims
+// to its estate, outside the network.
+std::string lender_name(const RunResult& r, const Lender& l, int period) {
+  if (l.party.entity >= 0) {
+    const auto& d = r.entities[static_cast<std::size_t>(l.party.entity)].default_period;
+    if (d && *d < period) return "estate:" + l.party.name;
+  }
+  return l.party.name;
+}
+
 }  // namespace
 
 void write_ledger_csv(const RunResult& r, std::ostream& out) {
@@ -33,18 +43,29 @@ void write_ledger_csv(const RunResult& r, std::ostream& out) {
   for (const Flow& f : r.flows) {
     const Entity& e = s.entities[static_cast<std::size_t>(f.entity)];
     const std::string date = format_date(r.plan.timeline.ends[static_cast<std::size_t>(f.period)]);
+    const char* kind = flow_kind_name(f.kind);
+    if (f.other >= 0) {  // the other side of a flow on another entity's instrument
+      out << date << "," << e.id << "," << csv_field(flow_instrument(s, f)) << ","
+          << csv_field(flow_counterparty(s, f)) << "," << kind << "," << amount_text(f.amount)
+          << "\n";
+      continue;
+    }
     const std::string prefix = date + "," + e.id + "," +
                                csv_field(instrument_name(s, f.entity, f.source, f.index)) + ",";
-    const char* kind = flow_kind_name(f.kind);
-    if (f.kind == FlowKind::Recovery || f.kind == FlowKind::Loss) {
+    if ((f.kind == FlowKind::Recovery || f.kind == FlowKind::Loss) && f.source == Source::Debt) {
       // Booked from each lender's side, the defaulted borrower as the counterparty.
       const Debt& d = e.debt[static_cast<std::size_t>(f.index)];
       for (const Lender& l : d.lenders)
-        out << date << "," << csv_field(l.party.name) << "," << d.id << "," << e.id << "," << kind
-            << "," << amount_text(f.amount * l.share) << "\n";
+        out << date << "," << csv_field(lender_name(r, l, f.period)) << "," << d.id << ","
+            << e.id << "," << kind << "," << amount_text(f.amount * l.share) << "\n";
+    } else if (f.kind == FlowKind::Recovery || f.kind == FlowKind::Loss) {
+      // A holder's liability: from the side of its creditors (depositors, policyholders, ...).
+      out << date << "," << csv_field(counterparty_name(s, f.entity, f.source, f.index)) << ","
+          << csv_field(instrument_name(s, f.entity, f.source, f.index)) << "," << e.id << ","
+          << kind << "," << amount_text(f.amount) << "\n";
     } else if (f.source == Source::Debt) {
       for (const Lender& l : e.debt[static_cast<std::size_t>(f.index)].lenders)
-        out << prefix << csv_field(l.party.name) << "," << kind << ","
+        out << prefix << csv_field(lender_name(r, l, f.period)) << "," << kind << ","
             << amount_text(f.amount * l.share) << "\n";
     } else {
       out << prefix << csv_field(counterparty_name(s, f.entity, f.source, f.index)) << ","

@@ -31,6 +31,14 @@ const char* entity_kind_name(EntityKind k) {
   return "?";
 }
 
+bool is_modelled(const Entity& e) {
+  if (e.credit) return false;
+  return !e.fleet.empty() || !e.capex.empty() || !e.contracts.empty() || !e.leases.empty() ||
+         !e.debt.empty() || !e.equity.empty() || e.operations.sga > 0 || is_holder(e.kind) ||
+         e.kind == EntityKind::Spv || !e.stakes.empty() || !e.warrants.empty() ||
+         !e.invest_to_buy.empty() || !e.liabilities.empty();
+}
+
 const BuiltinFile* find_builtin(std::string_view name) {
   for (const BuiltinFile& f : builtin_files())
     if (f.name == name) return &f;
