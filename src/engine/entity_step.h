@@ -349,8 +349,15 @@ class EntityStep {
       failed_ = true;
       paid = std::max(0.0, cash_);
       s_.default_period = k_;
+      // Before the clearing's stage is over, one that short-paid it may have caused it.
+      const auto e = static_cast<Index>(entity_);
+      const bool shorted = !state_.calls && e < state_.node_round.size() &&
+                           state_.node_round[e] > 0 && !state_.node[e];
       sink_.event(Event{k_, entity_, EventType::Default, src, index, Covenant::None, kind, amount,
-                        paid, state_.round, cause_, 0, 0});
+                        paid, shorted ? state_.node_round[e] : state_.round,
+                        shorted ? state_.node_cause[e] : cause_,
+                        e < state_.owed_in.size() ? state_.owed_in[e] : 0.0,
+                        e < state_.received_in.size() ? state_.received_in[e] : 0.0});
     }
     if (paid > 0) {
       cash_ -= paid;
@@ -799,7 +806,19 @@ class EntityStep {
     s_.interest[kk_] = f_.interest_expense;
     s_.service[kk_] = f_.service;
     if (!failed_ && !p_.testing.at(kk_).empty()) test_covenants();
+    if (!failed_) distribute();
     if (failed_) resolve_default(0.0);
+  }
+
+  // An spv pays its parent the cash it holds above `distribute_above`, after everything else.
+  void distribute() {
+    if (!e_.distribute_above || !alive(e_.parent) || cash_ <= *e_.distribute_above) return;
+    const double amount = cash_ - *e_.distribute_above;
+    cash_ -= amount;
+    sink_.flow(Flow{k_, entity_, FlowKind::Distribution, Source::Distribution, 0, -amount});
+    other(e_.parent).pending += amount;
+    sink_.flow(Flow{k_, e_.parent, FlowKind::Distribution, Source::Distribution, 0, amount,
+                    entity_});
   }
 
   // 5. Mandatory prepayments: from new money, to the borrowing base, and the cash sweep.

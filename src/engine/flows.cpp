@@ -24,6 +24,7 @@ const char* flow_kind_name(FlowKind k) {
     case FlowKind::DefaultCost: return "default_cost";
     case FlowKind::Funding: return "funding";
     case FlowKind::Liquidation: return "liquidation";
+    case FlowKind::Distribution: return "distribution";
   }
   return "?";
 }

@@ -13,7 +13,8 @@ enum class FlowKind : std::uint8_t {
   // payment of its spv's shortfall; an invest-to-buy investment; what a defaulted entity's
   // default costs destroy (Rogers-Veraart); a holder raising money from its own funders.
   Purchase, Guarantee, Investment, DefaultCost, Funding,
-  Liquidation  // the cash a holder found insolvent hands to its creditors
+  Liquidation,  // the cash of a defaulted entity handed to its creditors or its estate
+  Distribution  // an spv's cash paid up to its parent
 };
 const char* flow_kind_name(FlowKind k);
 
@@ -22,7 +23,8 @@ const char* flow_kind_name(FlowKind k);
 // Network sources: a holder's liability; an spv's parent guarantee; an invest-to-buy deal; a
 // holder's capital call (Funding, when it has no liability to draw).
 enum class Source : std::uint8_t {
-  None, Contract, Spot, Lease, Capex, Equity, Debt, Liability, Guarantee, Deal, Funding
+  None, Contract, Spot, Lease, Capex, Equity, Debt, Liability, Guarantee, Deal, Funding,
+  Distribution
 };
 
 // A flow is booked from `entity`'s side, except `recovery` and `loss`: those are what the

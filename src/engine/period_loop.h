@@ -87,14 +87,15 @@ inline bool build_liabilities(const Plan& plan, State& st) {
 }
 
 // What entity `i` is paid by the network: at `fraction` of every obligation to it (in full, or
-// the payers' fractions after a clearing), leaving out its parent's guarantee.
-inline double network_inflow(const Plan& plan, const State& st, int i, bool cleared) {
+// the payers' fractions after a clearing), with or without its parent's guarantee.
+inline double network_inflow(const Plan& plan, const State& st, int i, bool cleared,
+                             bool with_guarantee = false) {
   double in = 0;
   for (std::size_t j = 0; j < st.entities.size(); ++j) {
     if (!st.entities[j].active) continue;
     const double f = cleared ? st.fraction[j] : 1.0;
     for (const Obligation& o : st.entities[j].due)
-      if (o.kind != FlowKind::Guarantee && o.amount > 0)
+      if ((with_guarantee || o.kind != FlowKind::Guarantee) && o.amount > 0)
         network_parts(plan, st, static_cast<int>(j), o, [&](int c, double part) {
           if (c == i) in += part * f;
         });
@@ -166,9 +167,23 @@ inline int clear_network(const Plan& plan, State& st) {
     for (int i : r->rounds[round]) st.node_round[static_cast<std::size_t>(i)] = int(round) + 1;
   for (std::size_t i = 0; i < n; ++i) {
     if (!st.entities[i].active) continue;
-    st.owed_in[i] = network_inflow(plan, st, static_cast<int>(i), false);
-    st.received_in[i] = network_inflow(plan, st, static_cast<int>(i), true);
-    if (st.node_round[i] > 1) {
+    st.owed_in[i] = network_inflow(plan, st, static_cast<int>(i), false, true);
+    st.received_in[i] = network_inflow(plan, st, static_cast<int>(i), true, true);
+    if (!st.node[i]) {
+      // It owes the network nothing, so the clearing has no round for it; if it is short, it
+      // defaults by its waterfall, in the round after the latest payer that short-paid it.
+      int after = 0;
+      for (std::size_t j = 0; j < n; ++j)
+        if (st.node[j] && st.fraction[j] < 1)
+          for (const Obligation& o : st.entities[j].due)
+            network_parts(plan, st, static_cast<int>(j), o, [&](int c, double) {
+              if (c == static_cast<int>(i)) after = std::max(after, st.node_round[j]);
+            });
+      if (after > 0) {
+        st.node_round[i] = after + 1;
+        st.node_cause[i] = Cause::Clearing;
+      }
+    } else if (st.node_round[i] > 1) {
       st.node_cause[i] = Cause::Clearing;
     } else if (st.node_round[i] == 1) {
       // Round 1: it could not pay even with the network paying it in full. Its guarantee of an

@@ -45,6 +45,7 @@ std::string instrument_name(const Scenario& s, int entity, Source src, int index
     case Source::Guarantee: return "guarantee";
     case Source::Deal: return item(e.invest_to_buy, index).id;
     case Source::Funding: return "capital_call";
+    case Source::Distribution: return "distribution";
   }
   return "";
 }
@@ -55,7 +56,8 @@ std::string counterparty_name(const Scenario& s, int entity, Source src, int ind
     case Source::Contract: return item(e.contracts, index).customer.name;
     case Source::Spot: return "market";
     case Source::Lease: return item(e.leases, index).lessor.name;
-    case Source::Guarantee: return e.parent >= 0 ? entity_of(s, e.parent).id : "";
+    case Source::Guarantee:
+    case Source::Distribution: return e.parent >= 0 ? entity_of(s, e.parent).id : "";
     case Source::Deal: return entity_of(s, item(e.invest_to_buy, index).investee).id;
     case Source::Liability:
       switch (item(e.liabilities, index).kind) {
@@ -94,6 +96,11 @@ std::string event_detail(const Scenario& s, const Event& ev) {
         return fmt::format("insolvency: equity {:.1f} below zero at the period end; its creditors "
                            "share its cash and {:.1f} of loans and stakes at their marks",
                            ev.value, ev.limit);
+      if (ev.cause == Cause::Clearing)  // short-paid by the network, it failed by its waterfall
+        return fmt::format("clearing: could not pay {}{}{}: {:.1f} due, {:.1f} available; the "
+                           "network paid it {:.1f} of the {:.1f} it owed it",
+                           flow_kind_name(ev.unpaid), what.empty() ? "" : " on ", what, ev.value,
+                           ev.limit, ev.received, ev.owed_in);
       return fmt::format("{}: could not pay {}{}{}: {:.1f} due, {:.1f} available",
                          ev.cause == Cause::Guarantee ? "guarantee" : "liquidity",
                          flow_kind_name(ev.unpaid), what.empty() ? "" : " on ", what, ev.value,

@@ -119,7 +119,8 @@ constexpr Key kEntityKeys[] = {{"kind", true},
                                {"stakes", false},
                                {"fund_interests", false},
                                {"warrants", false},
-                               {"invest_to_buy", false}};
+                               {"invest_to_buy", false},
+                               {"distribute_above", false}};
 constexpr Key kCreditKeys[] = {{"pd_annual", true}, {"correlation", true}};
 constexpr NumberField<Credit> kCreditNumbers[] = {
     {"pd_annual", Bound::NonNegRate, &Credit::pd_annual},
@@ -176,7 +177,8 @@ constexpr Key kDebtKeys[] = {
     {"signed", false}, {"available_until", false}, {"fees", false}, {"prepayment", false},
     {"cross_default", false}, {"draw_below", false}, {"repay_above", false},
     {"seniority", false}, {"conversion_price", false},
-    {"draw_term_months", false}, {"draw_amortization", false}};
+    {"draw_term_months", false}, {"draw_amortization", false},
+    {"available_from", false}};
 constexpr Key kRateKeys[] = {{"index", false}, {"spread", false}, {"spread_grid", false},
                              {"contract_spreads", false},
                              {"floor", false}, {"fixed", false},  {"alternate", false},
@@ -1245,6 +1247,9 @@ class ScenarioReader {
     amortization(*f, d, payments, mat);
     f->get("signed", d.signed_on);
     f->get("available_until", d.available_until);
+    f->get("available_from", d.available_from);
+    if (d.available_from && d.available_until && *d.available_until < *d.available_from)
+      p_.at(*f->find("available_until"), "'available_until' is before 'available_from'");
     balances(*f, d, mat);
     if (type_ok) revolver(*f, d);
     fees(*f, d);
@@ -1702,6 +1707,10 @@ class ScenarioReader {
       parent_at_[static_cast<std::size_t>(sc.index)] = n;
     }
     if (const Section g = section(f, "guarantee", Kind::Map); g.node) guarantee(*g.node, e);
+    f.get("distribute_above", e.distribute_above, Bound::NonNeg);
+    if (f.has("distribute_above") && e.kind != EntityKind::Spv)
+      p_.at(key_node(f.node(), "distribute_above"),
+            "'distribute_above' applies to entities of kind spv (it pays its parent)");
     entity_at_.resize(static_cast<std::size_t>(sc.index) + 1, nullptr);
     entity_at_[static_cast<std::size_t>(sc.index)] = &f.node();
     each(f, "liabilities", "liability", kLiabilityKeys, [&](const YNode& item) {
@@ -1811,8 +1820,10 @@ class ScenarioReader {
 
   // Checks that need every entity: spv parents (and their cycles), guarantees, stakes' sums and
   // investees, lenders that are entities, invest-to-buy investees.
-  void check_network(const Scenario& s) {
+  void check_network(Scenario& s) {
     if (!entities_.usable) return;
+    for (const Entity& e : s.entities)
+      if (e.parent >= 0) s.entities[static_cast<std::size_t>(e.parent)].is_parent = true;
     const auto at = [&](const std::vector<const YNode*>& v, std::size_t i) {
       return i < v.size() ? v[i] : nullptr;
     };
@@ -1827,7 +1838,7 @@ class ScenarioReader {
         p_.at(*entity_node, "missing required key 'parent' (an spv is owned by a parent entity)");
       if (const YNode* g = at(guarantee_at_, i); g && !spv)
         p_.at(*g, "'guarantee' applies to entities of kind spv (its parent guarantees it)");
-      if (spv && e.parent >= 0 && !is_modelled(s.entities[static_cast<std::size_t>(e.parent)]))
+      if (spv && e.parent >= 0 && s.entities[static_cast<std::size_t>(e.parent)].credit)
         p_.at(*at(parent_at_, i), "parent " + quote_text(s.entities[static_cast<std::size_t>(e.parent)].id) +
                                       " has reduced-form 'credit': a parent must have books");
     }

@@ -238,6 +238,7 @@ struct Debt {
   Covenants covenants;
   std::optional<Date> signed_on;        // `signed`: when the facility was signed (upfront fee)
   std::optional<Date> available_until;  // no draws after this date; the undrawn fee stops
+  std::optional<Date> available_from;   // no draws, and no undrawn fee, before this date
   Fees fees;
   Prepayments prepayment;
   bool cross_default = false;  // accelerates when another instrument of the entity accelerates
@@ -344,15 +345,17 @@ struct Entity {
   // Network (docs/scenario.md, Networks):
   int parent = -1;                       // an spv's parent entity
   Guarantee guarantee;                   // an spv's parent guarantee
+  std::optional<double> distribute_above;  // an spv pays its parent its cash above this
   std::vector<Liability> liabilities;    // a holder's external liabilities
   std::vector<Stake> stakes;             // equity stakes and fund interests it holds
   std::vector<Warrant> warrants;         // warrants it holds
   std::vector<InvestToBuy> invest_to_buy;  // its invest-to-buy deals (as investor)
+  bool is_parent = false;                // some spv names it as its parent (set by the loader)
 };
 
 // Whether the period loop keeps books for the entity: it has books of its own, or it is a
-// financial holder, an spv or a holder of stakes, warrants or deals; a party with reduced-form
-// `credit` never is.
+// financial holder, an spv, an spv's parent or a holder of stakes, warrants or deals; a party
+// with reduced-form `credit` never is.
 bool is_modelled(const Entity& e);
 
 // An Ornstein-Uhlenbeck deviation: dx = -a x dt + s dW, x(0) = 0; a = 0 is a Brownian motion.

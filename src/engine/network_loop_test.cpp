@@ -1,0 +1,364 @@
+// The network inside the period loop, against hand calculations: clearing between modelled
+// entities (Eisenberg-Noe and Rogers-Veraart), both sides of every flow, payments to lender
+// entities. Every expected number is worked out in the comment beside it.
+#include "engine/period_loop.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "../../tests/support.h"
+#include "engine/run.h"
+#include "report/ledger_csv.h"
+
+namespace tinderbox {
+namespace {
+
+using test_support::scenario_from;
+
+constexpr double kTight = 1e-9;
+
+int id(const Scenario& s, const std::string& name) {
+  for (std::size_t i = 0; i < s.entities.size(); ++i)
+    if (s.entities[i].id == name) return static_cast<int>(i);
+  ADD_FAILURE() << "no entity " << name;
+  return -1;
+}
+
+// Sum of one entity's flows of one kind in period k (both own and counter-side flows).
+double flows_of(const RunResult& r, int entity, int k, FlowKind kind) {
+  double s = 0;
+  for (const Flow& f : r.flows)
+    if (f.entity == entity && f.period == k && f.kind == kind) s += f.amount;
+  return s;
+}
+
+const Event* default_of(const RunResult& r, int entity) {
+  for (const Event& e : r.events)
+    if (e.entity == entity && e.type == EventType::Default) return &e;
+  return nullptr;
+}
+
+// Three companies in a ring, one month: A buys 10 from B, B buys 8 from C, C buys 4 from A, and
+// C owes 6 of SG&A outside the network. Cash 2, 1, 3. The network of net-algo's first test.
+std::string ring(const std::string& network_section, double cash_c = 3) {
+  return R"(tinderbox: 1
+start: 2025-01-01
+horizon: 1
+)" + network_section + R"(
+entities:
+  a:
+    kind: lab
+    cash: 2
+    contracts: [{id: to_c, customer: c, amount_per_period: 4, start: 2025-01-01, end: 2025-12-31}]
+  b:
+    kind: neocloud
+    cash: 1
+    contracts: [{id: to_a, customer: a, amount_per_period: 10, start: 2025-01-01, end: 2025-12-31}]
+  c:
+    kind: neocloud
+    cash: )" + std::to_string(cash_c) + R"(
+    operations: {sga: 6}
+    contracts: [{id: to_b, customer: b, amount_per_period: 8, start: 2025-01-01, end: 2025-12-31}]
+)";
+}
+
+TEST(NetLoop, EisenbergNoeRingByHand) {
+  const Scenario s = scenario_from(ring(""));
+  const RunResult r = run_deterministic(s);
+  const int a = id(s, "a"), b = id(s, "b"), c = id(s, "c");
+  // p̄ = (10, 8, 10), e = (2, 1, 3). Round 1 with everybody paying in full: A has 2 + 4 = 6 < 10
+  // and defaults; B has 1 + 10 ≥ 8, C has 3 + 8 ≥ 10. With A in default p_A = 2 + 0.4 p_C =
+  // 2 + 4 = 6; then B has 1 + 6 = 7 < 8: round 2, p_B = 7; C has 3 + 7 = 10 = p̄_C and pays in
+  // full. So A pays B 6 (60 %), B pays C 7 (87.5 %), C pays A 4 and its SG&A 6.
+  EXPECT_NEAR(flows_of(r, a, 0, FlowKind::Purchase), -6, kTight);
+  EXPECT_NEAR(flows_of(r, b, 0, FlowKind::Revenue), 6, kTight);
+  EXPECT_NEAR(flows_of(r, b, 0, FlowKind::Purchase), -7, kTight);
+  EXPECT_NEAR(flows_of(r, c, 0, FlowKind::Revenue), 7, kTight);
+  EXPECT_NEAR(flows_of(r, c, 0, FlowKind::Purchase), -4, kTight);
+  EXPECT_NEAR(flows_of(r, a, 0, FlowKind::Revenue), 4, kTight);
+  EXPECT_NEAR(flows_of(r, c, 0, FlowKind::Sga), -6, kTight);
+  // Cash: A 2 + 4 - 6 = 0, B 1 + 6 - 7 = 0, C 3 + 7 - 10 = 0.
+  EXPECT_NEAR(r.entities[a].periods[0].cash, 0, kTight);
+  EXPECT_NEAR(r.entities[b].periods[0].cash, 0, kTight);
+  EXPECT_NEAR(r.entities[c].periods[0].cash, 0, kTight);
+  const Event* da = default_of(r, a);
+  const Event* db = default_of(r, b);
+  ASSERT_TRUE(da && db);
+  EXPECT_EQ(default_of(r, c), nullptr);
+  EXPECT_EQ(da->round, 1);
+  EXPECT_EQ(da->cause, Cause::Liquidity);
+  EXPECT_EQ(db->round, 2);
+  EXPECT_EQ(db->cause, Cause::Clearing);
+  EXPECT_NEAR(db->value, 8, kTight);     // owed
+  EXPECT_NEAR(db->limit, 7, kTight);     // paid
+  EXPECT_NEAR(db->owed_in, 10, kTight);  // what A owed it
+  EXPECT_NEAR(db->received, 6, kTight);  // what A paid it
+  // EBITDA is on what falls due: B earned 6 (what it received) and owed 8 of purchases.
+  EXPECT_NEAR(r.entities[b].periods[0].ebitda, 6 - 8, kTight);
+  EXPECT_NEAR(r.entities[b].periods[0].purchases, 8, kTight);
+}
+
+TEST(NetLoop, RogersVeraartRingByHand) {
+  const Scenario s = scenario_from(ring("network: {alpha: 0.5, beta: 0.5}"));
+  const RunResult r = run_deterministic(s);
+  const int a = id(s, "a"), b = id(s, "b"), c = id(s, "c");
+  // A defaulted node pays 0.5 e + 0.5 x what it receives. Round 1: A defaults (as under EN);
+  // p_A = 0.5 x 2 + 0.5 x 4 = 3, so B has 1 + 3 = 4 < 8: defaults; p_B = 0.5 + 0.5 x 3 = 2, so C
+  // has 3 + 2 = 5 < 10: defaults too. All three in default:
+  //   p_A = 1 + 0.5 x 0.4 p_C,  p_B = 0.5 + 0.5 p_A,  p_C = 1.5 + 0.5 p_B
+  //   -> p_C = 1.75 + 0.25 p_A = 2 + 0.05 p_C -> p_C = 2 / 0.95; p_A = 1 + 0.2 p_C;
+  //      p_B = 0.5 + 0.5 p_A.
+  const double pc = 2 / 0.95, pa = 1 + 0.2 * pc, pb = 0.5 + 0.5 * pa;
+  EXPECT_NEAR(flows_of(r, a, 0, FlowKind::Purchase), -pa, 1e-8);
+  EXPECT_NEAR(flows_of(r, b, 0, FlowKind::Purchase), -pb, 1e-8);
+  // C pays its two creditors pro rata: 4/10 to A, 6/10 outside.
+  EXPECT_NEAR(flows_of(r, c, 0, FlowKind::Purchase), -0.4 * pc, 1e-8);
+  EXPECT_NEAR(flows_of(r, c, 0, FlowKind::Sga), -0.6 * pc, 1e-8);
+  // What the default costs destroy: A had 2 + 0.4 p_C and paid p_A.
+  EXPECT_NEAR(flows_of(r, a, 0, FlowKind::DefaultCost), -(2 + 0.4 * pc - pa), 1e-8);
+  EXPECT_NEAR(flows_of(r, c, 0, FlowKind::DefaultCost), -(3 + pb - pc), 1e-8);
+  for (int i : {a, b, c}) EXPECT_NEAR(r.entities[i].periods[0].cash, 0, 1e-9) << i;
+  ASSERT_TRUE(default_of(r, c));
+  EXPECT_EQ(default_of(r, a)->round, 1);
+  EXPECT_EQ(default_of(r, b)->round, 2);
+  EXPECT_EQ(default_of(r, c)->round, 3);
+}
+
+TEST(NetLoop, SolventRingPaysInFullByTheWaterfall) {
+  // With cash (20, 1, 3) the ring clears in full: A 20 + 4 >= 10, B 1 + 10 >= 8, C 3 + 8 >= 10;
+  // cash ends at 20 + 4 - 10 = 14, 1 + 10 - 8 = 3 and 3 + 8 - 4 - 6 = 1.
+  std::string yaml = ring("");
+  yaml.replace(yaml.find("cash: 2"), 7, "cash: 20");
+  const Scenario s = scenario_from(yaml);
+  const RunResult r = run_deterministic(s);
+  EXPECT_NEAR(r.entities[id(s, "a")].periods[0].cash, 14, kTight);
+  EXPECT_NEAR(r.entities[id(s, "b")].periods[0].cash, 3, kTight);
+  EXPECT_NEAR(r.entities[id(s, "c")].periods[0].cash, 1, kTight);
+  for (const Event& e : r.events) EXPECT_NE(e.type, EventType::Default);
+}
+
+// A fund lends to a cloud: the fund is paid interest and principal through the clearing and funds
+// its share of a draw; both sides are in the ledger.
+const char* kFundLoan = R"(tinderbox: 1
+start: 2025-01-01
+horizon: 3
+entities:
+  fund:
+    kind: fund
+    cash: 50
+  cloud:
+    kind: neocloud
+    cash: 100
+    debt:
+      - {id: loan, type: term_loan, lenders: {fund: 0.75, bank: 0.25}, outstanding: 120,
+         commitment: 160, draws: [[2025-02-01, 40]], rate: {fixed: 0.10}, day_count: 30/360,
+         pay: month, first_payment: 2025-01-31, amortization: {style: schedule,
+         payments: [[2025-01-31, 12]]}, maturity: 2026-12-31}
+)";
+
+TEST(NetLoop, LenderEntityIsPaidItsShare) {
+  const Scenario s = scenario_from(kFundLoan);
+  const RunResult r = run_deterministic(s);
+  const int fund = id(s, "fund"), cloud = id(s, "cloud");
+  // January: interest 120 x 0.10 / 12 = 1 (30/360), principal 12; the fund's share 0.75.
+  EXPECT_NEAR(flows_of(r, cloud, 0, FlowKind::Interest), -1, kTight);
+  EXPECT_NEAR(flows_of(r, fund, 0, FlowKind::Interest), 0.75, kTight);
+  EXPECT_NEAR(flows_of(r, fund, 0, FlowKind::Principal), 9, kTight);
+  EXPECT_NEAR(r.entities[fund].periods[0].cash, 50 + 0.75 + 9, kTight);
+  EXPECT_NEAR(r.entities[fund].periods[0].loans_held, 0.75 * 108, kTight);
+  // February: the draw of 40 at the period end, 30 of it funded by the fund; interest on 108.
+  EXPECT_NEAR(flows_of(r, fund, 1, FlowKind::Draw), -30, kTight);
+  EXPECT_NEAR(flows_of(r, fund, 1, FlowKind::Interest), 0.75 * 0.9, kTight);
+  EXPECT_NEAR(r.entities[fund].periods[1].cash, 59.75 + 0.675 - 30, kTight);
+  EXPECT_NEAR(r.entities[fund].periods[1].loans_held, 0.75 * 148, kTight);
+  // Its interest received is its revenue; its net asset value is cash plus loans.
+  EXPECT_NEAR(r.entities[fund].periods[1].revenue, 0.675, kTight);
+  EXPECT_NEAR(r.entities[fund].periods[1].nav, 59.75 + 0.675 - 30 + 111, kTight);
+  // The ledger has the flow from both sides: the cloud's row to the fund, and the fund's own.
+  std::ostringstream csv;
+  write_ledger_csv(r, csv);
+  EXPECT_NE(csv.str().find("2025-01-31,cloud,loan,fund,interest,-0.750000"), std::string::npos);
+  EXPECT_NE(csv.str().find("2025-01-31,fund,loan,cloud,interest,0.750000"), std::string::npos);
+  EXPECT_NE(csv.str().find("2025-02-28,fund,loan,cloud,draw,-30.000000"), std::string::npos);
+}
+
+TEST(NetLoop, HolderShortOfCashForADrawCallsCapital) {
+  // The fund has 59.75 + 0.675 = 60.425 before funding 30 in February: no call. With 10 of cash
+  // it has 10 + 9.75 + 0.675 = 20.425 and calls 30 - 20.425 = 9.575 from its owners.
+  std::string yaml = kFundLoan;
+  yaml.replace(yaml.find("cash: 50"), 8, "cash: 10");
+  const Scenario s = scenario_from(yaml);
+  const RunResult r = run_deterministic(s);
+  const int fund = id(s, "fund");
+  EXPECT_NEAR(flows_of(r, fund, 1, FlowKind::Funding), 9.575, kTight);
+  EXPECT_NEAR(r.entities[fund].periods[1].cash, 0, kTight);
+}
+
+}  // namespace
+}  // namespace tinderbox
+
+namespace tinderbox {
+namespace {
+
+// An spv that earns 0.4 a month and owes 1 of interest a month (120 at 10 %, 30/360) to a bank
+// outside the scenario: it is 0.6 short every month. Its parent has `parent_cash`.
+std::string spv(const std::string& guarantee, double parent_cash) {
+  return R"(tinderbox: 1
+start: 2025-01-01
+horizon: 3
+entities:
+  parent:
+    kind: neocloud
+    cash: )" + std::to_string(parent_cash) + R"(
+  vehicle:
+    kind: spv
+    parent: parent
+)" + guarantee + R"(
+    contracts: [{id: rent, customer: tenant, amount_per_period: 0.4, start: 2025-01-01,
+                 end: 2026-12-31}]
+    debt:
+      - {id: loan, type: term_loan, lenders: {bank_x: 1}, outstanding: 120, rate: {fixed: 0.10},
+         day_count: 30/360, pay: month, first_payment: 2025-01-31, maturity: 2027-12-31}
+)";
+}
+
+TEST(NetSpv, FullGuaranteeParentPaysEveryShortfall) {
+  const Scenario s = scenario_from(spv("    guarantee: {type: full}", 10));
+  const RunResult r = run_deterministic(s);
+  const int parent = id(s, "parent"), vehicle = id(s, "vehicle");
+  // Each month the spv has 0.4 against 1 due: the parent pays 0.6, 1.8 over three months.
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_NEAR(flows_of(r, parent, k, FlowKind::Guarantee), -0.6, kTight) << k;
+    EXPECT_NEAR(flows_of(r, vehicle, k, FlowKind::Guarantee), 0.6, kTight) << k;
+    EXPECT_NEAR(flows_of(r, vehicle, k, FlowKind::Interest), -1, kTight) << k;
+  }
+  EXPECT_NEAR(r.entities[parent].periods[2].cash, 10 - 1.8, kTight);
+  EXPECT_NEAR(r.entities[vehicle].periods[2].cash, 0, kTight);
+  EXPECT_FALSE(r.entities[vehicle].default_period);
+  EXPECT_FALSE(r.entities[parent].default_period);
+}
+
+TEST(NetSpv, CappedGuaranteeRunsOutAndTheSpvAloneDefaults) {
+  const Scenario s = scenario_from(spv("    guarantee: {type: capped, cap: 1.0}", 10));
+  const RunResult r = run_deterministic(s);
+  const int parent = id(s, "parent"), vehicle = id(s, "vehicle");
+  // January: 0.6 of the cap of 1.0. February: the 0.4 left; the spv has 0.4 + 0.4 = 0.8 of the 1
+  // due, pays it and defaults (round 1, liquidity); its lender's claim is the balance 120 plus
+  // the 0.2 of interest unpaid, against nothing: loss 120.2. The parent stands with 10 - 1.
+  EXPECT_NEAR(flows_of(r, parent, 0, FlowKind::Guarantee), -0.6, kTight);
+  EXPECT_NEAR(flows_of(r, parent, 1, FlowKind::Guarantee), -0.4, kTight);
+  EXPECT_NEAR(flows_of(r, vehicle, 1, FlowKind::Interest), -0.8, kTight);
+  ASSERT_TRUE(r.entities[vehicle].default_period);
+  EXPECT_EQ(*r.entities[vehicle].default_period, 1);
+  const Event* d = default_of(r, vehicle);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->cause, Cause::Liquidity);
+  EXPECT_EQ(d->round, 1);
+  EXPECT_NEAR(flows_of(r, vehicle, 1, FlowKind::Loss), -120.2, 1e-9);
+  EXPECT_FALSE(r.entities[parent].default_period);
+  EXPECT_NEAR(r.entities[parent].periods[2].cash, 9, kTight);
+}
+
+TEST(NetSpv, WithoutAGuaranteeTheSpvIsNonRecourse) {
+  const Scenario s = scenario_from(spv("", 10));
+  const RunResult r = run_deterministic(s);
+  const int parent = id(s, "parent"), vehicle = id(s, "vehicle");
+  // January: 0.4 of the 1 due, then default; the parent pays nothing and stands.
+  EXPECT_NEAR(flows_of(r, vehicle, 0, FlowKind::Interest), -0.4, kTight);
+  ASSERT_TRUE(r.entities[vehicle].default_period);
+  EXPECT_EQ(*r.entities[vehicle].default_period, 0);
+  EXPECT_NEAR(flows_of(r, parent, 0, FlowKind::Guarantee), 0, kTight);
+  EXPECT_FALSE(r.entities[parent].default_period);
+  EXPECT_NEAR(r.entities[parent].periods[2].cash, 10, kTight);
+}
+
+TEST(NetSpv, AParentThatCannotPayDefaultsAndTheSpvAfterIt) {
+  const Scenario s = scenario_from(spv("    guarantee: {type: full}", 0.3));
+  const RunResult r = run_deterministic(s);
+  const int parent = id(s, "parent"), vehicle = id(s, "vehicle");
+  // January: the parent owes the spv's 0.6 and has 0.3: it pays half and defaults in round 1,
+  // by its guarantee (it owed nothing else). The spv has 0.4 + 0.3 = 0.7 of the 1 due: it pays
+  // 0.7 and defaults in round 2, short-paid by its parent.
+  EXPECT_NEAR(flows_of(r, parent, 0, FlowKind::Guarantee), -0.3, kTight);
+  EXPECT_NEAR(flows_of(r, vehicle, 0, FlowKind::Guarantee), 0.3, kTight);
+  EXPECT_NEAR(flows_of(r, vehicle, 0, FlowKind::Interest), -0.7, kTight);
+  const Event* dp = default_of(r, parent);
+  const Event* dv = default_of(r, vehicle);
+  ASSERT_TRUE(dp && dv);
+  EXPECT_EQ(dp->cause, Cause::Guarantee);
+  EXPECT_EQ(dp->round, 1);
+  EXPECT_EQ(dv->cause, Cause::Clearing);
+  EXPECT_EQ(dv->round, 2);
+  EXPECT_NEAR(dv->owed_in, 0.6, kTight);
+  EXPECT_NEAR(dv->received, 0.3, kTight);
+}
+
+}  // namespace
+}  // namespace tinderbox
+
+namespace tinderbox {
+namespace {
+
+// After the clearing: an spv whose covenant fails is accelerated, and its parent pays the
+// shortfall of the accelerated balance. An spv with cash to spare pays it up to its parent.
+TEST(NetSpv, GuaranteeCoversAnAcceleratedBalanceAfterTheClearing) {
+  const Scenario s = scenario_from(R"(tinderbox: 1
+start: 2025-01-01
+horizon: 2
+entities:
+  parent:
+    kind: neocloud
+    cash: 200
+  vehicle:
+    kind: spv
+    parent: parent
+    guarantee: {type: full}
+    cash: 5
+    contracts: [{id: rent, customer: tenant, amount_per_period: 1, start: 2025-01-01,
+                 end: 2026-12-31}]
+    debt:
+      - {id: loan, type: term_loan, lenders: {bank_x: 1}, outstanding: 120, rate: {fixed: 0.10},
+         day_count: 30/360, pay: month, first_payment: 2025-01-31, maturity: 2027-12-31,
+         covenants: {min_liquidity: 10, on_breach: default}}
+)");
+  const RunResult r = run_deterministic(s);
+  const int parent = id(s, "parent"), vehicle = id(s, "vehicle");
+  // January: 1 in, 1 of interest out, cash 5 < 10: a breach, an event of default, the balance
+  // of 120 due at once. The spv has 5: its parent pays the other 115 and nobody defaults.
+  EXPECT_NEAR(flows_of(r, vehicle, 0, FlowKind::Principal), -120, kTight);
+  EXPECT_NEAR(flows_of(r, parent, 0, FlowKind::Guarantee), -115, kTight);
+  EXPECT_NEAR(flows_of(r, vehicle, 0, FlowKind::Guarantee), 115, kTight);
+  EXPECT_NEAR(r.entities[parent].periods[0].cash, 85, kTight);
+  EXPECT_NEAR(r.entities[vehicle].periods[0].cash, 0, kTight);
+  EXPECT_FALSE(r.entities[vehicle].default_period);
+  bool called = false;
+  for (const Event& e : r.events)
+    called = called || (e.type == EventType::GuaranteeCall && e.entity == parent &&
+                        e.other == vehicle && std::abs(e.limit - 115) < 1e-9);
+  EXPECT_TRUE(called);
+}
+
+TEST(NetSpv, DistributesItsCashAboveTheFloorToItsParent) {
+  const Scenario s = scenario_from(R"(tinderbox: 1
+start: 2025-01-01
+horizon: 2
+entities:
+  parent: {kind: neocloud, cash: 1}
+  vehicle:
+    kind: spv
+    parent: parent
+    distribute_above: 2
+    cash: 5
+    contracts: [{id: rent, customer: tenant, amount_per_period: 1, start: 2025-01-01,
+                 end: 2026-12-31}]
+)");
+  const RunResult r = run_deterministic(s);
+  // January: 5 + 1 = 6, 4 above the floor of 2 go up; February: 2 + 1, 1 goes up.
+  EXPECT_NEAR(flows_of(r, id(s, "vehicle"), 0, FlowKind::Distribution), -4, kTight);
+  EXPECT_NEAR(flows_of(r, id(s, "parent"), 1, FlowKind::Distribution), 1, kTight);
+  EXPECT_NEAR(r.entities[id(s, "parent")].periods[1].cash, 6, kTight);
+}
+
+}  // namespace
+}  // namespace tinderbox
