@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "engine/flows.h"
@@ -84,6 +85,9 @@ struct EntityState {
   bool failed = false;
   std::vector<Obligation> due;  // the scheduled obligations of the period
   double own = 0;        // what it can pay with from outside the network: cash and backstops
+  double owed = 0;       // what it owes in the period, all creditors together
+  bool owes_network = false;  // some of it to another modelled entity
+  bool listed = false;   // its obligations are in `due` (else it pays them as they fall due)
   double pending = 0;    // moved to it by others after the clearing, applied when it closes
   double slack = 0;      // tolerance on its payments where the clearing says it can pay
 };
@@ -100,6 +104,7 @@ struct State {
   std::vector<int> node_round;   // per entity: the clearing round it defaulted in (0: none)
   std::vector<Cause> node_cause;  // per entity: why, for a default in the clearing
   std::vector<std::uint8_t> node;  // per entity: owes the network in this period
+  bool cleared = false;          // the period's obligations were cleared (some owed the network)
   int round = 1;                 // the contagion round that defaults in the current stage get
   bool calls = false;            // after the clearing: an spv short of cash calls its guarantee
   std::vector<EntityState> saved;  // fire sales: the entities at the period's start
@@ -143,7 +148,9 @@ inline Covenant covenant_of(CovenantKind k) {
 
 }  // namespace detail
 
-template <class Sink>
+// `Phased`: the step runs one phase of a network period, on figures kept in the entity's state
+// between phases; otherwise the whole period at once, on figures of its own.
+template <class Sink, bool Phased = false>
 class EntityStep {
  public:
   EntityStep(const Plan& plan, const MarketPath& m, int k, int entity, State& state, Sink& sink)
@@ -151,17 +158,20 @@ class EntityStep {
         e_(plan.scenario->entities[static_cast<std::size_t>(entity)]),
         p_(plan.entities[static_cast<std::size_t>(entity)]),
         s_(state.entities[static_cast<std::size_t>(entity)]), sink_(sink), k_(k),
-        kk_(static_cast<std::size_t>(k)), entity_(entity), cash_(s_.cash) {}
+        kk_(static_cast<std::size_t>(k)), entity_(entity), cash_(s_.cash),
+        f_(initial_figures(s_)) {}
 
-  // The whole period of an entity with no links to another (sequential loop).
-  void run() {
+  // The whole period of an entity with no links to another (sequential loop). Monte Carlo spends
+  // its time here: everything it calls is inlined into it (the compiler would not on its own,
+  // this class being large).
+  [[gnu::flatten]] void run() {
     hand_over_to_estate();
     if (s_.default_period < 0 && p_.operates) {
       accrue();
       operate();
       raise_new_money();
-      list_obligations();
-      pay_listed();
+      pay_running_costs();
+      service_debt();
       after_payments_body();
     }
     close();
@@ -173,17 +183,30 @@ class EntityStep {
   // what it could pay them with from outside the network (cash, undrawn revolvers, contingent
   // equity that is open).
   void prepare() {
+    f_ = PeriodFigures{};
     hand_over_to_estate();
     s_.active = s_.default_period < 0 && p_.operates;
     s_.due.clear();
     s_.own = 0;
+    s_.listed = false;
+    s_.owed = 0;
+    s_.owes_network = false;
     if (s_.active) {
       accrue();
       operate();
       raise_new_money();
-      list_obligations();
+      // Most periods it owes the network nothing: it is listed only if a clearing needs it.
+      if (p_.lists || p_.owes_network[kk_]) list_obligations();
       s_.own = cash_ + backstops();
     }
+    suspend();
+  }
+
+  // Lists its obligations when the clearing needs them and prepare() did not (nothing has
+  // changed its books since).
+  void list_for_clearing() {
+    resume();
+    if (s_.active && !s_.listed) list_obligations();
     suspend();
   }
 
@@ -192,7 +215,10 @@ class EntityStep {
   void pay_scheduled(double fraction) {
     resume();
     if (s_.active) {
-      if (fraction >= 1) {
+      if (!s_.listed) {
+        pay_running_costs();
+        service_debt();
+      } else if (fraction >= 1) {
         pay_listed();
       } else {
         pay_pro_rata(fraction);
@@ -277,14 +303,21 @@ class EntityStep {
     }
   }
 
+  // The figures of a phased step are the state's own; a whole period has them on its stack.
+  static decltype(auto) initial_figures(EntityState& s) {
+    if constexpr (Phased)
+      return (s.f);
+    else
+      return PeriodFigures{};
+  }
   void resume() {
-    f_ = s_.f;
+    if constexpr (!Phased) f_ = s_.f;
     failed_ = s_.failed;
     slack_ = s_.slack;
   }
   void suspend() {
     s_.cash = cash_;
-    s_.f = f_;
+    if constexpr (!Phased) s_.f = f_;
     s_.failed = failed_;
     s_.slack = slack_;
   }
@@ -351,13 +384,12 @@ class EntityStep {
       s_.default_period = k_;
       // Before the clearing's stage is over, one that short-paid it may have caused it.
       const auto e = static_cast<Index>(entity_);
-      const bool shorted = !state_.calls && e < state_.node_round.size() &&
-                           state_.node_round[e] > 0 && !state_.node[e];
+      const bool cleared = state_.cleared;
+      const bool shorted = cleared && !state_.calls && state_.node_round[e] > 0 && !state_.node[e];
       sink_.event(Event{k_, entity_, EventType::Default, src, index, Covenant::None, kind, amount,
                         paid, shorted ? state_.node_round[e] : state_.round,
                         shorted ? state_.node_cause[e] : cause_,
-                        e < state_.owed_in.size() ? state_.owed_in[e] : 0.0,
-                        e < state_.received_in.size() ? state_.received_in[e] : 0.0});
+                        cleared ? state_.owed_in[e] : 0.0, cleared ? state_.received_in[e] : 0.0});
     }
     if (paid > 0) {
       cash_ -= paid;
@@ -455,13 +487,15 @@ class EntityStep {
   // a reduced-form customer by the market path, a modelled one when it defaulted before.
   bool stopped(const ContractPeriod& c, const std::vector<int>& stop) const {
     if (k_ >= stop[c.contract]) return true;
-    const int customer = p_.customer.empty() ? -1 : p_.customer[c.contract];
+    if (!p_.sells_to_network) return false;
+    const int customer = p_.customer[c.contract];
     return customer >= 0 && other(customer).default_period >= 0 &&
            other(customer).default_period < k_;
   }
   bool stops_now(const ContractPeriod& c, const std::vector<int>& stop) const {
     if (k_ == stop[c.contract]) return true;
-    const int customer = p_.customer.empty() ? -1 : p_.customer[c.contract];
+    if (!p_.sells_to_network) return false;
+    const int customer = p_.customer[c.contract];
     return customer >= 0 && other(customer).default_period == k_ - 1;
   }
 
@@ -486,7 +520,7 @@ class EntityStep {
         }
         continue;
       }
-      if (!p_.customer.empty() && p_.customer[c.contract] >= 0) continue;  // via the clearing
+      if (p_.sells_to_network && p_.customer[c.contract] >= 0) continue;  // via the clearing
       receive(cash, FlowKind::Revenue, Source::Contract, static_cast<int>(c.contract), c.revenue);
       revenue += c.revenue;
     }
@@ -586,17 +620,18 @@ class EntityStep {
     return b;
   }
 
-  void owe(FlowKind kind, Source src, int index, double amount, int creditor = -1) {
-    if (amount > 0) s_.due.push_back(Obligation{kind, src, index, amount, 0, creditor});
-  }
-
   // 4. What falls due at the period end, in its order of priority: running costs, leases,
   //    purchases from modelled providers, capex, interest on a holder's liabilities, then per
   //    debt interest, fees and scheduled principal (each in file order), then invest-to-buy
   //    investments. Interest falls due only on payment dates, principal only on those where the
-  //    plan says it can; a convertible that converts at maturity pays no principal.
-  void list_obligations() {
-    s_.due.clear();
+  //    plan says it can; a convertible that converts at maturity pays no principal. Each is
+  //    handed to `visit` as it is found: the sequential loop pays it at once (so that nothing is
+  //    stored), a network period lists it for the clearing.
+  template <class Visit>
+  void each_obligation(Visit visit) {
+    const auto owe = [&](FlowKind kind, Source src, int index, double amount, int creditor = -1) {
+      if (amount > 0) visit(Obligation{kind, src, index, amount, 0, creditor});
+    };
     owe(FlowKind::Power, Source::None, 0, f_.power);
     owe(FlowKind::Opex, Source::None, 0, f_.opex);
     owe(FlowKind::Sga, Source::None, 0, f_.sga);
@@ -605,10 +640,10 @@ class EntityStep {
           p_.lessor.empty() || !alive(p_.lessor[l.lease]) ? -1 : p_.lessor[l.lease]);
     for (const Purchase& x : p_.purchases.at(kk_)) {
       if (!alive(x.provider)) continue;
-      owe(FlowKind::Purchase, Source::Contract, static_cast<int>(x.contract), x.amount, x.provider);
       f_.purchases += x.amount;
+      f_.ebitda -= x.amount;
+      owe(FlowKind::Purchase, Source::Contract, static_cast<int>(x.contract), x.amount, x.provider);
     }
-    f_.ebitda -= f_.purchases;
     for (Index c : p_.capex_in.at(kk_))
       owe(FlowKind::Capex, Source::Capex, static_cast<int>(c),
           e_.capex[c].units * e_.capex[c].unit_cost);
@@ -620,18 +655,8 @@ class EntityStep {
     }
     for (Index d : p_.paying.at(kk_))
       if (!s_.debt[d].closed) owe(FlowKind::Interest, Source::Debt, idx(d), s_.debt[d].accrued);
-    for (Index d : p_.fee_due.at(kk_)) {
-      DebtState& x = s_.debt[d];
-      if (x.closed) continue;
-      double fee = terms(d).upfront_period == k_ ? debt(d).fees.upfront * debt(d).commitment : 0.0;
-      if (terms(d).pays[kk_]) fee += x.fee_accrued, x.fee_accrued = 0;
-      if (terms(d).annual_fee_due[kk_]) {
-        const double average = x.balance_days / plan_.timeline.year_days[kk_];
-        fee += std::max(debt(d).fees.annual_minimum,
-                        debt(d).fees.annual * (debt(d).commitment - average));
-      }
-      owe(FlowKind::Fee, Source::Debt, idx(d), fee);
-    }
+    for (Index d : p_.fee_due.at(kk_))
+      if (!s_.debt[d].closed) owe(FlowKind::Fee, Source::Debt, idx(d), fee_due(d));
     if (plan_.timeline.year_ends[kk_])  // a new fee year starts
       for (Index d : p_.annual_fee) s_.debt[d].balance_days = 0;
     for (const Repayment& r : p_.repaying.at(kk_)) {
@@ -640,10 +665,9 @@ class EntityStep {
       if (r.at_maturity && converts(d)) continue;
       const double due = r.per_draw ? tranche_principal(d)
                                     : principal_due(debt(d), terms(d), k_, s_.debt[d].balance);
-      // Listed even when nothing is due, so that a maturity is reported.
-      s_.due.push_back(
-          Obligation{FlowKind::Principal, Source::Debt, idx(d), due, due, -1, r.per_draw,
-                     r.at_maturity});
+      // Handed on even when nothing is due, so that a maturity is reported.
+      visit(Obligation{FlowKind::Principal, Source::Debt, idx(d), due, due, -1, r.per_draw,
+                       r.at_maturity});
     }
     for (Index q = 0; q < e_.invest_to_buy.size(); ++q) {
       const InvestToBuy& deal = e_.invest_to_buy[q];
@@ -651,6 +675,87 @@ class EntityStep {
       s_.bought[q] = 0;
       if (alive(deal.investee)) owe(FlowKind::Investment, Source::Deal, idx(q), amount, deal.investee);
     }
+  }
+
+  // Network phase 1: the period's obligations, what they come to, and whether any is owed to
+  // another modelled entity.
+  void list_obligations() {
+    s_.listed = true;
+    s_.due.clear();
+    s_.owed = 0;
+    s_.owes_network = false;
+    each_obligation([&](const Obligation& o) {
+      s_.due.push_back(o);
+      s_.owed += o.amount;
+      if (o.creditor >= 0 || (o.source == Source::Debt && !p_.lenders[static_cast<Index>(o.index)].empty()))
+        s_.owes_network = true;
+    });
+  }
+
+  // The sequential loop's waterfall (no links: no purchases, deals or holders' liabilities),
+  // paid as each obligation falls due so that nothing is stored. It pays what each_obligation()
+  // lists, in the same order; a test runs every scenario both ways.
+  // 4a. Running costs, leases and capex, in that order of priority.
+  void pay_running_costs() {
+    double cash = cash_;
+    pay(cash, FlowKind::Power, Source::None, 0, f_.power);
+    pay(cash, FlowKind::Opex, Source::None, 0, f_.opex);
+    pay(cash, FlowKind::Sga, Source::None, 0, f_.sga);
+    for (const LeasePayment& l : p_.leases.at(kk_))
+      pay(cash, FlowKind::Lease, Source::Lease, static_cast<int>(l.lease), l.amount);
+    for (Index c : p_.capex_in.at(kk_))
+      pay(cash, FlowKind::Capex, Source::Capex, static_cast<int>(c),
+          e_.capex[c].units * e_.capex[c].unit_cost);
+    cash_ = cash;
+  }
+
+  // 4b. Debt service: interest, then fees, then scheduled principal, each in file order.
+  void service_debt() {
+    double cash = cash_;
+    for (Index d : p_.paying.at(kk_)) {
+      DebtState& x = s_.debt[d];
+      if (x.closed) continue;
+      const double paid = pay(cash, FlowKind::Interest, Source::Debt, idx(d), x.accrued);
+      x.accrued -= paid;
+      f_.interest_paid += paid;
+      f_.service += paid;
+    }
+    for (Index d : p_.fee_due.at(kk_))
+      if (!s_.debt[d].closed) f_.service += pay(cash, FlowKind::Fee, Source::Debt, idx(d), fee_due(d));
+    if (plan_.timeline.year_ends[kk_])  // a new fee year starts
+      for (Index d : p_.annual_fee) s_.debt[d].balance_days = 0;
+    for (const Repayment& r : p_.repaying.at(kk_)) {
+      const Index d = r.debt;
+      if (!open(d)) continue;
+      if (r.at_maturity && converts(d)) continue;
+      const double due = r.per_draw ? tranche_principal(d)
+                                    : principal_due(debt(d), terms(d), k_, s_.debt[d].balance);
+      const double paid = pay(cash, FlowKind::Principal, Source::Debt, idx(d), due);
+      if (r.per_draw)
+        reduce_tranches(d, paid, due);
+      else
+        prepaid(d, paid);
+      f_.principal += paid;
+      f_.service += paid;
+      if (r.at_maturity && !failed_)
+        sink_.event(Event{k_, entity_, EventType::Maturity, Source::Debt, idx(d), Covenant::None,
+                          FlowKind::Principal, paid, 0});
+    }
+    cash_ = cash;
+  }
+
+  // The fees of debt d at this period end: upfront, undrawn (on payment dates) and annual (on
+  // the average balance over its fee year). Resets the undrawn fee accrued.
+  double fee_due(Index d) {
+    DebtState& x = s_.debt[d];
+    double fee = terms(d).upfront_period == k_ ? debt(d).fees.upfront * debt(d).commitment : 0.0;
+    if (terms(d).pays[kk_]) fee += x.fee_accrued, x.fee_accrued = 0;
+    if (terms(d).annual_fee_due[kk_]) {
+      const double average = x.balance_days / plan_.timeline.year_days[kk_];
+      fee += std::max(debt(d).fees.annual_minimum,
+                      debt(d).fees.annual * (debt(d).commitment - average));
+    }
+    return fee;
   }
 
   // What paying `paid` of obligation `o` does to the books.
@@ -1051,11 +1156,17 @@ class EntityStep {
       return;
     }
     f_.collateral_book = p_.collateral_book[kk_];
-    f_.collateral_market = 0;
-    for (const OwnedLot& lot : p_.owned_lots.at(kk_))
-      f_.collateral_market +=
-          lot_market_value(m_.rent_end_at(lot.gpu, k_), lot.cost_per_hour, lot.value_factor) *
-          state_.index[static_cast<Index>(lot.gpu)];
+    double market = 0;
+    if (plan_.network.index_moves) {
+      for (const OwnedLot& lot : p_.owned_lots.at(kk_))
+        market += lot_market_value(m_.rent_end_at(lot.gpu, k_), lot.cost_per_hour,
+                                   lot.value_factor) *
+                  state_.index[static_cast<Index>(lot.gpu)];
+    } else {
+      for (const OwnedLot& lot : p_.owned_lots.at(kk_))
+        market += lot_market_value(m_.rent_end_at(lot.gpu, k_), lot.cost_per_hour, lot.value_factor);
+    }
+    f_.collateral_market = market;
   }
 
   const Plan& plan_;
@@ -1071,7 +1182,7 @@ class EntityStep {
   // The entity's cash through the step, written back at its end: every flow moves it, and a
   // value of the step's own stays in a register where the state's would go through memory.
   double cash_;
-  PeriodFigures f_;
+  std::conditional_t<Phased, PeriodFigures&, PeriodFigures> f_;
   bool failed_ = false;
   double slack_ = 0;
   Cause cause_ = Cause::Liquidity;  // what a default here would be (covenant, guarantee)

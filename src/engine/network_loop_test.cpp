@@ -362,3 +362,81 @@ entities:
 
 }  // namespace
 }  // namespace tinderbox
+
+namespace tinderbox {
+namespace {
+
+// The phased loop of a network and the sequential loop give the same numbers, bit for bit, on
+// every scenario without links (where the loop runs sequentially): each entity's flows, events
+// and figures, in order.
+struct Record {
+  std::vector<std::vector<Flow>> flows;
+  std::vector<std::vector<Event>> events;
+  std::vector<std::vector<PeriodFigures>> periods;
+  explicit Record(std::size_t n) : flows(n), events(n), periods(n) {}
+  void flow(const Flow& f) { flows[static_cast<std::size_t>(f.entity)].push_back(f); }
+  void event(const Event& e) { events[static_cast<std::size_t>(e.entity)].push_back(e); }
+  void figures(int, int entity, const PeriodFigures& f) {
+    periods[static_cast<std::size_t>(entity)].push_back(f);
+  }
+};
+
+Record run_with(const Scenario& s, bool phased) {
+  Plan plan(s);
+  plan.network.linked = phased;
+  const MarketPath m = deterministic_market(s, plan.timeline);
+  State state;
+  state.reset(plan);
+  Record r(s.entities.size());
+  for (int k = 0; k < plan.timeline.periods; ++k) step(plan, m, k, state, r);
+  return r;
+}
+
+class NetPhases : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(NetPhases, PhasedLoopEqualsSequentialWithoutLinks) {
+  const LoadResult loaded = load_scenario(GetParam());
+  ASSERT_TRUE(loaded.scenario);
+  const Scenario& s = *loaded.scenario;
+  ASSERT_FALSE(Plan(s).network.linked);
+  const Record a = run_with(s, false), b = run_with(s, true);
+  for (std::size_t i = 0; i < s.entities.size(); ++i) {
+    ASSERT_EQ(a.flows[i].size(), b.flows[i].size()) << s.entities[i].id;
+    for (std::size_t j = 0; j < a.flows[i].size(); ++j) {
+      const Flow &x = a.flows[i][j], &y = b.flows[i][j];
+      EXPECT_TRUE(x.period == y.period && x.kind == y.kind && x.source == y.source &&
+                  x.index == y.index && x.amount == y.amount && x.other == y.other)
+          << s.entities[i].id << " flow " << j;
+    }
+    ASSERT_EQ(a.events[i].size(), b.events[i].size()) << s.entities[i].id;
+    for (std::size_t j = 0; j < a.events[i].size(); ++j)
+      EXPECT_TRUE(a.events[i][j].type == b.events[i][j].type &&
+                  a.events[i][j].value == b.events[i][j].value &&
+                  a.events[i][j].limit == b.events[i][j].limit)
+          << s.entities[i].id << " event " << j;
+    ASSERT_EQ(a.periods[i].size(), b.periods[i].size());
+    for (std::size_t k = 0; k < a.periods[i].size(); ++k) {
+      const PeriodFigures &x = a.periods[i][k], &y = b.periods[i][k];
+      EXPECT_TRUE(x.cash == y.cash && x.debt == y.debt && x.revenue == y.revenue &&
+                  x.ebitda == y.ebitda && x.interest_expense == y.interest_expense &&
+                  x.collateral_market == y.collateral_market && x.service == y.service)
+          << s.entities[i].id << " period " << k;
+    }
+  }
+}
+
+// The built-in and example scenarios without links (the others always run phased).
+std::vector<std::string> unlinked_scenarios() {
+  std::vector<std::string> out;
+  for (const std::string& name : test_support::all_scenarios()) {
+    const LoadResult loaded = load_scenario(name);
+    if (loaded.scenario && !Plan(*loaded.scenario).network.linked) out.push_back(name);
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Unlinked, NetPhases, ::testing::ValuesIn(unlinked_scenarios()),
+                         test_support::scenario_test_name);
+
+}  // namespace
+}  // namespace tinderbox

@@ -103,11 +103,7 @@ inline double network_inflow(const Plan& plan, const State& st, int i, bool clea
   return in;
 }
 
-inline double owed_total(const EntityState& s) {
-  double owed = 0;
-  for (const Obligation& o : s.due) owed += std::max(0.0, o.amount);
-  return owed;
-}
+inline double owed_total(const EntityState& s) { return s.owed; }
 
 // Each guaranteed spv's shortfall after the network pays it (in full, or as last cleared): what
 // its parent is asked for, within the guarantee's cap. Returns whether any call changed.
@@ -131,6 +127,8 @@ inline bool update_guarantees(const Plan& plan, State& st, bool cleared) {
     const double before = it == parent.due.end() ? 0.0 : it->amount;
     if (std::abs(call - before) <= 1e-9 * std::max(1.0, call)) continue;
     changed = true;
+    parent.owed += call - before;
+    parent.owes_network = true;
     if (it == parent.due.end())
       parent.due.push_back(Obligation{FlowKind::Guarantee, Source::Guarantee, 0, call, 0,
                                       static_cast<int>(i)});
@@ -143,22 +141,41 @@ inline bool update_guarantees(const Plan& plan, State& st, bool cleared) {
 // Clears the period's obligations between modelled entities, with the guarantees of short spvs,
 // and sets each entity's fraction paid, clearing round and cause. Returns the number of rounds
 // (0 when nobody owed the network anything).
+// Most periods of most paths owe the network nothing: then nothing is cleared at all.
+inline bool needs_clearing(const Plan& plan, const State& st) {
+  for (int i : plan.network.modelled) {
+    const EntityState& s = st.entities[static_cast<std::size_t>(i)];
+    if (s.active && s.owes_network) return true;
+  }
+  for (int i : plan.network.guaranteed) {
+    const EntityState& s = st.entities[static_cast<std::size_t>(i)];
+    if (s.active && s.owed > s.own) return true;
+  }
+  return false;
+}
+
+// Clears them (every active entity listed): sets each entity's fraction paid, clearing round
+// and cause. Returns the number of rounds.
 inline int clear_network(const Plan& plan, State& st) {
   const std::size_t n = st.entities.size();
+  st.cleared = true;
   st.fraction.assign(n, 1.0);
   st.node_round.assign(n, 0);
   st.node_cause.assign(n, Cause::Liquidity);
   st.owed_in.assign(n, 0.0);
   st.received_in.assign(n, 0.0);
   update_guarantees(plan, st, /*cleared=*/false);
-  if (!build_liabilities(plan, st)) return 0;
+  if (!build_liabilities(plan, st)) {
+    st.cleared = false;
+    return 0;
+  }
   const network::ClearingOptions options{plan.scenario->network.alpha, plan.scenario->network.beta};
   const network::ClearingResult* r = nullptr;
   for (int pass = 0; pass < 50; ++pass) {
     r = &st.clearer.clear(st.liabilities, st.assets, options);
     for (std::size_t i = 0; i < n; ++i) {
-      const double owed = owed_total(st.entities[i]);
-      st.fraction[i] = st.node[i] && r->defaulted[i] && owed > 0 ? r->payments[i] / owed : 1.0;
+      const double due = owed_total(st.entities[i]);
+      st.fraction[i] = st.node[i] && r->defaulted[i] && due > 0 ? r->payments[i] / due : 1.0;
     }
     if (!update_guarantees(plan, st, /*cleared=*/true)) break;
     build_liabilities(plan, st);
@@ -203,6 +220,7 @@ inline int clear_network(const Plan& plan, State& st) {
 // fraction, and its cash moves before it pays its own.
 template <class Sink>
 void book_receipts(const Plan& plan, int k, State& st, Sink& sink) {
+  if (!st.cleared) return;
   const Scenario& sc = *plan.scenario;
   for (std::size_t i = 0; i < st.entities.size(); ++i) {
     const EntityState& payer = st.entities[i];
@@ -349,18 +367,36 @@ inline void apply_late_transfers(State& st) {
 template <class Sink>
 void network_pass(const Plan& plan, const MarketPath& m, int k, State& st, Sink& sink) {
   const int n = static_cast<int>(st.entities.size());
+  const std::vector<int>& modelled = plan.network.modelled;
   st.round = 1;
   st.calls = false;
-  for (int i = 0; i < n; ++i) EntityStep<Sink>(plan, m, k, i, st, sink).prepare();
-  const int rounds = clear_network(plan, st);
+  for (int i : modelled) EntityStep<Sink, true>(plan, m, k, i, st, sink).prepare();
+  st.cleared = false;
+  int rounds = 0;
+  if (needs_clearing(plan, st)) {
+    for (int i : modelled) EntityStep<Sink, true>(plan, m, k, i, st, sink).list_for_clearing();
+    rounds = clear_network(plan, st);
+  }
   book_receipts(plan, k, st, sink);
-  for (int i = 0; i < n; ++i)
-    EntityStep<Sink>(plan, m, k, i, st, sink).pay_scheduled(st.fraction[static_cast<std::size_t>(i)]);
+  // Where the clearing says an entity can pay, it can to within the clearing's tolerance: its
+  // payments are allowed that much of a shortfall (rounding, not money).
+  if (st.cleared)
+    for (int i : modelled) {
+      const auto u = static_cast<std::size_t>(i);
+      EntityState& s = st.entities[u];
+      const bool involved = st.node[u] || st.received_in[u] > 0;
+      s.slack = s.active && involved ? 1e-9 * std::max(1.0, owed_total(s)) : 0.0;
+    }
+  for (int i : modelled)
+    EntityStep<Sink, true>(plan, m, k, i, st, sink)
+        .pay_scheduled(st.cleared ? st.fraction[static_cast<std::size_t>(i)] : 1.0);
   st.round = std::max(1, rounds) + 1;
   st.calls = true;
-  for (int i : plan.network.order) EntityStep<Sink>(plan, m, k, i, st, sink).after_payments();
+  for (int i : plan.network.order) EntityStep<Sink, true>(plan, m, k, i, st, sink).after_payments();
   st.calls = false;
-  for (int i = 0; i < n; ++i) EntityStep<Sink>(plan, m, k, i, st, sink).finish();
+  for (int i : modelled) EntityStep<Sink, true>(plan, m, k, i, st, sink).finish();
+  // A party known only by its credit keeps the figures State::reset gave it.
+  if (!plan.network.valued) return;
   // Holders whose equity has gone below zero default, which can take others' below zero.
   for (int pass = 0; pass <= n; ++pass) {
     value_holdings(plan, m, k, st);
@@ -371,7 +407,7 @@ void network_pass(const Plan& plan, const MarketPath& m, int k, State& st, Sink&
       if (!plan.entities[static_cast<std::size_t>(i)].holder || s.default_period >= 0 ||
           s.f.nav >= -1e-9 * std::max(1.0, s.f.liabilities + s.f.debt))
         continue;
-      EntityStep<Sink>(plan, m, k, i, st, sink)
+      EntityStep<Sink, true>(plan, m, k, i, st, sink)
           .insolvent(s.f.nav, std::max(0.0, s.f.loans_held + s.f.stakes_value));
       any = true;
     }

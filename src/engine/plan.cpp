@@ -238,7 +238,10 @@ void lay_out_network(const Scenario& s, const Timeline& t, std::vector<EntityPla
         }
     }
     for (const Lease& l : e.leases) p.lessor.push_back(modelled(s, l.lessor));
-    for (const Contract& c : e.contracts) p.customer.push_back(modelled(s, c.customer));
+    for (const Contract& c : e.contracts) {
+      p.customer.push_back(modelled(s, c.customer));
+      p.sells_to_network = p.sells_to_network || p.customer.back() >= 0;
+    }
     if (e.parent >= 0 && e.guarantee.type != GuaranteeType::None)
       plans[static_cast<std::size_t>(e.parent)].spvs.push_back(static_cast<int>(i));
     if (p.operates && (!e.fleet.empty() || !e.capex.empty())) ++with_lots;
@@ -263,6 +266,18 @@ void lay_out_network(const Scenario& s, const Timeline& t, std::vector<EntityPla
                         e.invest_to_buy.size();
     const bool lent = std::any_of(p.lenders.begin(), p.lenders.end(),
                                   [](const auto& l) { return !l.empty(); });
+    p.lists = !e.liabilities.empty() || !e.invest_to_buy.empty() ||
+              (e.parent >= 0 && e.guarantee.type != GuaranteeType::None);
+    for (int k = 0; k < t.periods; ++k) {
+      const auto kk = static_cast<std::size_t>(k);
+      bool owes = !p.purchases.at(kk).empty();
+      for (const LeasePayment& l : p.leases.at(kk)) owes = owes || p.lessor[l.lease] >= 0;
+      const auto lent_on = [&](std::size_t d) { return !p.lenders[d].empty(); };
+      for (std::size_t d : p.paying.at(kk)) owes = owes || lent_on(d);
+      for (std::size_t d : p.fee_due.at(kk)) owes = owes || lent_on(d);
+      for (const Repayment& r : p.repaying.at(kk)) owes = owes || lent_on(r.debt);
+      p.owes_network.push_back(owes);
+    }
     const bool linked_out =
         lent || std::any_of(p.lessor.begin(), p.lessor.end(), [](int j) { return j >= 0; }) ||
         std::any_of(p.customer.begin(), p.customer.end(), [](int j) { return j >= 0; });
@@ -273,6 +288,7 @@ void lay_out_network(const Scenario& s, const Timeline& t, std::vector<EntityPla
   for (const GpuMarket& g : s.market.gpus) {
     const bool model = g.market_depth_units > 0;
     net.pressure.push_back(model ? g.impact / g.market_depth_units : 0.0);
+    net.index_moves = net.index_moves || model;
     net.recovery.push_back(model ? std::pow(0.5, t.months_per_period / g.recovery_half_life_months)
                                  : 1.0);
     if (model && with_lots >= 2) net.fire_sales = net.linked = true;
@@ -283,7 +299,16 @@ void lay_out_network(const Scenario& s, const Timeline& t, std::vector<EntityPla
   for (std::size_t i = 0; i < n; ++i)
     for (int p = s.entities[i].parent; p >= 0; p = s.entities[static_cast<std::size_t>(p)].parent)
       ++depth[i];
-  for (std::size_t i = 0; i < n; ++i) net.order.push_back(static_cast<int>(i));
+  for (std::size_t i = 0; i < n; ++i) {
+    const Entity& e = s.entities[i];
+    (plans[i].operates ? net.modelled : net.unmodelled).push_back(static_cast<int>(i));
+    if (plans[i].operates) net.order.push_back(static_cast<int>(i));
+    if (e.parent >= 0 && e.guarantee.type != GuaranteeType::None)
+      net.guaranteed.push_back(static_cast<int>(i));
+    if (plans[i].operates && (plans[i].holder || !plans[i].loans.empty() || !e.stakes.empty() ||
+                              !e.warrants.empty() || !e.invest_to_buy.empty()))
+      net.valued = true;
+  }
   std::stable_sort(net.order.begin(), net.order.end(), [&](int a, int b) {
     return depth[static_cast<std::size_t>(a)] > depth[static_cast<std::size_t>(b)];
   });

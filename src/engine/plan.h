@@ -138,10 +138,16 @@ struct EntityPlan {
   std::vector<std::vector<LenderShare>> lenders;  // per debt: its modelled lenders
   std::vector<int> lessor;    // per lease: the modelled lessor, or -1
   std::vector<int> customer;  // per contract: the modelled customer, or -1
+  bool sells_to_network = false;  // some contract's customer is modelled
   PerPeriod<Purchase> purchases;  // what it buys from modelled providers
   std::vector<LoanHeld> loans;    // other entities' debts it lends on
   std::vector<int> spvs;          // the spvs it guarantees
   std::size_t max_obligations = 0;  // the most obligations it can have in one period
+  // [k]: it can owe another modelled entity something in period k (a purchase, a lease, a
+  // lender's share of debt service, an investment); with `lists`, it lists its obligations
+  // every period (a holder with liabilities, an spv with a guarantee, an investor).
+  std::vector<std::uint8_t> owes_network;
+  bool lists = false;
 };
 
 // What the loop needs to run the scenario as a network (docs/model.md, Network).
@@ -153,9 +159,15 @@ struct NetworkPlan {
   // fire-sale model and two modelled entities or more own GPUs. Each period is then iterated to
   // its fixed point.
   bool fire_sales = false;
-  std::vector<int> order;        // the entities, every spv before its parent
+  std::vector<int> order;        // the modelled entities, every spv before its parent
+  std::vector<int> modelled, unmodelled;  // the entities the loop keeps books for, and the rest
+  std::vector<int> guaranteed;   // spvs with a parent guarantee
+  // Some entity holds loans, stakes, fund interests, warrants or deals, or is a holder: the
+  // loop values holdings and marks at each period end.
+  bool valued = false;
   std::vector<double> recovery;  // per GPU generation: 0.5^(months per period / half-life)
   std::vector<double> pressure;  // per GPU generation: impact / market_depth_units (0: none)
+  bool index_moves = false;      // some generation has a fire-sale model
 };
 
 struct Plan {

@@ -42,7 +42,10 @@ void State::reset(const Plan& plan) {
     std::size_t tranches = 0;
     for (const Warrant& w : e.warrants) tranches += w.tranches.size();
     s.vested.assign(tranches, 0);
+    // Nothing to model (a party known only by its credit): its cash and shares never move.
     s.f = PeriodFigures{};
+    s.f.cash = s.cash;
+    s.f.shares = s.shares;
     s.active = s.failed = false;
     s.due.clear();
     s.due.reserve(plan.entities[i].max_obligations);

@@ -886,13 +886,17 @@ class ScenarioReader {
 
   // --- entities
 
+  // An entity written with nothing after its id is no entity: that is how a file removes one it
+  // imports (a snapshot before an spv existed).
   void entities(const YNode& n, Scenario& s) {
     for (const auto& [k, v] : n.entries) {
+      if (v.is_null()) continue;
       to_id(p_, k, "entity id");
       entities_.define(p_, k.scalar, k);
     }
     int index = 0;
     for (const auto& [k, v] : n.entries) {
+      if (v.is_null()) continue;
       entities_read_ = index;
       s.entities.push_back(entity(k, v, index++));
     }
