@@ -10,6 +10,7 @@
 #include "../../tests/support.h"
 #include "engine/run.h"
 #include "report/ledger_csv.h"
+#include "report/network_report.h"
 
 namespace tinderbox {
 namespace {
@@ -437,6 +438,102 @@ std::vector<std::string> unlinked_scenarios() {
 
 INSTANTIATE_TEST_SUITE_P(Unlinked, NetPhases, ::testing::ValuesIn(unlinked_scenarios()),
                          test_support::scenario_test_name);
+
+}  // namespace
+}  // namespace tinderbox
+
+namespace tinderbox {
+namespace {
+
+// A cloud borrows 100 from a fund at 1 a month (12 %, 30/360) with 1 of cash and no revenue: it
+// pays January's interest and defaults in February. A pension holds half the cloud's equity
+// (equity value 80) and half the fund (its NAV), against 40 of policy reserves.
+const char* kHolders = R"(tinderbox: 1
+start: 2025-01-01
+horizon: 3
+entities:
+  cloud:
+    kind: neocloud
+    cash: 1
+    equity_value: 80
+    debt:
+      - {id: loan, type: term_loan, lenders: {fund: 1}, outstanding: 100, rate: {fixed: 0.12},
+         day_count: 30/360, pay: month, first_payment: 2025-01-31, maturity: 2027-12-31}
+  fund:
+    kind: fund
+    cash: 20
+  pension:
+    kind: pension
+    cash: 5
+    stakes: {cloud: 0.5}
+    fund_interests: {fund: 0.5}
+    liabilities: [{id: reserves, type: policy_reserves, amount: 40}]
+)";
+
+TEST(NetHolder, LosesOnALoanAndOnAStakeAndGoesInsolvent) {
+  const Scenario s = scenario_from(kHolders);
+  const RunResult r = run_deterministic(s);
+  const int cloud = id(s, "cloud"), fund = id(s, "fund"), pension = id(s, "pension");
+  // January: the fund receives 1; its NAV is 21 + 100 of loan; the pension's is
+  // 5 + 0.5 x 80 + 0.5 x 121 - 40 = 65.5.
+  EXPECT_NEAR(r.entities[fund].periods[0].nav, 121, kTight);
+  EXPECT_NEAR(r.entities[fund].periods[0].mark, 121, kTight);
+  EXPECT_NEAR(r.entities[pension].periods[0].stakes_value, 40 + 60.5, kTight);
+  EXPECT_NEAR(r.entities[pension].periods[0].nav, 65.5, kTight);
+  // February: the cloud cannot pay its interest (round 1); the fund's claim of 100 + 1 recovers
+  // nothing. The fund's NAV falls to 21; the cloud's mark to 0; the pension's NAV to
+  // 5 + 0.5 x 21 - 40 = -24.5: it is insolvent. Its reserves recover its cash and its fund
+  // interest at its mark, 5 + 10.5 = 15.5, and lose 24.5.
+  EXPECT_NEAR(flows_of(r, cloud, 1, FlowKind::Loss), -101, kTight);
+  EXPECT_NEAR(r.entities[fund].periods[1].nav, 21, kTight);
+  ASSERT_TRUE(r.entities[pension].default_period);
+  EXPECT_EQ(*r.entities[pension].default_period, 1);
+  EXPECT_NEAR(flows_of(r, pension, 1, FlowKind::Recovery), 15.5, kTight);
+  EXPECT_NEAR(flows_of(r, pension, 1, FlowKind::Loss), -24.5, kTight);
+  EXPECT_NEAR(flows_of(r, pension, 1, FlowKind::Liquidation), -5, kTight);
+  EXPECT_NEAR(r.entities[pension].periods[1].cash, 0, kTight);
+  const Event* dc = default_of(r, cloud);
+  const Event* dp = default_of(r, pension);
+  ASSERT_TRUE(dc && dp);
+  EXPECT_EQ(dc->round, 1);
+  EXPECT_EQ(dp->cause, Cause::Insolvency);
+  EXPECT_GT(dp->round, dc->round);
+  EXPECT_NEAR(dp->value, -24.5, kTight);  // its equity
+  EXPECT_FALSE(r.entities[fund].default_period);
+}
+
+}  // namespace
+}  // namespace tinderbox
+
+namespace tinderbox {
+namespace {
+
+TEST(NetTrace, ContagionInOrderLossesByClassAndAmplification) {
+  const Scenario s = scenario_from(kHolders);
+  const RunResult r = run_deterministic(s);
+  const NetworkReport n = network_report(r);
+  // February: the cloud in round 1, the pension after the period's payments, when its books are
+  // valued (round 3: round 2 is what follows the clearing).
+  ASSERT_EQ(n.trace.size(), 2u);
+  EXPECT_EQ(n.trace[0].entity, id(s, "cloud"));
+  EXPECT_EQ(n.trace[0].period, 1);
+  EXPECT_EQ(n.trace[0].round, 1);
+  EXPECT_EQ(n.trace[1].entity, id(s, "pension"));
+  EXPECT_EQ(n.trace[1].round, 3);
+  // Credit: the fund (private credit) loses 101 on the loan, the pension's policyholders (other)
+  // 24.5. Value: the pension loses 0.5 x 80 on its stake and 0.5 x (121 - 21) on its fund interest.
+  const auto c = [](CreditorClass x) { return static_cast<std::size_t>(x); };
+  EXPECT_NEAR(n.credit_losses[c(CreditorClass::PrivateCredit)], 101, kTight);
+  EXPECT_NEAR(n.credit_losses[c(CreditorClass::Other)], 24.5, kTight);
+  EXPECT_NEAR(n.credit_losses[c(CreditorClass::Pension)], 0, kTight);
+  EXPECT_NEAR(n.value_losses[c(CreditorClass::Pension)], 40 + 50, kTight);
+  // The initial shock is the cloud's default (round 1 of February): 101 of losses; in all 125.5.
+  EXPECT_EQ(n.shock_period, 1);
+  EXPECT_EQ(n.shock_entities, std::vector<int>{id(s, "cloud")});
+  EXPECT_NEAR(n.shock_losses, 101, kTight);
+  ASSERT_TRUE(n.amplification);
+  EXPECT_NEAR(*n.amplification, 125.5 / 101, kTight);
+}
 
 }  // namespace
 }  // namespace tinderbox

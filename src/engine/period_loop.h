@@ -231,6 +231,7 @@ void book_receipts(const Plan& plan, int k, State& st, Sink& sink) {
       if (o.amount <= 0) continue;
       network_parts(plan, st, from, o, [&](int j, double part) {
         const double got = part * f;
+        if (got == 0) return;
         EntityState& to = st.entities[static_cast<std::size_t>(j)];
         to.cash += got;
         to.f.received += got;

@@ -87,11 +87,12 @@ std::string event_detail(const Scenario& s, const Event& ev) {
     case EventType::Maturity: return fmt::format("{} matured; repaid {:.1f}", what, ev.value);
     case EventType::Default:
       if (ev.index == -1)  // in the clearing, pro rata
-        return fmt::format("{}: paid {:.1f} of {:.1f} due ({:.1f} %) pro rata in the clearing; "
-                           "the network paid it {:.1f} of the {:.1f} it owed it",
+        return fmt::format("{}: paid {:.1f} of {:.1f} due ({:.1f} %) pro rata in the clearing{}",
                            cause_name(ev.cause), ev.limit, ev.value,
-                           ev.value > 0 ? 100 * ev.limit / ev.value : 0.0, ev.received,
-                           ev.owed_in);
+                           ev.value > 0 ? 100 * ev.limit / ev.value : 0.0,
+                           ev.owed_in > 0 ? fmt::format("; the network paid it {:.1f} of the {:.1f} "
+                                                        "it owed it", ev.received, ev.owed_in)
+                                          : "");
       if (ev.index == -2)
         return fmt::format("insolvency: equity {:.1f} below zero at the period end; its creditors "
                            "share its cash and {:.1f} of loans and stakes at their marks",
@@ -129,8 +130,11 @@ std::string event_detail(const Scenario& s, const Event& ev) {
     case EventType::ContractStopped:
       return fmt::format("{} pays nothing from here on: its customer cancelled or defaulted", what);
     case EventType::Recovery:
-      return fmt::format("lenders of {} recover {:.1f} of a {:.1f} claim ({:.1f} %)", what,
-                         ev.value, ev.limit, ev.limit > 0 ? 100 * ev.value / ev.limit : 0.0);
+      return fmt::format("{} of {} recover {:.1f} of a {:.1f} claim ({:.1f} %)",
+                         ev.source == Source::Liability
+                             ? counterparty_name(s, ev.entity, ev.source, ev.index)
+                             : std::string("lenders"),
+                         what, ev.value, ev.limit, ev.limit > 0 ? 100 * ev.value / ev.limit : 0.0);
     case EventType::CovenantWaived:
     case EventType::EventOfDefault:
     case EventType::CovenantBreach: {

@@ -419,4 +419,12 @@ struct Scenario {
 
 const char* entity_kind_name(EntityKind k);
 
+// Creditor classes for losses (issue 5): a lender that is an entity of kind fund is private
+// credit, bank, insurer or pension its own class; every other lender, and every name outside the
+// scenario, is `other`.
+enum class CreditorClass { PrivateCredit, Bank, Insurer, Pension, Other };
+inline constexpr int kCreditorClasses = 5;
+const char* creditor_class_name(CreditorClass c);
+CreditorClass creditor_class(const Scenario& s, const Party& p);
+
 }  // namespace tinderbox
