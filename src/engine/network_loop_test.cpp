@@ -7,6 +7,7 @@
 
 #include <sstream>
 
+#include "../../tests/alloc_count.h"
 #include "../../tests/support.h"
 #include "engine/run.h"
 #include "report/ledger_csv.h"
@@ -533,6 +534,134 @@ TEST(NetTrace, ContagionInOrderLossesByClassAndAmplification) {
   EXPECT_NEAR(n.shock_losses, 101, kTight);
   ASSERT_TRUE(n.amplification);
   EXPECT_NEAR(*n.amplification, 125.5 / 101, kTight);
+}
+
+}  // namespace
+}  // namespace tinderbox
+
+namespace tinderbox {
+namespace {
+
+// Fire sales: A cannot pay its interest and defaults; its 1,000 H100s are sold. B's loan of 30
+// has a borrowing base of half the market value of its 1,000 H100s, which holds at an index of 1
+// but not at 0.8, the index after A's sale (impact ln 1.25 per 1,000 units of depth). C owns
+// 1,000 H100s and owes nothing.
+const char* kFireSale = R"(tinderbox: 1
+start: 2025-01-01
+horizon: 2
+market:
+  gpu:
+    H100: {rent: [[2025-01-01, 2.0]], economic_life_years: 5, reference_utilization: 1.0,
+           cash_cost_per_hour: 0.0, market_depth_units: 1000, impact: 0.22314355131420976,
+           recovery_half_life_months: 1}
+  power_usd_per_mwh: 0
+  discount_rate: 0.1
+entities:
+  a:
+    kind: neocloud
+    fleet: [{id: lot_a, gpu: H100, units: 1000, acquired: 2025-01-01, unit_cost: 0.03,
+             book_life_years: 6, kw_per_gpu: 0}]
+    debt:
+      - {id: loan_a, type: term_loan, lenders: {bank_x: 1}, outstanding: 100,
+         rate: {fixed: 0.12}, day_count: 30/360, pay: month, first_payment: 2025-01-31,
+         maturity: 2027-12-31}
+  b:
+    kind: neocloud
+    cash: 1
+    fleet: [{id: lot_b, gpu: H100, units: 1000, acquired: 2025-01-01, unit_cost: 0.03,
+             book_life_years: 6, kw_per_gpu: 0}]
+    debt:
+      - {id: loan_b, type: term_loan, lenders: {bank_y: 1}, outstanding: 30,
+         rate: {fixed: 0.0}, pay: month, first_payment: 2025-01-31, maturity: 2027-12-31,
+         secured_by: [lot_b], prepayment: {borrowing_base: {advance_rate: 0.5}}}
+  c:
+    kind: neocloud
+    fleet: [{id: lot_c, gpu: H100, units: 1000, acquired: 2025-01-01, unit_cost: 0.03,
+             book_life_years: 6, kw_per_gpu: 0}]
+)";
+
+// A lot of 1,000 H100s at $2 margin, full utilization, 10 %, on date d (income approach).
+double lot_value(const std::string& d) {
+  const double age = double(*parse_date(d) - *parse_date("2025-01-01")) / 365.0;
+  const double annuity = (1 - std::pow(1.1, -(5 - age))) / 0.1;
+  return 1000 * 2.0 * 8760 * 1.0 * annuity / 1e6;
+}
+
+TEST(NetFireSale, TwoRoundsToTheFixedPointByHand) {
+  const Scenario s = scenario_from(kFireSale);
+  const RunResult r = run_deterministic(s);
+  const int a = id(s, "a"), b = id(s, "b"), c = id(s, "c");
+  const double v = lot_value("2025-01-31");  // about 65.6
+  // Pass 1 (index 1): A defaults and sells 1,000; B's base 0.5 v ~ 32.8 covers its 30.
+  // Pass 2 (index exp(-0.2231) = 0.8): B's base 0.4 v ~ 26.2 < 30: 30 - 0.4 v falls due, B has
+  //   1 of cash and defaults; 2,000 sold.
+  // Pass 3 (index 0.8^2 = 0.64): the same two sell the same 2,000: the fixed point.
+  ASSERT_TRUE(r.entities[a].default_period && r.entities[b].default_period);
+  EXPECT_FALSE(r.entities[c].default_period);
+  const Event* da = default_of(r, a);
+  const Event* db = default_of(r, b);
+  EXPECT_EQ(da->cause, Cause::Liquidity);
+  EXPECT_EQ(da->round, 1);
+  EXPECT_EQ(db->cause, Cause::FireSale);
+  EXPECT_EQ(db->round, 3);  // after pass 1's round 1, in the round after its clearing (2)
+  // What is reported is the fixed point's pass: B's excess over its base at the index 0.64.
+  EXPECT_NEAR(db->value, 30 - 0.5 * 0.64 * v, 1e-9);
+  // Sales at the fixed point: A's lot raises 0.64 v against its claim of 100 + 1 of interest;
+  // B's 0.64 v covers what is left of its 30 after the 1 it paid.
+  EXPECT_NEAR(flows_of(r, a, 0, FlowKind::Recovery), 0.64 * v, 1e-9);
+  EXPECT_NEAR(flows_of(r, a, 0, FlowKind::Loss), -(101 - 0.64 * v), 1e-9);
+  EXPECT_NEAR(flows_of(r, b, 0, FlowKind::Recovery), 29, 1e-9);
+  int sales = 0;
+  for (const Event& e : r.events)
+    if (e.type == EventType::FireSale) {
+      ++sales;
+      EXPECT_NEAR(e.value, 1000, 1e-9);
+      EXPECT_NEAR(e.limit, 0.64, 1e-12);
+      EXPECT_EQ(e.round, 3);  // passes
+    }
+  EXPECT_EQ(sales, 2);
+  // C's GPUs are marked at the index: 0.64 at the end of January; by February's start it has
+  // recovered half its gap (half-life one month): 1 - 0.36 x 0.5 = 0.82.
+  EXPECT_NEAR(r.entities[c].periods[0].collateral_market, 0.64 * v, 1e-9);
+  EXPECT_NEAR(r.entities[c].periods[1].collateral_market, 0.82 * lot_value("2025-02-28"), 1e-9);
+}
+
+}  // namespace
+}  // namespace tinderbox
+
+namespace tinderbox {
+namespace {
+
+// A second path through the same State allocates nothing: the clearing, the guarantees and the
+// holders' valuation reuse their memory (STYLE.md 6). (A default's recovery builds its inputs
+// afresh, as it did before the network: these networks have none.)
+struct Quiet {
+  void flow(const Flow&) {}
+  void event(const Event&) {}
+  void figures(int, int, const PeriodFigures&) {}
+};
+
+TEST(NetLoop, ASecondPathAllocatesNothing) {
+  std::string solvent_ring = ring("");
+  solvent_ring.replace(solvent_ring.find("cash: 2"), 7, "cash: 20");
+  std::string solvent_holders = kHolders;
+  solvent_holders.replace(solvent_holders.find("cash: 1"), 7, "cash: 9");
+  for (const std::string& yaml :
+       {solvent_ring, spv("    guarantee: {type: full}", 10), solvent_holders}) {
+    const Scenario s = scenario_from(yaml);
+    const Plan plan(s);
+    const MarketPath m = deterministic_market(s, plan.timeline);
+    State state;
+    Quiet sink;
+    for (int path = 0; path < 2; ++path) {
+      state.reset(plan);
+      if (path == 1) test_support::start_counting_allocations();
+      for (int k = 0; k < plan.timeline.periods; ++k) step(plan, m, k, state, sink);
+      if (path == 1) {
+        EXPECT_EQ(test_support::stop_counting_allocations(), 0) << yaml;
+      }
+    }
+  }
 }
 
 }  // namespace
