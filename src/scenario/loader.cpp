@@ -1826,8 +1826,10 @@ class ScenarioReader {
   // investees, lenders that are entities, invest-to-buy investees.
   void check_network(Scenario& s) {
     if (!entities_.usable) return;
-    for (const Entity& e : s.entities)
+    for (const Entity& e : s.entities) {
       if (e.parent >= 0) s.entities[static_cast<std::size_t>(e.parent)].is_parent = true;
+      for (const Stake& x : e.stakes) s.entities[static_cast<std::size_t>(x.entity)].is_investee = true;
+    }
     const auto at = [&](const std::vector<const YNode*>& v, std::size_t i) {
       return i < v.size() ? v[i] : nullptr;
     };
@@ -1856,9 +1858,9 @@ class ScenarioReader {
       const auto it = std::find_if(holder.stakes.begin(), holder.stakes.end(),
                                    [&](const Stake& st) { return st.entity == investee; });
       if (it == holder.stakes.end()) continue;
-      if (!is_modelled(x))
+      if (x.credit)
         p_.at(*l.at, "a stake is marked to its investee's books, and " + quote_text(name) +
-                         " has reduced-form 'credit'");
+                         " has reduced-form 'credit' instead");
       else if (it->fund_interest && x.kind != EntityKind::Fund)
         p_.at(*l.at, quote_text(name) + " is a " + entity_kind_name(x.kind) +
                          ", not a fund: a share of its equity goes in 'stakes'");

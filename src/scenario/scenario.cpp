@@ -36,7 +36,7 @@ bool is_modelled(const Entity& e) {
   return !e.fleet.empty() || !e.capex.empty() || !e.contracts.empty() || !e.leases.empty() ||
          !e.debt.empty() || !e.equity.empty() || e.operations.sga > 0 || is_holder(e.kind) ||
          e.kind == EntityKind::Spv || !e.stakes.empty() || !e.warrants.empty() ||
-         !e.invest_to_buy.empty() || !e.liabilities.empty() || e.is_parent;
+         !e.invest_to_buy.empty() || !e.liabilities.empty() || e.is_parent || e.is_investee;
 }
 
 const char* creditor_class_name(CreditorClass c) {

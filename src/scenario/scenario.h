@@ -350,12 +350,13 @@ struct Entity {
   std::vector<Stake> stakes;             // equity stakes and fund interests it holds
   std::vector<Warrant> warrants;         // warrants it holds
   std::vector<InvestToBuy> invest_to_buy;  // its invest-to-buy deals (as investor)
-  bool is_parent = false;                // some spv names it as its parent (set by the loader)
+  bool is_parent = false;    // some spv names it as its parent (set by the loader)
+  bool is_investee = false;  // some entity holds a stake in it (set by the loader)
 };
 
 // Whether the period loop keeps books for the entity: it has books of its own, or it is a
-// financial holder, an spv, an spv's parent or a holder of stakes, warrants or deals; a party
-// with reduced-form `credit` never is.
+// financial holder, an spv, an spv's parent, an investee or a holder of stakes, warrants or
+// deals; a party with reduced-form `credit` never is.
 bool is_modelled(const Entity& e);
 
 // An Ornstein-Uhlenbeck deviation: dx = -a x dt + s dW, x(0) = 0; a = 0 is a Brownian motion.
