@@ -666,3 +666,64 @@ TEST(NetLoop, ASecondPathAllocatesNothing) {
 
 }  // namespace
 }  // namespace tinderbox
+
+namespace tinderbox {
+namespace {
+
+// AMD sells a lab 10 a month and the lab holds a warrant on AMD's shares; Nvidia sells it 8 a
+// month and invests half of what it was paid in the month before, up to 10 (invest-to-buy).
+const char* kDeals = R"(tinderbox: 1
+start: 2025-01-01
+horizon: 4
+market:
+  equity:
+    amd: [[2025-01-01, 200], [2025-03-31, 300]]
+entities:
+  amd:
+    kind: chipmaker
+    cash: 100
+    contracts: [{id: mi450, customer: lab, amount_per_period: 10, start: 2025-01-01,
+                 end: 2025-12-31}]
+  nvidia:
+    kind: chipmaker
+    cash: 100
+    contracts: [{id: gb300, customer: lab, amount_per_period: 8, start: 2025-01-01,
+                 end: 2025-12-31}]
+    invest_to_buy: [{id: lab_deal, investee: lab, contract: gb300, ratio: 0.5, cap: 10}]
+  lab:
+    kind: lab
+    cash: 100
+    contracts: [{id: chat, customer: consumers, amount_per_period: 20, start: 2025-01-01,
+                 end: 2025-12-31}]
+    warrants:
+      - id: amd_warrant
+        issuer: amd
+        strike: 0.01
+        tranches: [{shares: 60, purchases: 20}, {shares: 100, purchases: 30, price_hurdle: 250}]
+)";
+
+TEST(NetDeals, WarrantsVestOnPurchasesAndHurdlesAndInvestmentsFollowPayments) {
+  const Scenario s = scenario_from(kDeals);
+  const RunResult r = run_deterministic(s);
+  const int nvidia = id(s, "nvidia"), lab = id(s, "lab");
+  // January: the lab has paid AMD 10 (< 20): nothing vested; no investment yet (nothing paid
+  // before January).
+  EXPECT_NEAR(r.entities[lab].periods[0].stakes_value, 0, kTight);
+  EXPECT_NEAR(flows_of(r, nvidia, 0, FlowKind::Investment), 0, kTight);
+  // February: 20 paid: the first tranche vests, 60 M shares x (price - 0.01), the price on
+  // 28 Feb being 200 + 100 x 58 / 89. Nvidia invests 0.5 x 8 = 4.
+  const double feb = 200 + 100.0 * 58 / 89;
+  EXPECT_NEAR(r.entities[lab].periods[1].stakes_value, 60 * (feb - 0.01), 1e-9);
+  EXPECT_NEAR(flows_of(r, nvidia, 1, FlowKind::Investment), -4, kTight);
+  EXPECT_NEAR(flows_of(r, lab, 1, FlowKind::Equity), 4, kTight);
+  // March: 30 paid and the price reaches 300 >= 250: all 160 M shares; another 4 invested.
+  EXPECT_NEAR(r.entities[lab].periods[2].stakes_value, 160 * (300 - 0.01), 1e-9);
+  // April: the cap leaves 10 - 8 = 2; Nvidia's stake is its 10 at cost.
+  EXPECT_NEAR(flows_of(r, nvidia, 3, FlowKind::Investment), -2, kTight);
+  EXPECT_NEAR(r.entities[nvidia].periods[3].stakes_value, 10, kTight);
+  // The lab's cash: 100 + 4 x (20 - 10 - 8) + 4 + 4 + 2 = 118.
+  EXPECT_NEAR(r.entities[lab].periods[3].cash, 118, kTight);
+}
+
+}  // namespace
+}  // namespace tinderbox
