@@ -68,7 +68,7 @@ TEST_P(ShocksOff, SimulateReproducesRun) {
   // Each lender's loss: the run's loss rows times its share of each instrument.
   std::map<std::string, double> loss;
   for (const Flow& f : r.flows)
-    if (f.kind == FlowKind::Loss)
+    if (f.kind == FlowKind::Loss && f.source == Source::Debt)  // (a holder's liability: no lender)
       for (const Lender& l : s.entities[static_cast<std::size_t>(f.entity)]
                                  .debt[static_cast<std::size_t>(f.index)].lenders)
         loss[l.party.name] -= f.amount * l.share;

@@ -807,8 +807,9 @@ class EntityStep {
     s_.default_period = k_;
     for (Index d : p_.revolvers) draw(d, available(d));
     raise_contingent_equity(/*short_by_now=*/true);
-    double owed = 0, paid_total = 0;
+    double owed = 0, paid_total = 0, network_owed = 0;
     for (const Obligation& o : s_.due) {
+      if (o.creditor >= 0) network_owed += o.amount;  // its debt's unpaid part is a claim
       const int to = o.kind == FlowKind::Purchase || o.kind == FlowKind::Guarantee ? o.creditor : -1;
       const double paid = std::min(o.amount * fraction, std::max(0.0, cash_));
       owed += o.amount;
@@ -824,8 +825,10 @@ class EntityStep {
     const auto e = static_cast<Index>(entity_);
     sink_.event(Event{k_, entity_, EventType::Default, Source::None, -1, Covenant::None,
                       FlowKind::Revenue, owed, paid_total, state_.node_round[e],
-                      state_.node_cause[e], state_.owed_in[e], state_.received_in[e]});
+                      state_.node_cause[e], state_.owed_in[e], state_.received_in[e], -1,
+                      network_owed});
   }
+
 
   // A convertible at maturity (this period) turns into shares when the share price is above the
   // conversion price: no cash moves, the balance becomes balance / conversion price million shares.

@@ -82,6 +82,10 @@ struct Event {
   Cause cause = Cause::Liquidity;
   double owed_in = 0, received = 0;
   int other = -1;  // guarantee call: the spv; fire sale: the GPU generation
+  // A clearing default: what of `value` it owed modelled entities other than on its debt (a
+  // purchase, a lease, a guarantee, an investment): the part it leaves unpaid is lost with it,
+  // where what it leaves unpaid on its debt stays a claim in its recovery.
+  double network_owed = 0;
 };
 
 // One entity's figures for one period ($M; balances at the period end, flows over the period).

@@ -31,9 +31,17 @@ void credit_losses(const RunResult& r, NetworkReport& n) {
 }
 
 // A stake or fund interest loses share x (mark at the first period end - mark at the last; a
-// defaulted investee's mark is 0), booked to its holder's class.
+// defaulted investee's mark is 0), and an invest-to-buy deal what was invested in an investee
+// that defaulted; each is booked to its holder's class.
 void value_losses(const RunResult& r, NetworkReport& n) {
   const Scenario& s = *r.scenario;
+  for (const Flow& f : r.flows) {
+    if (f.kind != FlowKind::Investment || f.other >= 0) continue;
+    const Entity& investor = s.entities[static_cast<std::size_t>(f.entity)];
+    const int investee = investor.invest_to_buy[static_cast<std::size_t>(f.index)].investee;
+    if (r.entities[static_cast<std::size_t>(investee)].default_period)
+      n.value_losses[at(creditor_class(s, Party{investor.id, f.entity}))] -= f.amount;
+  }
   for (std::size_t h = 0; h < s.entities.size(); ++h)
     for (const Stake& x : s.entities[h].stakes) {
       const auto& marks = r.entities[static_cast<std::size_t>(x.entity)].periods;
@@ -43,7 +51,28 @@ void value_losses(const RunResult& r, NetworkReport& n) {
     }
 }
 
+// For a default that follows others: the contracts it lost to customers that defaulted before.
+std::string lost_customers(const RunResult& r, const Event& d) {
+  const Scenario& s = *r.scenario;
+  std::string out;
+  for (const Event& e : r.events) {
+    if (e.type != EventType::ContractStopped || e.entity != d.entity || e.period > d.period) continue;
+    const Party& c = s.entities[static_cast<std::size_t>(e.entity)]
+                         .contracts[static_cast<std::size_t>(e.index)].customer;
+    if (c.entity < 0 || !r.entities[static_cast<std::size_t>(c.entity)].default_period) continue;
+    out += fmt::format("{}{} ({} from {})", out.empty() ? "after the default of " : ", ", c.name,
+                       instrument_name(s, e.entity, e.source, e.index),
+                       format_date(r.plan.timeline.ends[static_cast<std::size_t>(e.period)]));
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string contagion_detail(const RunResult& r, const Event& d) {
+  const std::string after = lost_customers(r, d);
+  return event_detail(*r.scenario, d) + (after.empty() ? "" : "; " + after);
+}
 
 NetworkReport network_report(const RunResult& r) {
   NetworkReport n;
@@ -57,17 +86,25 @@ NetworkReport network_report(const RunResult& r) {
   });
   credit_losses(r, n);
   value_losses(r, n);
+  const auto shortfall = [](const Event& e) {
+    return e.index == -1 && e.value > 0 ? e.network_owed * (1 - e.limit / e.value) : 0.0;
+  };
+  for (const ContagionStep& c : n.trace) n.network_shortfalls += shortfall(r.events[c.event]);
+  n.total_losses = n.total_credit_losses + n.network_shortfalls;
   if (n.trace.empty()) return n;
   n.shock_period = n.trace.front().period;
   n.shock_round = n.trace.front().round;
   for (const ContagionStep& c : n.trace)
-    if (c.period == n.shock_period && c.round == n.shock_round) n.shock_entities.push_back(c.entity);
+    if (c.period == n.shock_period && c.round == n.shock_round) {
+      n.shock_entities.push_back(c.entity);
+      n.shock_losses += shortfall(r.events[c.event]);
+    }
   for (const Flow& f : r.flows)
     if (f.kind == FlowKind::Loss && f.period == n.shock_period &&
         std::find(n.shock_entities.begin(), n.shock_entities.end(), f.entity) !=
             n.shock_entities.end())
       n.shock_losses -= f.amount;
-  if (n.shock_losses > 0) n.amplification = n.total_credit_losses / n.shock_losses;
+  if (n.shock_losses > 0) n.amplification = n.total_losses / n.shock_losses;
   return n;
 }
 
@@ -81,7 +118,7 @@ json network_json(const RunResult& r, const NetworkReport& n) {
     const Event& e = r.events[c.event];
     trace.push_back({{"date", date(c.period)}, {"period", c.period}, {"round", c.round},
                      {"entity", s.entities[static_cast<std::size_t>(c.entity)].id},
-                     {"cause", cause_name(e.cause)}, {"detail", event_detail(s, e)}});
+                     {"cause", cause_name(e.cause)}, {"detail", contagion_detail(r, e)}});
   }
   json classes = json::object();
   for (int c = 0; c < kCreditorClasses; ++c)
@@ -105,6 +142,8 @@ json network_json(const RunResult& r, const NetworkReport& n) {
   return {{"contagion", trace},
           {"losses_by_class", classes},
           {"credit_losses", n.total_credit_losses},
+          {"network_shortfalls", n.network_shortfalls},
+          {"total_losses", n.total_losses},
           {"initial_shock", shock},
           {"amplification", n.amplification ? json(*n.amplification) : json(nullptr)},
           {"fire_sales", sales}};
@@ -124,14 +163,14 @@ void write_network_summary(const RunResult& r, const NetworkReport& n, std::ostr
       const Event& e = r.events[c.event];
       out << fmt::format("  {}  round {:<2}  {:<20} {:<11} {}\n", date(c.period), c.round,
                          s.entities[static_cast<std::size_t>(c.entity)].id, cause_name(e.cause),
-                         event_detail(s, e));
+                         contagion_detail(r, e));
     }
   }
   for (std::size_t i : n.fire_sales)
     out << fmt::format("  {}  fire sale by {}: {}\n", date(r.events[i].period),
                        s.entities[static_cast<std::size_t>(r.events[i].entity)].id,
                        event_detail(s, r.events[i]));
-  out << "losses by creditor class ($M; credit: loss rows; value: stakes and fund interests marked "
+  out << "losses by creditor class ($M; credit: loss rows; value: stakes, fund interests and deals marked "
          "down):\n";
   for (int c = 0; c < kCreditorClasses; ++c)
     out << fmt::format("  {:<16} credit {:>10.1f}   value {:>10.1f}\n",
@@ -142,11 +181,13 @@ void write_network_summary(const RunResult& r, const NetworkReport& n, std::ostr
   std::string who;
   for (int i : n.shock_entities)
     who += (who.empty() ? "" : ", ") + s.entities[static_cast<std::size_t>(i)].id;
+  out << fmt::format("total losses {:.1f}: credit {:.1f} and {:.1f} left unpaid in the clearing\n",
+                     n.total_losses, n.total_credit_losses, n.network_shortfalls);
   if (n.amplification)
-    out << fmt::format("amplification: credit losses {:.1f} / initial shock {:.1f} (round {} of "
+    out << fmt::format("amplification: total losses {:.1f} / initial shock {:.1f} (round {} of "
                        "{}: {}) = {:.2f}x\n",
-                       n.total_credit_losses, n.shock_losses, n.shock_round, date(n.shock_period),
-                       who, *n.amplification);
+                       n.total_losses, n.shock_losses, n.shock_round, date(n.shock_period), who,
+                       *n.amplification);
   else
     out << fmt::format("amplification: n/a (the initial shock, round {} of {}: {}, lost nothing)\n",
                        n.shock_round, date(n.shock_period), who);

@@ -1,5 +1,6 @@
 #include "sim/simulate.h"
 
+#include <array>
 #include <atomic>
 #include <mutex>
 
@@ -14,15 +15,21 @@
 namespace tinderbox {
 namespace {
 
-// Keeps what a path leaves behind: cash in the sketches, each lender's loss from the loss rows.
+// Keeps what a path leaves behind: cash in the sketches, each lender's loss from the loss rows,
+// and what the creditors of holders' liabilities lose (counted in the `other` class).
 struct PathSink {
   const SimLayout& layout;
   Tally& tally;
   std::vector<double>& loss;  // per lender, this path
+  double& liability_loss;     // this path
   int periods;
 
   void flow(const Flow& f) {
     if (f.kind != FlowKind::Loss) return;
+    if (f.source != Source::Debt) {
+      liability_loss -= f.amount;
+      return;
+    }
     for (const auto& [lender, share] :
          layout.debt_lenders[static_cast<std::size_t>(f.entity)][static_cast<std::size_t>(f.index)])
       loss[static_cast<std::size_t>(lender)] -= f.amount * share;
@@ -42,6 +49,8 @@ struct Worker {
   Tally tally;
   std::vector<int> credit_defaults;
   std::vector<double> loss, block_sum, block_sum2;
+  std::array<double, kCreditorClasses> class_loss{};
+  double liability_loss = 0;
 
   Worker(const Plan& plan, const SimLayout& layout)
       : generator(*plan.scenario, plan.timeline), market(generator.deterministic()),
@@ -71,7 +80,8 @@ void run_block(const Plan& plan, const SimLayout& layout, const SimOptions& o, s
     w.generator.fill(o.seed, static_cast<std::uint32_t>(path), w.market, w.credit_defaults);
     w.state.reset(plan);
     std::fill(w.loss.begin(), w.loss.end(), 0.0);
-    PathSink sink{layout, w.tally, w.loss, n};
+    w.liability_loss = 0;
+    PathSink sink{layout, w.tally, w.loss, w.liability_loss, n};
     for (int k = 0; k < n; ++k) step(plan, w.market, k, w.state, sink);
 
     int defaulted = 0;
@@ -84,12 +94,20 @@ void run_block(const Plan& plan, const SimLayout& layout, const SimOptions& o, s
     }
     ++w.tally.default_count[static_cast<std::size_t>(defaulted)];
     double system = 0;
+    w.class_loss.fill(0.0);
     for (std::size_t l = 0; l < w.loss.size(); ++l)
       if (w.loss[l] > 0) {
         w.tally.lender_loss[l].push_back(w.loss[l]);
         system += w.loss[l];
+        w.class_loss[static_cast<std::size_t>(layout.lender_class[l])] += w.loss[l];
       }
+    if (w.liability_loss > 0) {
+      system += w.liability_loss;
+      w.class_loss[static_cast<std::size_t>(CreditorClass::Other)] += w.liability_loss;
+    }
     if (system > 0) w.tally.system_loss.push_back(system);
+    for (std::size_t c = 0; c < w.class_loss.size(); ++c)
+      if (w.class_loss[c] > 0) w.tally.class_loss[c].push_back(w.class_loss[c]);
     for (std::size_t d = 0; d < layout.drivers.size(); ++d) {
       if (!layout.drivers[d].random) continue;
       for (int k = 0; k < n; ++k) {
@@ -117,7 +135,10 @@ SimLayout::SimLayout(const Plan& plan) {
       auto& shares = debts.emplace_back();
       for (const Lender& l : d.lenders) {
         auto it = std::find(lenders.begin(), lenders.end(), l.party.name);
-        if (it == lenders.end()) it = lenders.insert(lenders.end(), l.party.name);
+        if (it == lenders.end()) {
+          it = lenders.insert(lenders.end(), l.party.name);
+          lender_class.push_back(static_cast<int>(creditor_class(s, l.party)));
+        }
         shares.emplace_back(static_cast<int>(it - lenders.begin()), l.share);
       }
     }
