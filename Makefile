@@ -26,6 +26,7 @@ test-asan: deps
 bench: build
 	./build/bench_engine
 	./build/bench_simulate
+	./build/bench_network
 
 clean:
 	rm -rf build build-debug build-asan

@@ -15,6 +15,8 @@ packages=(
   libtbb-dev             # threads over path blocks
   libopenmpi-dev openmpi-bin   # optional at build time: mpirun across ranks; tests use it
   python3 python3-numpy  # test helper scripts; the NumPy reference benchmark
+  # networks: GLPK solves the clearing LP in a property test; SciPy is the clearing benchmark's reference
+  libglpk-dev python3-scipy
 )
 
 missing=()

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "cli/args.h"
+#include "cli/breakeven_command.h"
+#include "cli/network_command.h"
 #include "engine/run.h"
 #include "report/json_output.h"
 #include "report/ledger_csv.h"
@@ -257,6 +259,10 @@ constexpr Command kCommands[] = {
      "run a scenario's base case (default: the built-in coreweave-2025)", cmd_run},
     {"simulate", "simulate [SCENARIO] --paths N [--seed S] [--threads T] [--json]",
      "Monte Carlo: default probabilities, cash quantiles, lender losses", cmd_simulate},
+    {"network", "network clear|debtrank ... (see docs/cli.md)",
+     "clear obligations (Eisenberg-Noe) or run DebtRank on CSV matrices", cmd_network},
+    {"breakeven", "breakeven [--capex C --life 3,4,5 ...]",
+     "revenue one year of capex needs to pay for itself", cmd_breakeven},
     {"validate", "validate SCENARIO", "check a scenario file; exit 0 if valid", cmd_validate},
     {"scenarios", "scenarios", "list the built-in scenarios", cmd_scenarios},
     {"help", "help", "show this list", cmd_help},

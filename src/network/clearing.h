@@ -19,14 +19,17 @@ namespace tinderbox::network {
 // Liabilities in compressed rows: row i lists what node i owes to each creditor in the network.
 struct Liabilities {
   int nodes = 0;
-  std::vector<int> row_start;   // size nodes + 1
-  std::vector<int> creditor;    // per obligation: the node owed
-  std::vector<double> amount;   // per obligation: > 0
-  std::vector<double> external; // per node: owed to creditors outside the network (>= 0); empty = none
+  std::vector<int> row_start;  // size nodes + 1
+  std::vector<int> creditor;   // per obligation: the node owed
+  std::vector<double> amount;  // per obligation: > 0
+  // Per node: owed to creditors outside the network (>= 0); empty = none.
+  std::vector<double> external;
 };
 
 struct ClearingOptions {
-  double alpha = 1.0, beta = 1.0;  // share of outside assets / of payments received a defaulted node realizes
+  // The shares of its outside assets (α) and of the payments it receives (β) that a node in
+  // default realizes; α = β = 1 is Eisenberg–Noe.
+  double alpha = 1.0, beta = 1.0;
   // Each payment is within tolerance × max(1, p̄_i) of the greatest clearing vector (relative to
   // what the node owes; absolute for a node that owes less than 1). A node is in default when its
   // shortfall e_i + Σ_j Π_ji p_j − p̄_i is below −tolerance × max(1, p̄_i).
@@ -34,14 +37,15 @@ struct ClearingOptions {
 };
 
 struct ClearingResult {
-  std::vector<double> payments;          // p_i: total node i pays (to network and external creditors)
-  std::vector<std::uint8_t> defaulted;   // 1 if node i pays less than it owes
-  std::vector<std::vector<int>> rounds;  // nodes newly found in default in each round of the fictitious-default algorithm
+  std::vector<double> payments;  // p_i: total node i pays (to network and external creditors)
+  std::vector<std::uint8_t> defaulted;  // 1 if node i pays less than it owes
+  // Nodes newly found in default in each round of the fictitious-default algorithm.
+  std::vector<std::vector<int>> rounds;
   // Diagnostics: Gauss–Seidel sweeps over the defaulted set, all rounds together, and the largest
   // clearing-equation residual |p_i − Φ_i(p)| / max(1, p̄_i) of the returned vector.
   int sweeps = 0;
   double residual = 0;
-  bool converged = true;  // false only if a round's linear system did not converge in the sweep limit
+  bool converged = true;  // false only if a round did not converge within the sweep limit
 };
 
 // Keeps its workspace between calls: once it has cleared a network as large as the next one (as
@@ -56,21 +60,23 @@ class Clearer {
 
  private:
   void prepare(const Liabilities& L, std::span<const double> e, const ClearingOptions& o);
+  std::span<const int> defaulted_set() const;
   int find_new_defaults();
   void open_round(std::size_t size);
   bool solve_round(const Liabilities& L);
   void scatter(const Liabilities& L, int node, double change);
-  void recompute_inflow(const Liabilities& L);
   double worst_residual() const;
 
   ClearingResult result_;
   std::vector<std::vector<int>> spare_rounds_;  // round lists kept for reuse (no reallocation)
-  std::vector<double> owed_;     // p̄_i
-  std::vector<double> assets_;   // e_i, floored at 0
-  std::vector<double> inflow_;   // Σ_j Π_ji p_j at the current p
-  std::vector<double> scale_;    // tolerance × max(1, p̄_i)
-  std::vector<double> share_;    // per obligation: Π_ij = L_ij / p̄_i
-  std::vector<int> in_default_;  // the defaulted set, in the order found
+  std::vector<double> owed_;                    // p̄_i
+  std::vector<double> assets_;                  // e_i, floored at 0
+  std::vector<double> inflow_;                  // Σ_j Π_ji p_j at the current p
+  std::vector<double> scale_;                   // tolerance × max(1, p̄_i)
+  std::vector<double> inv_scale_;               // 1 / scale_
+  std::vector<double> inv_owed_;                // 1 / p̄_i (0 for a node that owes nothing)
+  std::vector<int> in_default_;  // the defaulted set in the order found: its first defaults_
+  std::size_t defaults_ = 0;
   double alpha_ = 1, beta_ = 1, tolerance_ = 1e-9;
 };
 
