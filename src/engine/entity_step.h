@@ -509,7 +509,7 @@ class EntityStep {
     bool freed = false;
     double cash = cash_, revenue = 0;  // locals, kept in registers (see receive())
     for (const ContractPeriod& c : p_.contracts.at(kk_)) {
-      if (stopped(c, stop)) {
+      if (k_ >= stop[c.contract] || (p_.sells_to_network && stopped(c, stop))) {
         if (stops_now(c, stop) && c.revenue > 0)
           sink_.event(Event{k_, entity_, EventType::ContractStopped, Source::Contract,
                             static_cast<int>(c.contract), Covenant::None, FlowKind::Revenue,

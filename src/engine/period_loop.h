@@ -482,10 +482,11 @@ void fire_sale_passes(const Plan& plan, const MarketPath& m, int k, State& st, S
 template <class Sink>
 void step(const Plan& plan, const MarketPath& m, int k, State& state, Sink& sink) {
   // The market-value index recovers toward 1 with its half-life; the period's sales start at 0.
-  for (std::size_t g = 0; g < state.index.size(); ++g) {
-    state.index[g] = 1 - (1 - state.index[g]) * plan.network.recovery[g];
-    state.sold[g] = 0;
-  }
+  if (plan.network.index_moves)
+    for (std::size_t g = 0; g < state.index.size(); ++g) {
+      state.index[g] = 1 - (1 - state.index[g]) * plan.network.recovery[g];
+      state.sold[g] = 0;
+    }
   if (!plan.network.linked) {
     for (std::size_t i = 0; i < state.entities.size(); ++i) {
       EntityState& s = state.entities[i];
