@@ -146,7 +146,6 @@ TEST(NetCli, BadFlagsArePositioned) {
       {"network clearr",
        "<command line>:1:19: error: unknown network subcommand 'clearr' (did you "
        "mean 'clear'?); expected clear or debtrank"},
-      {"network", "<command line>:1:19: error: network needs a subcommand: clear or debtrank"},
       {"network debtrank --exposures X.csv --equity E.csv",
        "<command line>:1:19: error: network debtrank needs '--shock NODE=FRACTION'"},
       {"network debtrank --exposures X.csv --equity E.csv --shock a=1 --variant 2013",

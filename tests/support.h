@@ -25,6 +25,20 @@ inline Scenario scenario_from(const std::string& yaml) {
   return r.scenario ? *r.scenario : Scenario{};
 }
 
+// Every volatility, jump rate, default probability and site-delay probability set to zero (mean
+// reversions kept): Monte Carlo then repeats the deterministic run on every path.
+inline void switch_off_shocks(Scenario& s) {
+  for (RateDriver& r : s.stochastic.rates) r.ou.volatility = 0;
+  for (OuProcess& g : s.stochastic.gpu) g.volatility = 0;
+  s.stochastic.releases.rate_per_year = 0;
+  s.stochastic.demand.ou.volatility = 0;
+  for (Entity& e : s.entities) {
+    if (e.credit) e.credit->pd_annual = 0;
+    for (Site& site : e.sites)
+      if (site.delay) site.delay->probability = 0;
+  }
+}
+
 // Sum of the flows of one kind (and, if given, one source index) in period k.
 inline double flow_sum(const RunResult& r, int k, FlowKind kind, Source src = Source::None,
                        int index = -1) {

@@ -48,10 +48,12 @@ DebtTerms lay_out_debt(const Debt& d, const Timeline& t) {
   for (int k = 0; k < t.periods; ++k) {
     const auto i = static_cast<std::size_t>(k);
     const bool before_maturity = t.ends[i] < d.maturity;
-    const bool open_window = !d.available_until || t.ends[i] <= *d.available_until;
+    const bool open_window = (!d.available_until || t.ends[i] <= *d.available_until) &&
+                             (!d.available_from || t.ends[i] >= *d.available_from);
     terms.can_draw.push_back(before_maturity && open_window);
     terms.fee_accrues.push_back(before_maturity && d.fees.undrawn > 0 &&
-                                (!d.available_until || t.starts[i] <= *d.available_until));
+                                (!d.available_until || t.starts[i] <= *d.available_until) &&
+                                (!d.available_from || t.ends[i] >= *d.available_from));
     terms.annual_fee_due.push_back(has_fees && t.year_ends[i] && t.ends[i] <= d.maturity);
   }
   if (d.draw_term_months > 0) {

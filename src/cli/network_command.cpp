@@ -14,6 +14,9 @@
 #include "network/clearing.h"
 #include "network/debtrank.h"
 #include "network/matrix_csv.h"
+#include "engine/timeline.h"
+#include "report/exposures.h"
+#include "scenario/loader.h"
 #include "util/suggest.h"
 
 namespace tinderbox {
@@ -418,14 +421,47 @@ int cmd_network(const std::vector<Arg>& args) {
   return cmd_network_scenario(args);
 }
 
+// `tinderbox network [SCENARIO] [--at DATE] [--json]`: the scenario's exposure network at the end
+// of the period that contains DATE (default: the first period), each entity's equity and the
+// DebtRank of its default (report/exposures.h). A word that names no scenario but is close to
+// `clear` or `debtrank` is taken for a mistyped subcommand.
 int cmd_network_scenario(const std::vector<Arg>& args) {
-  if (args.empty())
-    return report(
-        {command_line_error(kAfterNetwork, "network needs a subcommand: clear or debtrank")});
-  const Arg& word = args[0];
-  return report({command_line_error(word.col, "unknown network subcommand '" + word.text + "'" +
-                                                  did_you_mean(word.text, {"clear", "debtrank"}) +
-                                                  "; expected clear or debtrank")});
+  constexpr const char* kDefault = "ai-web-2025";
+  Diagnostic error;
+  const auto a = parse_args(args, {{"--at", true}, {"--json", false}}, 1, &error);
+  if (!a) return report({error});
+  const std::string name = a->positionals.empty() ? kDefault : a->positionals[0].text;
+  LoadResult loaded = load_scenario(name);
+  if (!loaded.scenario) {
+    const std::string hint = did_you_mean(name, {"clear", "debtrank"});
+    const bool path = name.find('/') != std::string::npos || name.ends_with(".yaml") ||
+                      name.ends_with(".yml");
+    if (!hint.empty() && !path)
+      return report({command_line_error(a->positionals[0].col,
+                                        "unknown network subcommand '" + name + "'" + hint +
+                                            "; expected clear or debtrank")});
+    return report(loaded.errors);
+  }
+  const Scenario& s = *loaded.scenario;
+  const Timeline t(s);
+  int period = 0;
+  if (const Arg* at = a->value("--at")) {
+    const auto d = parse_date(at->text);
+    const int k = d ? t.period_of(*d) : -1;
+    if (!d || k < 0 || k >= t.periods)
+      return report({command_line_error(
+          at->col, "'--at' needs a date from " + format_date(t.starts.front()) + " to " +
+                       format_date(t.ends.back()) + " (got '" + at->text + "')")});
+    period = k;
+  }
+  const ExposureNetwork x = exposure_network(s, period);
+  std::ostringstream out;
+  if (a->has("--json"))
+    out << exposure_json(s, x).dump(1) << "\n";
+  else
+    write_exposures(s, x, out);
+  std::cout << out.str();
+  return kOk;
 }
 
 }  // namespace tinderbox

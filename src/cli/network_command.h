@@ -11,8 +11,8 @@ namespace tinderbox {
 // Dispatches `clear` and `debtrank`; anything else goes to cmd_network_scenario.
 int cmd_network(const std::vector<Arg>& args);
 
-// `tinderbox network [SCENARIO] [--at DATE] [--json]`: the words after `network`. Until the
-// scenario's network exists, this reports that only `clear` and `debtrank` are known.
+// `tinderbox network [SCENARIO] [--at DATE] [--json]`: the words after `network`: the scenario's
+// exposure network (default: the built-in ai-web-2025).
 int cmd_network_scenario(const std::vector<Arg>& args);
 
 }  // namespace tinderbox

@@ -18,6 +18,13 @@ const char* flow_kind_name(FlowKind k) {
     case FlowKind::Equity: return "equity";
     case FlowKind::Recovery: return "recovery";
     case FlowKind::Loss: return "loss";
+    case FlowKind::Purchase: return "purchase";
+    case FlowKind::Guarantee: return "guarantee";
+    case FlowKind::Investment: return "investment";
+    case FlowKind::DefaultCost: return "default_cost";
+    case FlowKind::Funding: return "funding";
+    case FlowKind::Liquidation: return "liquidation";
+    case FlowKind::Distribution: return "distribution";
   }
   return "?";
 }
@@ -39,6 +46,20 @@ const char* event_type_name(EventType t) {
     case EventType::CapacityShortfall: return "capacity_shortfall";
     case EventType::DeliveryMissed: return "delivery_missed";
     case EventType::SiteStopped: return "site_stopped";
+    case EventType::GuaranteeCall: return "guarantee_call";
+    case EventType::FireSale: return "fire_sale";
+  }
+  return "?";
+}
+
+const char* cause_name(Cause c) {
+  switch (c) {
+    case Cause::Liquidity: return "liquidity";
+    case Cause::Clearing: return "clearing";
+    case Cause::Covenant: return "covenant";
+    case Cause::Guarantee: return "guarantee";
+    case Cause::FireSale: return "fire_sale";
+    case Cause::Insolvency: return "insolvency";
   }
   return "?";
 }

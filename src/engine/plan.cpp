@@ -1,6 +1,7 @@
 #include "engine/plan.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "book/operations.h"
 
@@ -220,8 +221,7 @@ void lay_out_capacity(EntityPlan& p, const Entity& e, const Timeline& t) {
 EntityPlan lay_out_entity(const Entity& e, const Market& m, const Timeline& t) {
   EntityPlan p;
   p.gpu_types = static_cast<int>(m.gpus.size());
-  p.operates = !e.fleet.empty() || !e.capex.empty() || !e.contracts.empty() || !e.leases.empty() ||
-               !e.debt.empty() || !e.equity.empty() || e.operations.sga > 0 || !e.sites.empty();
+  p.operates = is_modelled(e);
 
   for (const Lot& l : e.fleet)
     p.lots.push_back(lay_out_lot(m, t, l.gpu, l.units, l.acquired, l.unit_cost, l.book_life_years,
@@ -262,11 +262,120 @@ EntityPlan lay_out_entity(const Entity& e, const Market& m, const Timeline& t) {
   return p;
 }
 
+// A party that is a modelled entity, or -1 (an external party, or one known by its credit).
+int modelled(const Scenario& s, const Party& p) {
+  return p.entity >= 0 && is_modelled(s.entities[static_cast<std::size_t>(p.entity)]) ? p.entity
+                                                                                       : -1;
+}
+
+// Who owes whom among the modelled entities, and in what order the loop treats them.
+void lay_out_network(const Scenario& s, const Timeline& t, std::vector<EntityPlan>& plans,
+                     NetworkPlan& net) {
+  const std::size_t n = s.entities.size();
+  int with_lots = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Entity& e = s.entities[i];
+    EntityPlan& p = plans[i];
+    p.holder = p.operates && is_holder(e.kind);
+    for (std::size_t d = 0; d < e.debt.size(); ++d) {
+      auto& shares = p.lenders.emplace_back();
+      for (const Lender& l : e.debt[d].lenders)
+        if (const int j = modelled(s, l.party); j >= 0) {
+          shares.push_back(LenderShare{j, l.share});
+          plans[static_cast<std::size_t>(j)].loans.push_back(LoanHeld{static_cast<int>(i), d, l.share});
+        }
+    }
+    for (const Lease& l : e.leases) p.lessor.push_back(modelled(s, l.lessor));
+    for (const Site& x : e.sites) p.site_host.push_back(modelled(s, x.host));
+    for (const Contract& c : e.contracts) {
+      p.customer.push_back(modelled(s, c.customer));
+      p.sells_to_network = p.sells_to_network || p.customer.back() >= 0;
+    }
+    if (e.parent >= 0 && e.guarantee.type != GuaranteeType::None)
+      plans[static_cast<std::size_t>(e.parent)].spvs.push_back(static_cast<int>(i));
+    if (p.operates && (!e.fleet.empty() || !e.capex.empty())) ++with_lots;
+  }
+  for (std::size_t c = 0; c < n; ++c) {  // purchases: customer c, by provider then contract
+    for (int k = 0; k < t.periods; ++k) {
+      for (std::size_t i = 0; i < n; ++i)
+        for (const ContractPeriod& cp : plans[i].contracts.at(static_cast<std::size_t>(k)))
+          if (plans[i].customer[cp.contract] == static_cast<int>(c) && cp.revenue != 0)
+            plans[c].purchases.items.push_back(Purchase{static_cast<int>(i), cp.contract, cp.revenue});
+      plans[c].purchases.close_period();
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const Entity& e = s.entities[i];
+    EntityPlan& p = plans[i];
+    std::size_t most_purchases = 0;
+    for (int k = 0; k < t.periods; ++k)
+      most_purchases = std::max(most_purchases, p.purchases.at(static_cast<std::size_t>(k)).size());
+    // A site pays at most a payment and a build cost or reimbursement a period; a delivery
+    // contract at most a penalty.
+    p.max_obligations = 3 + e.leases.size() + most_purchases + e.capex.size() +
+                        2 * e.sites.size() + p.deliveries.size() +
+                        3 * e.debt.size() + e.liabilities.size() + p.spvs.size() +
+                        e.invest_to_buy.size();
+    const bool lent = std::any_of(p.lenders.begin(), p.lenders.end(),
+                                  [](const auto& l) { return !l.empty(); });
+    p.lists = !e.liabilities.empty() || !e.invest_to_buy.empty() ||
+              (e.parent >= 0 && e.guarantee.type != GuaranteeType::None);
+    // A modelled host is owed every period (a late site's payment can fall in any period).
+    const bool hosted_in_network =
+        std::any_of(p.site_host.begin(), p.site_host.end(), [](int j) { return j >= 0; });
+    for (int k = 0; k < t.periods; ++k) {
+      const auto kk = static_cast<std::size_t>(k);
+      bool owes = hosted_in_network || !p.purchases.at(kk).empty();
+      for (const LeasePayment& l : p.leases.at(kk)) owes = owes || p.lessor[l.lease] >= 0;
+      const auto lent_on = [&](std::size_t d) { return !p.lenders[d].empty(); };
+      for (std::size_t d : p.paying.at(kk)) owes = owes || lent_on(d);
+      for (std::size_t d : p.fee_due.at(kk)) owes = owes || lent_on(d);
+      for (const Repayment& r : p.repaying.at(kk)) owes = owes || lent_on(r.debt);
+      p.owes_network.push_back(owes);
+    }
+    const bool linked_out =
+        lent || hosted_in_network ||
+        std::any_of(p.lessor.begin(), p.lessor.end(), [](int j) { return j >= 0; }) ||
+        std::any_of(p.customer.begin(), p.customer.end(), [](int j) { return j >= 0; });
+    if (p.operates && (linked_out || p.holder || e.kind == EntityKind::Spv || !e.stakes.empty() ||
+                       !e.warrants.empty() || !e.invest_to_buy.empty()))
+      net.linked = true;
+  }
+  for (const GpuMarket& g : s.market.gpus) {
+    const bool model = g.market_depth_units > 0;
+    net.pressure.push_back(model ? g.impact / g.market_depth_units : 0.0);
+    net.index_moves = net.index_moves || model;
+    net.recovery.push_back(model ? std::pow(0.5, t.months_per_period / g.recovery_half_life_months)
+                                 : 1.0);
+    if (model && with_lots >= 2) net.fire_sales = net.linked = true;
+  }
+  // Every spv before its parent (the loader refuses cycles of parents): an entity's depth is its
+  // number of ancestors, and deeper entities come first.
+  std::vector<int> depth(n, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    for (int p = s.entities[i].parent; p >= 0; p = s.entities[static_cast<std::size_t>(p)].parent)
+      ++depth[i];
+  for (std::size_t i = 0; i < n; ++i) {
+    const Entity& e = s.entities[i];
+    (plans[i].operates ? net.modelled : net.unmodelled).push_back(static_cast<int>(i));
+    if (plans[i].operates) net.order.push_back(static_cast<int>(i));
+    if (e.parent >= 0 && e.guarantee.type != GuaranteeType::None)
+      net.guaranteed.push_back(static_cast<int>(i));
+    if (plans[i].operates && (plans[i].holder || !plans[i].loans.empty() || !e.stakes.empty() ||
+                              !e.warrants.empty() || !e.invest_to_buy.empty()))
+      net.valued = true;
+  }
+  std::stable_sort(net.order.begin(), net.order.end(), [&](int a, int b) {
+    return depth[static_cast<std::size_t>(a)] > depth[static_cast<std::size_t>(b)];
+  });
+}
+
 }  // namespace
 
 Plan::Plan(const Scenario& s)
     : scenario(&s), timeline(s) {
   for (const Entity& e : s.entities) entities.push_back(lay_out_entity(e, s.market, timeline));
+  lay_out_network(s, timeline, entities, network);
 }
 
 }  // namespace tinderbox

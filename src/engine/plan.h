@@ -95,6 +95,25 @@ struct DeliveryPlan {
   std::vector<int> sites;
 };
 
+// Network links (docs/model.md, Network), resolved once per run:
+// a modelled entity's part of one of the entity's debts;
+struct LenderShare {
+  int entity = 0;
+  double share = 0;
+};
+// what the entity buys in a period from a modelled provider, under the provider's contract;
+struct Purchase {
+  int provider = 0;
+  std::size_t contract = 0;  // index into the provider's contracts
+  double amount = 0;         // $M, not 0
+};
+// a debt of another entity that this one lends on.
+struct LoanHeld {
+  int borrower = 0;
+  std::size_t debt = 0;
+  double share = 0;
+};
+
 struct EntityPlan {
   std::vector<LotPlan> lots;  // the opening fleet, then one lot per capex item (same order)
   std::vector<DebtTerms> debt;
@@ -145,12 +164,50 @@ struct EntityPlan {
   PerPeriod<SiteFlow> site_flows;       // the deterministic run's payments, builds, reimbursements
   std::vector<DeliveryPlan> deliveries;  // contracts with delivery terms
   std::vector<int> delivery_of;          // per contract: index into deliveries, or -1
+
+  // Network (empty or -1 without links between modelled entities):
+  bool holder = false;                            // a financial holder (fund, bank, ...)
+  std::vector<std::vector<LenderShare>> lenders;  // per debt: its modelled lenders
+  std::vector<int> lessor;    // per lease: the modelled lessor, or -1
+  std::vector<int> customer;  // per contract: the modelled customer, or -1
+  std::vector<int> site_host; // per site: the modelled host or lessor, or -1
+  bool sells_to_network = false;  // some contract's customer is modelled
+  PerPeriod<Purchase> purchases;  // what it buys from modelled providers
+  std::vector<LoanHeld> loans;    // other entities' debts it lends on
+  std::vector<int> spvs;          // the spvs it guarantees
+  std::size_t max_obligations = 0;  // the most obligations it can have in one period
+  // [k]: it can owe another modelled entity something in period k (a purchase, a lease or a
+  // site's payment, a lender's share of debt service, an investment); with `lists`, it lists its
+  // obligations every period (a holder with liabilities, an spv with a guarantee, an investor).
+  std::vector<std::uint8_t> owes_network;
+  bool lists = false;
+};
+
+// What the loop needs to run the scenario as a network (docs/model.md, Network).
+struct NetworkPlan {
+  // Some modelled entity is linked to another (a lender, customer, lessor, host, parent, stake,
+  // warrant or deal) or is a financial holder: the loop runs each period in phases and clears.
+  bool linked = false;
+  // Fire sales can move other entities' collateral in the same period: a generation has a
+  // fire-sale model and two modelled entities or more own GPUs. Each period is then iterated to
+  // its fixed point.
+  bool fire_sales = false;
+  std::vector<int> order;        // the modelled entities, every spv before its parent
+  std::vector<int> modelled, unmodelled;  // the entities the loop keeps books for, and the rest
+  std::vector<int> guaranteed;   // spvs with a parent guarantee
+  // Some entity holds loans, stakes, fund interests, warrants or deals, or is a holder: the
+  // loop values holdings and marks at each period end.
+  bool valued = false;
+  std::vector<double> recovery;  // per GPU generation: 0.5^(months per period / half-life)
+  std::vector<double> pressure;  // per GPU generation: impact / market_depth_units (0: none)
+  bool index_moves = false;      // some generation has a fire-sale model
 };
 
 struct Plan {
   const Scenario* scenario = nullptr;
   Timeline timeline;
   std::vector<EntityPlan> entities;
+  NetworkPlan network;
 
   explicit Plan(const Scenario& s);
 };

@@ -44,6 +44,11 @@ std::string instrument_name(const Scenario& s, int entity, Source src, int index
     case Source::Equity: return item(e.equity, index).id;
     case Source::Debt: return item(e.debt, index).id;
     case Source::Site: return item(e.sites, index).id;
+    case Source::Liability: return item(e.liabilities, index).id;
+    case Source::Guarantee: return "guarantee";
+    case Source::Deal: return item(e.invest_to_buy, index).id;
+    case Source::Funding: return "capital_call";
+    case Source::Distribution: return "distribution";
   }
   return "";
 }
@@ -55,8 +60,28 @@ std::string counterparty_name(const Scenario& s, int entity, Source src, int ind
     case Source::Spot: return "market";
     case Source::Lease: return item(e.leases, index).lessor.name;
     case Source::Site: return item(e.sites, index).host.name;
+    case Source::Guarantee:
+    case Source::Distribution: return e.parent >= 0 ? entity_of(s, e.parent).id : "";
+    case Source::Deal: return entity_of(s, item(e.invest_to_buy, index).investee).id;
+    case Source::Liability:
+      switch (item(e.liabilities, index).kind) {
+        case LiabilityKind::Deposits: return "depositors";
+        case LiabilityKind::PolicyReserves: return "policyholders";
+        case LiabilityKind::Other: return "creditors";
+      }
+      return "";
+    case Source::Funding: return "owners";
     default: return "";
   }
+}
+
+std::string flow_instrument(const Scenario& s, const Flow& f) {
+  return instrument_name(s, f.other >= 0 ? f.other : f.entity, f.source, f.index);
+}
+
+std::string flow_counterparty(const Scenario& s, const Flow& f) {
+  if (f.other >= 0) return entity_of(s, f.other).id;
+  return counterparty_name(s, f.entity, f.source, f.index);
 }
 
 std::string event_detail(const Scenario& s, const Event& ev) {
@@ -64,12 +89,30 @@ std::string event_detail(const Scenario& s, const Event& ev) {
   switch (ev.type) {
     case EventType::Draw: return fmt::format("drew {:.1f} from {}", ev.value, what);
     case EventType::Maturity: return fmt::format("{} matured; repaid {:.1f}", what, ev.value);
-    case EventType::Default:
-      return fmt::format("liquidity: could not pay {}{}{}: {:.1f} due, {:.1f} available",
-                         // the only revenue an entity pays out is a delivery penalty
-                         ev.unpaid == FlowKind::Revenue ? "a delivery penalty"
-                                                        : flow_kind_name(ev.unpaid),
+    case EventType::Default: {
+      // The only revenue an entity pays out is a delivery penalty.
+      const char* unpaid =
+          ev.unpaid == FlowKind::Revenue ? "a delivery penalty" : flow_kind_name(ev.unpaid);
+      if (ev.index == -1)  // in the clearing, pro rata
+        return fmt::format("{}: paid {:.1f} of {:.1f} due ({:.1f} %) pro rata in the clearing{}",
+                           cause_name(ev.cause), ev.limit, ev.value,
+                           ev.value > 0 ? 100 * ev.limit / ev.value : 0.0,
+                           ev.owed_in > 0 ? fmt::format("; the network paid it {:.1f} of the {:.1f} "
+                                                        "it owed it", ev.received, ev.owed_in)
+                                          : "");
+      if (ev.index == -2)
+        return fmt::format("insolvency: equity {:.1f} below zero at the period end; its creditors "
+                           "share its cash and {:.1f} of loans and stakes at their marks",
+                           ev.value, ev.limit);
+      if (ev.cause == Cause::Clearing)  // short-paid by the network, it failed by its waterfall
+        return fmt::format("clearing: could not pay {}{}{}: {:.1f} due, {:.1f} available; the "
+                           "network paid it {:.1f} of the {:.1f} it owed it",
+                           unpaid, what.empty() ? "" : " on ", what, ev.value, ev.limit,
+                           ev.received, ev.owed_in);
+      return fmt::format("{}: could not pay {}{}{}: {:.1f} due, {:.1f} available",
+                         ev.cause == Cause::Guarantee ? "guarantee" : "liquidity", unpaid,
                          what.empty() ? "" : " on ", what, ev.value, ev.limit);
+    }
     case EventType::CapacityShortfall:
       return fmt::format("{:.0f} GPUs idle for lack of power: {:.1f} MW active cannot run them all",
                          ev.value, ev.limit);
@@ -84,6 +127,14 @@ std::string event_detail(const Scenario& s, const Event& ev) {
     case EventType::SiteStopped:
       return fmt::format("{}: its host defaulted with {:.1f} of {:.1f} MW built; no more will come",
                          what, ev.value, ev.limit);
+    case EventType::GuaranteeCall:
+      return fmt::format("paid {:.1f} of the {:.1f} shortfall of spv {}", ev.limit, ev.value,
+                         entity_of(s, ev.other).id);
+    case EventType::FireSale:
+      return fmt::format("sold {:.0f} {} GPUs; the {} market-value index is {:.4f} after {} "
+                         "pass{}", ev.value, item(s.market.gpus, ev.other).name,
+                         item(s.market.gpus, ev.other).name, ev.limit, ev.round,
+                         ev.round == 1 ? "" : "es");
     case EventType::Overcontracted:
       return fmt::format("{} contracts take {:.0f} GPU-hours, above the {:.0f} owned; "
                          "the excess earns its contract price but uses no modelled power",
@@ -100,8 +151,11 @@ std::string event_detail(const Scenario& s, const Event& ev) {
     case EventType::ContractStopped:
       return fmt::format("{} pays nothing from here on: its customer cancelled or defaulted", what);
     case EventType::Recovery:
-      return fmt::format("lenders of {} recover {:.1f} of a {:.1f} claim ({:.1f} %)", what,
-                         ev.value, ev.limit, ev.limit > 0 ? 100 * ev.value / ev.limit : 0.0);
+      return fmt::format("{} of {} recover {:.1f} of a {:.1f} claim ({:.1f} %)",
+                         ev.source == Source::Liability
+                             ? counterparty_name(s, ev.entity, ev.source, ev.index)
+                             : std::string("lenders"),
+                         what, ev.value, ev.limit, ev.limit > 0 ? 100 * ev.value / ev.limit : 0.0);
     case EventType::CovenantWaived:
     case EventType::EventOfDefault:
     case EventType::CovenantBreach: {

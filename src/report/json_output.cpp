@@ -4,6 +4,7 @@
 
 #include "report/describe.h"
 #include "report/metrics.h"
+#include "report/network_report.h"
 
 namespace tinderbox {
 namespace {
@@ -48,6 +49,16 @@ constexpr SeriesField kCapacitySeries[] = {
     {"powered_utilization", &PeriodFigures::powered_utilization},
     {"idle_gpus", &PeriodFigures::idle_gpus},
     {"revenue_lost_capacity", &PeriodFigures::revenue_lost_capacity},
+};
+// Network series (scenarios with links between modelled entities), docs/cli.md.
+constexpr SeriesField kNetworkSeries[] = {
+    {"purchases", &PeriodFigures::purchases},
+    {"received", &PeriodFigures::received},
+    {"loans_held", &PeriodFigures::loans_held},
+    {"stakes_value", &PeriodFigures::stakes_value},
+    {"liabilities", &PeriodFigures::liabilities},
+    {"nav", &PeriodFigures::nav},
+    {"mark", &PeriodFigures::mark},
 };
 
 json metrics_json(const RunResult& r, int entity) {
@@ -115,6 +126,12 @@ json run_to_json(const RunResult& r) {
         for (const PeriodFigures& p : es.periods) v.push_back(p.*(f.field));
         series[f.name] = v;
       }
+    if (r.plan.network.linked)
+      for (const SeriesField& f : kNetworkSeries) {
+        json v = json::array();
+        for (const PeriodFigures& p : es.periods) v.push_back(p.*(f.field));
+        series[f.name] = v;
+      }
     json def = nullptr;
     if (es.default_period) {
       std::string reason;
@@ -131,6 +148,12 @@ json run_to_json(const RunResult& r) {
       def = {{"date", format_date(t.ends[static_cast<std::size_t>(*es.default_period)])},
              {"reason", reason},
              {"recoveries", recovered}};
+      if (r.plan.network.linked)
+        for (const Event& ev : r.events)
+          if (ev.entity == static_cast<int>(i) && ev.type == EventType::Default) {
+            def["cause"] = cause_name(ev.cause);
+            def["round"] = ev.round;
+          }
     }
     entities[s.entities[i].id] = {{"series", series}, {"default", def},
                                   {"metrics", metrics_json(r, static_cast<int>(i))}};
@@ -145,6 +168,7 @@ json run_to_json(const RunResult& r) {
                       {"type", event_type_name(ev.type)},
                       {"detail", event_detail(s, ev)}});
   out["events"] = events;
+  if (r.plan.network.linked) out["network"] = network_json(r, network_report(r));
   return out;
 }
 

@@ -25,32 +25,59 @@ std::string amount_text(double x) {
   return fmt::format("{:.6f}", rounded == 0 ? 0.0 : rounded);  // never "-0.000000"
 }
 
+// A lender's name in the ledger: an entity that defaulted before `period` has passed its claims
+// to its estate, outside the network.
+std::string lender_name(const RunResult& r, const Lender& l, int period) {
+  if (l.party.entity >= 0) {
+    const auto& d = r.entities[static_cast<std::size_t>(l.party.entity)].default_period;
+    if (d && *d < period) return "estate:" + l.party.name;
+  }
+  return l.party.name;
+}
+
 }  // namespace
 
-void write_ledger_csv(const RunResult& r, std::ostream& out) {
+void for_each_ledger_row(const RunResult& r, const std::function<void(const LedgerRow&)>& visit) {
   const Scenario& s = *r.scenario;
-  out << "date,entity,instrument,counterparty,kind,amount\n";
+  const auto put = [&](const std::string& date, const std::string& entity,
+                       const std::string& instrument, const std::string& counterparty,
+                       const char* kind, double amount) {
+    visit(LedgerRow{date, entity, instrument, counterparty, kind, amount});
+  };
   for (const Flow& f : r.flows) {
     const Entity& e = s.entities[static_cast<std::size_t>(f.entity)];
     const std::string date = format_date(r.plan.timeline.ends[static_cast<std::size_t>(f.period)]);
-    const std::string prefix = date + "," + e.id + "," +
-                               csv_field(instrument_name(s, f.entity, f.source, f.index)) + ",";
     const char* kind = flow_kind_name(f.kind);
-    if (f.kind == FlowKind::Recovery || f.kind == FlowKind::Loss) {
+    if (f.other >= 0) {  // the other side of a flow on another entity's instrument
+      put(date, e.id, flow_instrument(s, f), flow_counterparty(s, f), kind, f.amount);
+      continue;
+    }
+    const std::string instrument = instrument_name(s, f.entity, f.source, f.index);
+    if ((f.kind == FlowKind::Recovery || f.kind == FlowKind::Loss) && f.source == Source::Debt) {
       // Booked from each lender's side, the defaulted borrower as the counterparty.
       const Debt& d = e.debt[static_cast<std::size_t>(f.index)];
       for (const Lender& l : d.lenders)
-        out << date << "," << csv_field(l.party.name) << "," << d.id << "," << e.id << "," << kind
-            << "," << amount_text(f.amount * l.share) << "\n";
+        put(date, lender_name(r, l, f.period), d.id, e.id, kind, f.amount * l.share);
+    } else if (f.kind == FlowKind::Recovery || f.kind == FlowKind::Loss) {
+      // A holder's liability: from the side of its creditors (depositors, policyholders, ...).
+      put(date, counterparty_name(s, f.entity, f.source, f.index), instrument, e.id, kind,
+          f.amount);
     } else if (f.source == Source::Debt) {
       for (const Lender& l : e.debt[static_cast<std::size_t>(f.index)].lenders)
-        out << prefix << csv_field(l.party.name) << "," << kind << ","
-            << amount_text(f.amount * l.share) << "\n";
+        put(date, e.id, instrument, lender_name(r, l, f.period), kind, f.amount * l.share);
     } else {
-      out << prefix << csv_field(counterparty_name(s, f.entity, f.source, f.index)) << ","
-          << kind << "," << amount_text(f.amount) << "\n";
+      put(date, e.id, instrument, counterparty_name(s, f.entity, f.source, f.index), kind,
+          f.amount);
     }
   }
+}
+
+void write_ledger_csv(const RunResult& r, std::ostream& out) {
+  out << "date,entity,instrument,counterparty,kind,amount\n";
+  for_each_ledger_row(r, [&](const LedgerRow& x) {
+    out << x.date << "," << csv_field(x.entity) << "," << csv_field(x.instrument) << ","
+        << csv_field(x.counterparty) << "," << x.kind << "," << amount_text(x.amount) << "\n";
+  });
 }
 
 }  // namespace tinderbox

@@ -85,7 +85,12 @@ Metrics compute_metrics(const RunResult& r, int entity) {
     m.years.push_back(y);
   }
 
-  if (s.default_period) {
+  // A holder found insolvent did not run out of cash: it has no runway.
+  bool insolvent = false;
+  for (const Event& ev : r.events)
+    insolvent = insolvent || (ev.entity == entity && ev.type == EventType::Default &&
+                              ev.cause == Cause::Insolvency);
+  if (s.default_period && !insolvent) {
     m.runway_months = (*s.default_period + 1) * t.months_per_period;
     m.runway_date = t.ends[static_cast<std::size_t>(*s.default_period)];
   }

@@ -125,7 +125,10 @@ NetworkView exposure_network(const RunResult& r) {
     if (n.failed_round) continue;
     n.failed_round = 0;
     n.failed_date = date;
-    v.contagion.push_back({ev.period, date, 0, id, "liquidity", event_detail(s, ev)});
+    // The engine counts a period's contagion rounds from 1 (docs/model.md, Contagion trace).
+    const int round = std::max(0, ev.round - 1);
+    n.failed_round = round;
+    v.contagion.push_back({ev.period, date, round, id, cause_name(ev.cause), event_detail(s, ev)});
   }
   v.nodes = nodes.take();
   const auto balances = debt_balances(r);

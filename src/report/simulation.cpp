@@ -86,6 +86,12 @@ json simulation_to_json(const Plan& plan, const SimLayout& layout, Tally& t, std
   for (std::int64_t c : t.default_count) hist.push_back(double(c) / double(t.paths));
   j["system"] = {{"loss_mean", system["el"]}, {"loss_var99", system["var99"]},
                  {"loss_es99", system["es99"]}, {"default_count_hist", hist}};
+  // Beyond SPEC §4 (issue 5): the losses of each creditor class, docs/cli.md.
+  json classes = json::object();
+  for (int c = 0; c < kCreditorClasses; ++c)
+    classes[creditor_class_name(static_cast<CreditorClass>(c))] =
+        loss_json(t.class_loss[static_cast<std::size_t>(c)], t.paths);
+  j["creditor_classes"] = classes;
   json market = json::object();
   const auto deterministic = deterministic_market(s, plan.timeline);
   for (std::size_t d = 0; d < layout.drivers.size(); ++d) {
@@ -147,6 +153,11 @@ void write_simulation_summary(const json& j, std::ostream& out) {
   out << fmt::format("  {:<24} EL {:>9.2f}   VaR99 {:>9.1f}   ES99 {:>9.1f}\n", "all lenders",
                      s["loss_mean"].get<double>(), s["loss_var99"].get<double>(),
                      s["loss_es99"].get<double>());
+  out << "\nLosses by creditor class, $M:\n";
+  for (const auto& [name, l] : j["creditor_classes"].items())
+    out << fmt::format("  {:<24} EL {:>9.2f}   VaR99 {:>9.1f}   ES99 {:>9.1f}   P(loss) {:.2f} %\n",
+                       name, l["el"].get<double>(), l["var99"].get<double>(),
+                       l["es99"].get<double>(), 100 * l["p_loss"].get<double>());
 }
 
 }  // namespace tinderbox

@@ -4,6 +4,7 @@
 
 #include "report/describe.h"
 #include "report/metrics.h"
+#include "report/network_report.h"
 
 namespace tinderbox {
 namespace {
@@ -126,6 +127,7 @@ void write_summary(const RunResult& r, std::ostream& out) {
                      format_date(s.start));
   for (std::size_t i = 0; i < s.entities.size(); ++i)
     if (r.plan.entities[i].operates) write_entity(r, static_cast<int>(i), out);
+  if (r.plan.network.linked) write_network_summary(r, network_report(r), out);
 }
 
 }  // namespace tinderbox

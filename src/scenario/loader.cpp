@@ -80,7 +80,8 @@ constexpr Choice<bool> kBreachActions[] = {{"event", false}, {"default", true}};
 
 constexpr Key kTopKeys[] = {{"tinderbox", true}, {"name", false},    {"start", true},
                             {"horizon", true},   {"period", false},  {"import", false},
-                            {"market", false},   {"entities", false}, {"stochastic", false}};
+                            {"market", false},   {"entities", false}, {"stochastic", false},
+                            {"network", false}};
 constexpr Key kMarketKeys[] = {
     {"rates", false}, {"gpu", false}, {"power_usd_per_mwh", false}, {"discount_rate", false},
     {"equity", false}};
@@ -88,7 +89,10 @@ constexpr Key kGpuKeys[] = {{"rent", true},
                             {"economic_life_years", true},
                             {"reference_utilization", true},
                             {"cash_cost_per_hour", true},
-                            {"liquidation_haircut", false}};
+                            {"liquidation_haircut", false},
+                            {"market_depth_units", false},
+                            {"impact", false},
+                            {"recovery_half_life_months", false}};
 constexpr NumberField<GpuMarket> kGpuNumbers[] = {
     {"liquidation_haircut", Bound::Share, &GpuMarket::liquidation_haircut},
     {"economic_life_years", Bound::Positive, &GpuMarket::economic_life_years},
@@ -108,7 +112,16 @@ constexpr Key kEntityKeys[] = {{"kind", true},
                                {"equity", false},
                                {"debt", false},
                                {"credit", false},
-                               {"sites", false}};
+                               {"sites", false},
+                               // network (issues 3 and 5)
+                               {"parent", false},
+                               {"guarantee", false},
+                               {"liabilities", false},
+                               {"stakes", false},
+                               {"fund_interests", false},
+                               {"warrants", false},
+                               {"invest_to_buy", false},
+                               {"distribute_above", false}};
 constexpr Key kCreditKeys[] = {{"pd_annual", true}, {"correlation", true}};
 constexpr NumberField<Credit> kCreditNumbers[] = {
     {"pd_annual", Bound::NonNegRate, &Credit::pd_annual},
@@ -166,7 +179,8 @@ constexpr Key kDebtKeys[] = {
     {"signed", false}, {"available_until", false}, {"fees", false}, {"prepayment", false},
     {"cross_default", false}, {"draw_below", false}, {"repay_above", false},
     {"seniority", false}, {"conversion_price", false},
-    {"draw_term_months", false}, {"draw_amortization", false}};
+    {"draw_term_months", false}, {"draw_amortization", false},
+    {"available_from", false}};
 constexpr Key kRateKeys[] = {{"index", false}, {"spread", false}, {"spread_grid", false},
                              {"contract_spreads", false},
                              {"floor", false}, {"fixed", false},  {"alternate", false},
@@ -254,6 +268,36 @@ constexpr Choice<Remedy> kRemedies[] = {
 constexpr Key kDeliveryKeys[] = {
     {"deadline", true}, {"sites", true}, {"remedy", true}, {"penalty_per_month", false}};
 constexpr int kMaxCount = 1200;  // the most periods a scenario has: caps `every` and `cure_periods`
+// --- network (issues 3 and 5)
+constexpr Key kNetworkKeys[] = {{"alpha", false}, {"beta", false}, {"max_rounds", false}};
+constexpr NumberField<NetworkOptions> kNetworkNumbers[] = {
+    {"alpha", Bound::PositiveShare, &NetworkOptions::alpha},
+    {"beta", Bound::PositiveShare, &NetworkOptions::beta}};
+constexpr std::string_view kFireSaleKeys[] = {"market_depth_units", "impact",
+                                              "recovery_half_life_months"};
+constexpr NumberField<GpuMarket> kFireSaleNumbers[] = {
+    {"market_depth_units", Bound::Positive, &GpuMarket::market_depth_units},
+    {"impact", Bound::NonNeg, &GpuMarket::impact},
+    {"recovery_half_life_months", Bound::Positive, &GpuMarket::recovery_half_life_months}};
+constexpr Key kGuaranteeKeys[] = {{"type", true}, {"cap", false}};
+constexpr Choice<GuaranteeType> kGuaranteeTypes[] = {{"full", GuaranteeType::Full},
+                                                     {"capped", GuaranteeType::Capped}};
+constexpr Key kLiabilityKeys[] = {{"id", true}, {"type", true}, {"amount", true}, {"rate", false}};
+constexpr Choice<LiabilityKind> kLiabilityKinds[] = {
+    {"deposits", LiabilityKind::Deposits},
+    {"policy_reserves", LiabilityKind::PolicyReserves},
+    {"other", LiabilityKind::Other}};
+constexpr NumberField<Liability> kLiabilityNumbers[] = {
+    {"amount", Bound::NonNeg, &Liability::amount}, {"rate", Bound::NonNegRate, &Liability::rate}};
+constexpr Key kWarrantKeys[] = {{"id", true}, {"issuer", true}, {"strike", true},
+                                {"tranches", true}};
+constexpr Key kTrancheKeys[] = {{"shares", true}, {"purchases", false}, {"price_hurdle", false}};
+constexpr NumberField<WarrantTranche> kTrancheNumbers[] = {
+    {"shares", Bound::Positive, &WarrantTranche::shares},
+    {"purchases", Bound::NonNeg, &WarrantTranche::purchases},
+    {"price_hurdle", Bound::NonNeg, &WarrantTranche::price_hurdle}};
+constexpr Key kInvestToBuyKeys[] = {
+    {"id", true}, {"investee", true}, {"contract", true}, {"ratio", true}, {"cap", false}};
 
 // ---------------------------------------------------------------------------------- names
 
@@ -490,11 +534,17 @@ class ScenarioReader {
     const Section entities_node = section(f, "entities", Kind::Map);
     if (entities_node.node) entities(*entities_node.node, s);
     power_required(s, market_node.node ? *market_node.node : root);
+    check_network(s);
     link_share_prices(s);
     s.stochastic.rates.resize(s.market.rates.size());
     s.stochastic.gpu.resize(s.market.gpus.size());
     if (const Section st = section(f, "stochastic", Kind::Map); st.node)
       stochastic(*st.node, s.market, s.stochastic);
+    if (const Section nw = section(f, "network", Kind::Map); nw.node)
+      if (const auto nf = open(p_, *nw.node, kNetworkKeys, "'network'")) {
+        get_numbers(*nf, s.network, kNetworkNumbers);
+        nf->get_integer("max_rounds", s.network.max_rounds, 1, 1000);
+      }
     return s;
   }
 
@@ -589,7 +639,21 @@ class ScenarioReader {
     if (const YNode* rent = f->find("rent"))
       if (auto c = to_curve(p_, *rent, "'rent'", Bound::NonNeg)) g.rent = std::move(*c);
     get_numbers(*f, g, kGpuNumbers);
+    fire_sale(*f, n, g);
     return g;
+  }
+
+  // A fire-sale model needs its three parameters together (docs/model.md, Fire sales).
+  void fire_sale(const Fields& f, const YNode& n, GpuMarket& g) {
+    const bool any = std::any_of(std::begin(kFireSaleKeys), std::end(kFireSaleKeys),
+                                 [&](std::string_view k) { return f.has(k); });
+    if (!any) return;
+    for (std::string_view k : kFireSaleKeys)
+      if (!f.has(k))
+        p_.at(n, "missing required key " + key_label(k) +
+                     " (a fire-sale model needs market_depth_units, impact and "
+                     "recovery_half_life_months)");
+    get_numbers(f, g, kFireSaleNumbers);
   }
 
   // Power prices the running GPUs, so it is needed as soon as any entity owns or buys some.
@@ -853,13 +917,20 @@ class ScenarioReader {
 
   // --- entities
 
+  // An entity written with nothing after its id is no entity: that is how a file removes one it
+  // imports (a snapshot before an spv existed).
   void entities(const YNode& n, Scenario& s) {
     for (const auto& [k, v] : n.entries) {
+      if (v.is_null()) continue;
       to_id(p_, k, "entity id");
       entities_.define(p_, k.scalar, k);
     }
     int index = 0;
-    for (const auto& [k, v] : n.entries) s.entities.push_back(entity(k, v, index++));
+    for (const auto& [k, v] : n.entries) {
+      if (v.is_null()) continue;
+      entities_read_ = index;
+      s.entities.push_back(entity(k, v, index++));
+    }
   }
 
   Entity entity(const YNode& key, const YNode& n, int index) {
@@ -910,6 +981,7 @@ class ScenarioReader {
     resolve_funding(sc, e);
     check_collateral(sc);
     powered_within_sites(sc, e);
+    network_items(*f, e, sc);
     unique_ids(sc);
     credit(*f, e);
     return e;
@@ -1359,6 +1431,9 @@ class ScenarioReader {
     amortization(*f, d, payments, mat);
     f->get("signed", d.signed_on);
     f->get("available_until", d.available_until);
+    f->get("available_from", d.available_from);
+    if (d.available_from && d.available_until && *d.available_until < *d.available_from)
+      p_.at(*f->find("available_until"), "'available_until' is before 'available_from'");
     balances(*f, d, mat);
     if (type_ok) revolver(*f, d);
     fees(*f, d);
@@ -1431,6 +1506,8 @@ class ScenarioReader {
       if (!share) continue;
       sum += *share;
       d.lenders.push_back(Lender{party(k, k.scalar, sc, "lender"), *share});
+      if (d.lenders.back().party.entity >= 0)
+        lender_links_.push_back({sc.index, sc.debt_count, &k, &f.node()});
     }
     if (ok && std::abs(sum - 1) > 1e-9)
       p_.at(*s.node, "lender shares sum to " + number_text(sum) + ", not 1");
@@ -1789,6 +1866,255 @@ class ScenarioReader {
       }
     return ok ? std::optional<CovenantTest>(t) : std::nullopt;
   }
+
+  // --- network (issues 3 and 5): spv parents and guarantees, holders' liabilities, stakes and
+  //     fund interests, warrants, invest-to-buy deals. Names are resolved here; what needs every
+  //     entity read (parents' cycles, stake sums, lenders' kinds) is checked by check_network().
+
+  int entity_ref(const YNode& n, std::string_view what, const EntityScope& sc) {
+    const auto name = to_name(p_, n, what);
+    if (!name || !entities_.usable) return -1;
+    const int i = entities_.find(*name);
+    if (i < 0) {
+      p_.at(n, "unknown entity " + quote_text(*name) + entities_.suggest(*name));
+    } else if (i == sc.index) {
+      p_.at(n, std::string(what) + " " + quote_text(*name) + " is the entity itself");
+      return -1;
+    }
+    return i;
+  }
+
+  void network_items(const Fields& f, Entity& e, EntityScope& sc) {
+    if (const YNode* n = f.find("parent")) {
+      e.parent = entity_ref(*n, "'parent'", sc);
+      parent_at_.resize(static_cast<std::size_t>(sc.index) + 1, nullptr);
+      parent_at_[static_cast<std::size_t>(sc.index)] = n;
+    }
+    if (const Section g = section(f, "guarantee", Kind::Map); g.node) guarantee(*g.node, e);
+    f.get("distribute_above", e.distribute_above, Bound::NonNeg);
+    if (f.has("distribute_above") && e.kind != EntityKind::Spv)
+      p_.at(key_node(f.node(), "distribute_above"),
+            "'distribute_above' applies to entities of kind spv (it pays its parent)");
+    entity_at_.resize(static_cast<std::size_t>(sc.index) + 1, nullptr);
+    entity_at_[static_cast<std::size_t>(sc.index)] = &f.node();
+    each(f, "liabilities", "liability", kLiabilityKeys, [&](const YNode& item) {
+      Liability l;
+      if (const auto lf = open(p_, item, kLiabilityKeys, "a liability")) {
+        if (lf->get_id("id", l.id)) sc.name(l.id, *lf->find("id"));
+        lf->get("type", l.kind, "liability type", kLiabilityKinds);
+        get_numbers(*lf, l, kLiabilityNumbers);
+      }
+      e.liabilities.push_back(l);
+    });
+    if (!e.liabilities.empty() && !is_holder(e.kind))
+      p_.at(key_node(f.node(), "liabilities"),
+            "'liabilities' applies to financial holders (kind fund, bank, insurer or pension)");
+    stakes(f, "stakes", false, e, sc);
+    stakes(f, "fund_interests", true, e, sc);
+    each(f, "warrants", "warrant", kWarrantKeys,
+         [&](const YNode& item) { e.warrants.push_back(warrant(item, sc)); });
+    each(f, "invest_to_buy", "invest-to-buy deal", kInvestToBuyKeys,
+         [&](const YNode& item) { e.invest_to_buy.push_back(invest_to_buy(item, e, sc)); });
+  }
+
+  void guarantee(const YNode& n, Entity& e) {
+    const Fields g(p_, n, kGuaranteeKeys);
+    if (!g.get("type", e.guarantee.type, "guarantee type", kGuaranteeTypes)) return;
+    const bool capped = e.guarantee.type == GuaranteeType::Capped;
+    if (capped && !g.has("cap"))
+      p_.at(n, "missing required key 'cap' (a capped guarantee pays at most its cap)");
+    else if (!capped && g.has("cap"))
+      p_.at(*g.find("cap"), "'cap' applies to capped guarantees only (type: capped)");
+    else if (capped)
+      g.get("cap", e.guarantee.cap, Bound::NonNeg);
+    guarantee_at_.resize(static_cast<std::size_t>(entities_read_) + 1, nullptr);
+    guarantee_at_[static_cast<std::size_t>(entities_read_)] = &n;
+  }
+
+  // `stakes: {ENTITY: share}` or `fund_interests: {FUND: share}`.
+  void stakes(const Fields& f, std::string_view key, bool fund_interest, Entity& e,
+              const EntityScope& sc) {
+    const Section s = section(f, key, Kind::Map);
+    if (!s.node) return;
+    for (const auto& [k, v] : s.node->entries) {
+      const int investee = entity_ref(k, fund_interest ? "fund" : "investee", sc);
+      const auto share = to_number(p_, v, "the share of " + quote_text(k.scalar), Bound::PositiveShare);
+      if (investee < 0 || !share) continue;
+      const bool twice = std::any_of(e.stakes.begin(), e.stakes.end(),
+                                     [&](const Stake& x) { return x.entity == investee; });
+      if (twice) {
+        p_.at(k, quote_text(k.scalar) + " is in both 'stakes' and 'fund_interests'");
+        continue;
+      }
+      e.stakes.push_back(Stake{investee, *share, fund_interest});
+      stake_links_.push_back({sc.index, &k, &v});
+    }
+  }
+
+  Warrant warrant(const YNode& n, EntityScope& sc) {
+    Warrant w;
+    const auto f = open(p_, n, kWarrantKeys, "a warrant");
+    if (!f) return w;
+    if (f->get_id("id", w.id)) sc.name(w.id, *f->find("id"));
+    if (const YNode* issuer = f->find("issuer")) {
+      w.issuer = entity_ref(*issuer, "'issuer'", sc);
+      if (w.issuer >= 0) needs_share_price_.push_back({w.issuer, issuer, "a warrant"});
+    }
+    f->get("strike", w.strike, Bound::NonNeg);
+    if (const Section t = section(*f, "tranches", Kind::Seq); t.node) {
+      if (t.node->items.empty()) p_.at(*t.node, "a warrant needs at least one tranche");
+      for (const YNode& item : t.node->items)
+        if (const auto tf = open(p_, item, kTrancheKeys, "a warrant tranche")) {
+          WarrantTranche x;
+          get_numbers(*tf, x, kTrancheNumbers);
+          w.tranches.push_back(x);
+        }
+    }
+    return w;
+  }
+
+  InvestToBuy invest_to_buy(const YNode& n, const Entity& e, EntityScope& sc) {
+    InvestToBuy d;
+    const auto f = open(p_, n, kInvestToBuyKeys, "an invest-to-buy deal");
+    if (!f) return d;
+    if (f->get_id("id", d.id)) sc.name(d.id, *f->find("id"));
+    if (const YNode* investee = f->find("investee")) d.investee = entity_ref(*investee, "'investee'", sc);
+    f->get("ratio", d.ratio, Bound::NonNeg);
+    if (f->has("cap")) f->get("cap", d.cap, Bound::NonNeg);
+    std::string contract;
+    if (!f->get_name("contract", contract)) return d;
+    const YNode& at = *f->find("contract");
+    std::vector<std::string> ids;
+    for (std::size_t c = 0; c < e.contracts.size(); ++c) {
+      ids.push_back(e.contracts[c].id);
+      if (e.contracts[c].id == contract) d.contract = static_cast<int>(c);
+    }
+    if (d.contract < 0) {
+      p_.at(at, "unknown contract " + quote_text(contract) + " of entity " + quote_text(sc.id) +
+                    did_you_mean(contract, ids));
+    } else if (d.investee >= 0 &&
+               e.contracts[static_cast<std::size_t>(d.contract)].customer.entity != d.investee) {
+      p_.at(at, "contract " + quote_text(contract) + " is sold to " +
+                    quote_text(e.contracts[static_cast<std::size_t>(d.contract)].customer.name) +
+                    ", not to the investee: an invest-to-buy deal invests as the investee buys");
+    }
+    invest_links_.push_back({sc.index, f->find("investee")});
+    return d;
+  }
+
+  // Checks that need every entity: spv parents (and their cycles), guarantees, stakes' sums and
+  // investees, lenders that are entities, invest-to-buy investees.
+  void check_network(Scenario& s) {
+    if (!entities_.usable) return;
+    for (const Entity& e : s.entities) {
+      if (e.parent >= 0) s.entities[static_cast<std::size_t>(e.parent)].is_parent = true;
+      for (const Stake& x : e.stakes) s.entities[static_cast<std::size_t>(x.entity)].is_investee = true;
+    }
+    const auto at = [&](const std::vector<const YNode*>& v, std::size_t i) {
+      return i < v.size() ? v[i] : nullptr;
+    };
+    for (std::size_t i = 0; i < s.entities.size(); ++i) {
+      const Entity& e = s.entities[i];
+      const YNode* entity_node = at(entity_at_, i);
+      if (!entity_node) continue;  // not a mapping (reported)
+      const bool spv = e.kind == EntityKind::Spv;
+      if (const YNode* pn = at(parent_at_, i); pn && !spv)
+        p_.at(*pn, "'parent' applies to entities of kind spv");
+      else if (spv && !pn)
+        p_.at(*entity_node, "missing required key 'parent' (an spv is owned by a parent entity)");
+      if (const YNode* g = at(guarantee_at_, i); g && !spv)
+        p_.at(*g, "'guarantee' applies to entities of kind spv (its parent guarantees it)");
+      if (spv && e.parent >= 0 && s.entities[static_cast<std::size_t>(e.parent)].credit)
+        p_.at(*at(parent_at_, i), "parent " + quote_text(s.entities[static_cast<std::size_t>(e.parent)].id) +
+                                      " has reduced-form 'credit': a parent must have books");
+    }
+    parent_cycles(s);
+    for (const Link& l : stake_links_) {
+      const Entity& holder = s.entities[static_cast<std::size_t>(l.entity)];
+      const std::string& name = l.at->scalar;
+      const int investee = entities_.find(name);
+      if (investee < 0) continue;
+      const Entity& x = s.entities[static_cast<std::size_t>(investee)];
+      const auto it = std::find_if(holder.stakes.begin(), holder.stakes.end(),
+                                   [&](const Stake& st) { return st.entity == investee; });
+      if (it == holder.stakes.end()) continue;
+      if (x.credit)
+        p_.at(*l.at, "a stake is marked to its investee's books, and " + quote_text(name) +
+                         " has reduced-form 'credit' instead");
+      else if (it->fund_interest && x.kind != EntityKind::Fund)
+        p_.at(*l.at, quote_text(name) + " is a " + entity_kind_name(x.kind) +
+                         ", not a fund: a share of its equity goes in 'stakes'");
+      stake_sum_[investee] += it->share;
+      if (stake_sum_[investee] > 1 + 1e-9 && !stake_reported_[investee]) {
+        stake_reported_[investee] = true;
+        p_.at(*l.value, "stakes in " + quote_text(name) + " sum to " +
+                            number_text(stake_sum_[investee]) +
+                            " across their holders, above 1 (all of its equity)");
+      }
+    }
+    for (const LenderLink& l : lender_links_) {
+      const int j = entities_.find(l.at->scalar);
+      if (j < 0) continue;
+      const Entity& lender = s.entities[static_cast<std::size_t>(j)];
+      const Entity& borrower = s.entities[static_cast<std::size_t>(l.entity)];
+      if (l.debt >= borrower.debt.size() || !is_modelled(lender) || is_holder(lender.kind)) continue;
+      const Debt& d = borrower.debt[l.debt];
+      if (d.type == DebtType::Revolver || !d.draws.empty() || d.commitment > d.outstanding + 1e-9)
+        p_.at(*l.at, "lender " + quote_text(lender.id) + " is a " + entity_kind_name(lender.kind) +
+                         " with books, not a financial holder, and cannot fund draws: give this "
+                         "debt none beyond 'outstanding' (no 'draws', no larger 'commitment', not "
+                         "a revolver)");
+    }
+    for (const Link& l : invest_links_) {
+      if (!l.at) continue;
+      const int j = entities_.find(l.at->scalar);
+      if (j >= 0 && !is_modelled(s.entities[static_cast<std::size_t>(j)]))
+        p_.at(*l.at, "investee " + quote_text(l.at->scalar) +
+                         " has reduced-form 'credit': an invest-to-buy investee must have books");
+    }
+  }
+
+  // A chain of parents that comes back to where it started, reported once at its first entity.
+  void parent_cycles(const Scenario& s) {
+    std::vector<std::uint8_t> reported(s.entities.size(), 0);
+    for (std::size_t i = 0; i < s.entities.size(); ++i) {
+      std::vector<std::size_t> chain{i};
+      int p = s.entities[i].parent;
+      while (p >= 0 && chain.size() <= s.entities.size()) {
+        const auto pu = static_cast<std::size_t>(p);
+        if (pu == i) {
+          if (std::any_of(chain.begin(), chain.end(), [&](std::size_t c) { return reported[c]; }))
+            break;
+          std::string path;
+          for (std::size_t c : chain) path += s.entities[c].id + " -> ";
+          for (std::size_t c : chain) reported[c] = 1;
+          p_.at(*parent_at_[i], "cycle of parents: " + path + s.entities[i].id);
+          break;
+        }
+        if (std::find(chain.begin(), chain.end(), pu) != chain.end()) break;  // a cycle elsewhere
+        chain.push_back(pu);
+        p = s.entities[pu].parent;
+      }
+    }
+  }
+
+  struct Link {
+    int entity;
+    const YNode* at;             // the name's node
+    const YNode* value = nullptr;  // its value's node
+  };
+  struct LenderLink {
+    int entity;
+    std::size_t debt;
+    const YNode* at;
+    const YNode* debt_node;
+  };
+  std::vector<const YNode*> parent_at_, guarantee_at_, entity_at_;  // per entity, or null
+  std::vector<Link> stake_links_, invest_links_;
+  std::vector<LenderLink> lender_links_;
+  std::unordered_map<int, double> stake_sum_;
+  std::unordered_map<int, bool> stake_reported_;
+  int entities_read_ = 0;
 
   Problems& p_;
   std::deque<YNode> keyed_;  // the items of mapping sections, each with its key as `id`

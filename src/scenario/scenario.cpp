@@ -31,6 +31,37 @@ const char* entity_kind_name(EntityKind k) {
   return "?";
 }
 
+bool is_modelled(const Entity& e) {
+  if (e.credit) return false;
+  return !e.fleet.empty() || !e.capex.empty() || !e.contracts.empty() || !e.leases.empty() ||
+         !e.debt.empty() || !e.equity.empty() || e.operations.sga > 0 || !e.sites.empty() ||
+         is_holder(e.kind) || e.kind == EntityKind::Spv || !e.stakes.empty() ||
+         !e.warrants.empty() || !e.invest_to_buy.empty() || !e.liabilities.empty() ||
+         e.is_parent || e.is_investee;
+}
+
+const char* creditor_class_name(CreditorClass c) {
+  switch (c) {
+    case CreditorClass::PrivateCredit: return "private_credit";
+    case CreditorClass::Bank: return "bank";
+    case CreditorClass::Insurer: return "insurer";
+    case CreditorClass::Pension: return "pension";
+    case CreditorClass::Other: return "other";
+  }
+  return "?";
+}
+
+CreditorClass creditor_class(const Scenario& s, const Party& p) {
+  if (p.entity < 0) return CreditorClass::Other;
+  switch (s.entities[static_cast<std::size_t>(p.entity)].kind) {
+    case EntityKind::Fund: return CreditorClass::PrivateCredit;
+    case EntityKind::Bank: return CreditorClass::Bank;
+    case EntityKind::Insurer: return CreditorClass::Insurer;
+    case EntityKind::Pension: return CreditorClass::Pension;
+    default: return CreditorClass::Other;
+  }
+}
+
 const BuiltinFile* find_builtin(std::string_view name) {
   for (const BuiltinFile& f : builtin_files())
     if (f.name == name) return &f;

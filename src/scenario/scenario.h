@@ -33,6 +33,12 @@ struct GpuMarket {
   double reference_utilization = 0;
   double cash_cost_per_hour = 0;  // $ per GPU-hour, used in the income approach only
   double liquidation_haircut = 0;  // share of market value lost when seized GPUs are sold
+  // Fire sales (docs/model.md, Fire sales): units sold in a default move the generation's
+  // market-value index m <- m x exp(-impact x units / market_depth_units), which recovers toward
+  // 1 with a half-life. market_depth_units 0: no fire-sale model for this generation.
+  double market_depth_units = 0;
+  double impact = 0;
+  double recovery_half_life_months = 0;
 };
 
 struct RateCurve {
@@ -285,6 +291,7 @@ struct Debt {
   Covenants covenants;
   std::optional<Date> signed_on;        // `signed`: when the facility was signed (upfront fee)
   std::optional<Date> available_until;  // no draws after this date; the undrawn fee stops
+  std::optional<Date> available_from;   // no draws, and no undrawn fee, before this date
   Fees fees;
   Prepayments prepayment;
   bool cross_default = false;  // accelerates when another instrument of the entity accelerates
@@ -311,6 +318,66 @@ struct Credit {
   double correlation = 0;  // rho in [0, 1]
 };
 
+// ---------------------------------------------------------------------------------- network
+// Links between modelled entities (issues 3 and 5; docs/model.md, Network).
+
+// Financial holders: their assets are loans, fund interests and stakes.
+inline bool is_holder(EntityKind k) {
+  return k == EntityKind::Fund || k == EntityKind::Bank || k == EntityKind::Insurer ||
+         k == EntityKind::Pension;
+}
+
+// An SPV's parent guarantee: the parent pays the SPV's shortfall (all of it, or up to `cap`
+// over the SPV's life); without one the SPV is non-recourse.
+enum class GuaranteeType { None, Full, Capped };
+struct Guarantee {
+  GuaranteeType type = GuaranteeType::None;
+  double cap = 0;  // $M, Capped only
+};
+
+// A holder's liability to creditors outside the scenario (depositors, policyholders, ...): a
+// balance that counts against its equity and pays `rate` a year (act/365, each period).
+enum class LiabilityKind { Deposits, PolicyReserves, Other };
+struct Liability {
+  std::string id;
+  LiabilityKind kind = LiabilityKind::Other;
+  double amount = 0;  // $M at start
+  double rate = 0;    // a year, paid each period
+};
+
+// A share of another entity's equity: an equity stake, or a fund interest (a share of a fund's
+// NAV). Marked to the investee's equity (docs/model.md, Holders and marks).
+struct Stake {
+  int entity = -1;  // the investee, index into Scenario::entities
+  double share = 0;  // (0, 1]
+  bool fund_interest = false;
+};
+
+// A warrant on `issuer`'s shares held by this entity: each tranche vests once the holder has paid
+// the issuer `purchases` ($M, cumulative, under the issuer's contracts with it) and the issuer's
+// share price has reached `price_hurdle`. Value = vested shares x max(0, price - strike).
+struct WarrantTranche {
+  double shares = 0;        // millions
+  double purchases = 0;     // $M
+  double price_hurdle = 0;  // $ per share
+};
+struct Warrant {
+  std::string id;
+  int issuer = -1;    // index into Scenario::entities (has a share price in market.equity)
+  double strike = 0;  // $ per share
+  std::vector<WarrantTranche> tranches;
+};
+
+// Invest-to-buy: this entity invests `ratio` x what `investee` paid it in the previous period
+// under `contract` (one of this entity's contracts, with the investee as customer), up to `cap`.
+struct InvestToBuy {
+  std::string id;
+  int investee = -1;
+  int contract = -1;  // index into this entity's contracts
+  double ratio = 0;
+  double cap = std::numeric_limits<double>::infinity();
+};
+
 struct Entity {
   std::string id;
   EntityKind kind = EntityKind::Neocloud;
@@ -329,7 +396,22 @@ struct Entity {
   std::vector<Debt> debt;
   std::optional<Credit> credit;  // only on entities with nothing else modelled
   std::vector<Site> sites;       // data-center capacity; none: GPUs are not power-constrained
+  // Network (docs/scenario.md, Networks):
+  int parent = -1;                       // an spv's parent entity
+  Guarantee guarantee;                   // an spv's parent guarantee
+  std::optional<double> distribute_above;  // an spv pays its parent its cash above this
+  std::vector<Liability> liabilities;    // a holder's external liabilities
+  std::vector<Stake> stakes;             // equity stakes and fund interests it holds
+  std::vector<Warrant> warrants;         // warrants it holds
+  std::vector<InvestToBuy> invest_to_buy;  // its invest-to-buy deals (as investor)
+  bool is_parent = false;    // some spv names it as its parent (set by the loader)
+  bool is_investee = false;  // some entity holds a stake in it (set by the loader)
 };
+
+// Whether the period loop keeps books for the entity: it has books of its own, or it is a
+// financial holder, an spv, an spv's parent, an investee or a holder of stakes, warrants or
+// deals; a party with reduced-form `credit` never is.
+bool is_modelled(const Entity& e);
 
 // An Ornstein-Uhlenbeck deviation: dx = -a x dt + s dW, x(0) = 0; a = 0 is a Brownian motion.
 struct OuProcess {
@@ -372,6 +454,13 @@ struct Stochastic {
   Demand demand;
 };
 
+// `network:` — the clearing between modelled entities (docs/scenario.md, Networks).
+struct NetworkOptions {
+  double alpha = 1, beta = 1;  // Rogers-Veraart: share of outside assets / of receipts a
+                               // defaulted entity realizes (1, 1: Eisenberg-Noe)
+  int max_rounds = 20;         // fire-sale rounds within a period
+};
+
 struct Scenario {
   std::string name;
   Date start;  // the 1st of a month
@@ -380,8 +469,17 @@ struct Scenario {
   Market market;
   std::vector<Entity> entities;
   Stochastic stochastic;  // sized to the market's rates and GPUs by the loader
+  NetworkOptions network;
 };
 
 const char* entity_kind_name(EntityKind k);
+
+// Creditor classes for losses (issue 5): a lender that is an entity of kind fund is private
+// credit, bank, insurer or pension its own class; every other lender, and every name outside the
+// scenario, is `other`.
+enum class CreditorClass { PrivateCredit, Bank, Insurer, Pension, Other };
+inline constexpr int kCreditorClasses = 5;
+const char* creditor_class_name(CreditorClass c);
+CreditorClass creditor_class(const Scenario& s, const Party& p);
 
 }  // namespace tinderbox

@@ -1,5 +1,6 @@
 #include "sim/simulate.h"
 
+#include <array>
 #include <atomic>
 #include <mutex>
 
@@ -20,16 +21,21 @@ namespace {
 constexpr std::size_t kCashBatch = 64;
 
 // Keeps what a path leaves behind: its cash for the sketches, each lender's loss from the loss
-// rows.
+// rows, and what the creditors of holders' liabilities lose (counted in the `other` class).
 struct PathSink {
   const SimLayout& layout;
   const std::vector<int>& book_row;  // per entity: its row of cash, -1 without books
   double* cash;                      // this path's slot: [row * periods + k]
   std::vector<double>& loss;         // per lender, this path
+  double& liability_loss;            // this path
   int periods;
 
   void flow(const Flow& f) {
     if (f.kind != FlowKind::Loss) return;
+    if (f.source != Source::Debt) {
+      liability_loss -= f.amount;
+      return;
+    }
     for (const auto& [lender, share] :
          layout.debt_lenders[static_cast<std::size_t>(f.entity)][static_cast<std::size_t>(f.index)])
       loss[static_cast<std::size_t>(lender)] -= f.amount * share;
@@ -49,6 +55,8 @@ struct Worker {
   Tally tally;
   std::vector<int> credit_defaults;
   std::vector<double> loss, block_sum, block_sum2;
+  std::array<double, kCreditorClasses> class_loss{};
+  double liability_loss = 0;
   // kCashBatch paths' cash at each period end of the entities with books, path after path:
   // [(p * rows + row) * periods + k]. Small enough to stay in the first-level cache.
   std::vector<int> book_row;
@@ -102,9 +110,10 @@ void run_block(const Plan& plan, const SimLayout& layout, const SimOptions& o, s
     w.generator.fill(o.seed, static_cast<std::uint32_t>(path), w.market, w.credit_defaults);
     w.state.reset(plan);
     std::fill(w.loss.begin(), w.loss.end(), 0.0);
+    w.liability_loss = 0;
     const auto slot = static_cast<std::size_t>(path - first) % kCashBatch;
     PathSink sink{layout, w.book_row, &w.cash[slot * w.rows * static_cast<std::size_t>(n)], w.loss,
-                  n};
+                  w.liability_loss, n};
     for (int k = 0; k < n; ++k) step(plan, w.market, k, w.state, sink);
     if (slot + 1 == kCashBatch || path + 1 == last) w.flush_cash(slot + 1);
 
@@ -118,12 +127,20 @@ void run_block(const Plan& plan, const SimLayout& layout, const SimOptions& o, s
     }
     ++w.tally.default_count[static_cast<std::size_t>(defaulted)];
     double system = 0;
+    w.class_loss.fill(0.0);
     for (std::size_t l = 0; l < w.loss.size(); ++l)
       if (w.loss[l] > 0) {
         w.tally.lender_loss[l].push_back(w.loss[l]);
         system += w.loss[l];
+        w.class_loss[static_cast<std::size_t>(layout.lender_class[l])] += w.loss[l];
       }
+    if (w.liability_loss > 0) {
+      system += w.liability_loss;
+      w.class_loss[static_cast<std::size_t>(CreditorClass::Other)] += w.liability_loss;
+    }
     if (system > 0) w.tally.system_loss.push_back(system);
+    for (std::size_t c = 0; c < w.class_loss.size(); ++c)
+      if (w.class_loss[c] > 0) w.tally.class_loss[c].push_back(w.class_loss[c]);
     for (std::size_t d = 0; d < layout.drivers.size(); ++d) {
       if (!layout.drivers[d].random) continue;
       const double* value = driver_series(w.market, layout.drivers[d]);
@@ -149,7 +166,10 @@ SimLayout::SimLayout(const Plan& plan) {
       auto& shares = debts.emplace_back();
       for (const Lender& l : d.lenders) {
         auto it = std::find(lenders.begin(), lenders.end(), l.party.name);
-        if (it == lenders.end()) it = lenders.insert(lenders.end(), l.party.name);
+        if (it == lenders.end()) {
+          it = lenders.insert(lenders.end(), l.party.name);
+          lender_class.push_back(static_cast<int>(creditor_class(s, l.party)));
+        }
         shares.emplace_back(static_cast<int>(it - lenders.begin()), l.share);
       }
     }

@@ -38,6 +38,7 @@ struct SimLayout {
     bool random = false;  // anything drawn at all; otherwise it is its curve on every path
   };
   std::vector<std::string> lenders;  // every lender named by a debt, first use order
+  std::vector<int> lender_class;     // per lender: its CreditorClass
   // [entity][debt]: (lender, share) of each lender of the debt.
   std::vector<std::vector<std::vector<std::pair<int, double>>>> debt_lenders;
   std::vector<Driver> drivers;

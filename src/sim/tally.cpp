@@ -59,6 +59,7 @@ Tally::Tally(int entities, int periods_, int lenders, int drivers)
       default_count(static_cast<std::size_t>(entities + 1), 0),
       cash(static_cast<std::size_t>(entities * periods_)),
       lender_loss(static_cast<std::size_t>(lenders)),
+      class_loss(static_cast<std::size_t>(kCreditorClasses)),
       driver_sum(static_cast<std::size_t>(drivers * periods_)),
       driver_sum2(static_cast<std::size_t>(drivers * periods_)) {}
 
@@ -70,6 +71,8 @@ void Tally::merge(const Tally& o) {
   for (std::size_t l = 0; l < lender_loss.size(); ++l)
     lender_loss[l].insert(lender_loss[l].end(), o.lender_loss[l].begin(), o.lender_loss[l].end());
   system_loss.insert(system_loss.end(), o.system_loss.begin(), o.system_loss.end());
+  for (std::size_t c = 0; c < class_loss.size(); ++c)
+    class_loss[c].insert(class_loss[c].end(), o.class_loss[c].begin(), o.class_loss[c].end());
   for (std::size_t i = 0; i < driver_sum.size(); ++i) {
     driver_sum[i].merge(o.driver_sum[i]);
     driver_sum2[i].merge(o.driver_sum2[i]);
@@ -85,6 +88,8 @@ std::vector<std::int64_t> Tally::serialize() const {
   out.push_back(static_cast<std::int64_t>(lender_loss.size()));
   for (const auto& l : lender_loss) write_doubles(l, out);
   write_doubles(system_loss, out);
+  out.push_back(static_cast<std::int64_t>(class_loss.size()));
+  for (const auto& l : class_loss) write_doubles(l, out);
   out.push_back(static_cast<std::int64_t>(driver_sum.size()));
   for (std::size_t i = 0; i < driver_sum.size(); ++i) {
     driver_sum[i].write(out);
@@ -105,6 +110,8 @@ Tally Tally::deserialize(const std::vector<std::int64_t>& in) {
   t.lender_loss.resize(static_cast<std::size_t>(in[pos++]));
   for (auto& l : t.lender_loss) l = read_doubles(in, pos);
   t.system_loss = read_doubles(in, pos);
+  t.class_loss.resize(static_cast<std::size_t>(in[pos++]));
+  for (auto& l : t.class_loss) l = read_doubles(in, pos);
   const auto drivers = static_cast<std::size_t>(in[pos++]);
   for (std::size_t i = 0; i < drivers; ++i) {
     t.driver_sum.push_back(ExactSum::read(in, pos));

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "scenario/scenario.h"
 #include "sim/quantile_sketch.h"
 
 namespace tinderbox {
@@ -39,6 +40,8 @@ struct Tally {
   // Per lender: its loss on each path where it lost anything ($M, > 0); other paths lost 0.
   std::vector<std::vector<double>> lender_loss;
   std::vector<double> system_loss;  // likewise, all lenders together
+  // Per creditor class (CreditorClass order): the loss of each path where the class lost anything.
+  std::vector<std::vector<double>> class_loss;
   // [driver * periods + k]: sums of (value - deterministic value) and of its square.
   std::vector<ExactSum> driver_sum, driver_sum2;
 

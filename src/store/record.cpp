@@ -9,6 +9,7 @@
 #include "market/market_path.h"
 #include "report/describe.h"
 #include "report/fire_sale.h"
+#include "report/ledger_csv.h"
 #include "report/json_output.h"
 
 namespace tinderbox::store {
@@ -63,29 +64,11 @@ void write_files(ResultSink& sink, const RunInfo& info) {
 
 // The ledger as write_ledger_csv splits it (one row per lender of a debt flow), unrounded.
 void write_ledger(ResultSink& sink, const RunResult& r) {
-  const Scenario& s = *r.scenario;
   std::int64_t seq = 0;
-  const auto put = [&](const std::string& date, const std::string& entity,
-                       const std::string& instrument, const std::string& counterparty,
-                       const char* kind, double amount) {
-    sink.row(Table::Ledger,
-             {++seq, date, entity, instrument, counterparty, std::string(kind), amount});
-  };
-  for (const Flow& f : r.flows) {
-    const Entity& e = s.entities[static_cast<std::size_t>(f.entity)];
-    const std::string date = format_date(r.plan.timeline.ends[static_cast<std::size_t>(f.period)]);
-    const char* kind = flow_kind_name(f.kind);
-    if (f.source == Source::Debt) {
-      const Debt& d = e.debt[static_cast<std::size_t>(f.index)];
-      const bool lender_side = f.kind == FlowKind::Recovery || f.kind == FlowKind::Loss;
-      for (const Lender& l : d.lenders)
-        lender_side ? put(date, l.party.name, d.id, e.id, kind, f.amount * l.share)
-                    : put(date, e.id, d.id, l.party.name, kind, f.amount * l.share);
-    } else {
-      put(date, e.id, instrument_name(s, f.entity, f.source, f.index),
-          counterparty_name(s, f.entity, f.source, f.index), kind, f.amount);
-    }
-  }
+  for_each_ledger_row(r, [&](const LedgerRow& x) {
+    sink.row(Table::Ledger, {++seq, x.date, x.entity, x.instrument, x.counterparty,
+                             std::string(x.kind), x.amount});
+  });
 }
 
 void write_events(ResultSink& sink, const RunResult& r) {

@@ -1,0 +1,84 @@
+// `tinderbox network SCENARIO` (SPEC §5): the exposure network of a scenario at a date, each
+// entity's equity and the DebtRank of its default, worked out by hand on a three-entity network.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "support.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using tinderbox::test_support::fresh_temp_dir;
+using tinderbox::test_support::run_cli;
+
+// As NetHolder's network (src/engine/network_loop_test.cpp): at the end of January the fund has
+// lent the cloud 100 and holds 21 of cash; the pension holds half the cloud (equity value 80) and
+// half the fund.
+const char* kNetwork = R"(tinderbox: 1
+start: 2025-01-01
+horizon: 3
+entities:
+  cloud:
+    kind: neocloud
+    cash: 1
+    equity_value: 80
+    debt:
+      - {id: loan, type: term_loan, lenders: {fund: 1}, outstanding: 100, rate: {fixed: 0.12},
+         day_count: 30/360, pay: month, first_payment: 2025-01-31, maturity: 2027-12-31}
+  fund:
+    kind: fund
+    cash: 20
+  pension:
+    kind: pension
+    cash: 5
+    stakes: {cloud: 0.5}
+    fund_interests: {fund: 0.5}
+    liabilities: [{id: reserves, type: policy_reserves, amount: 40}]
+)";
+
+TEST(NetScenarioCli, ExposuresEquityAndDebtRankByHand) {
+  const fs::path dir = fresh_temp_dir();
+  const fs::path file = dir / "net.yaml";
+  std::ofstream(file) << kNetwork;
+  const auto r = run_cli("network '" + file.string() + "' --at 2025-01-15 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["date"], "2025-01-31");
+  // Exposures: the fund's loan of 100; the pension's stake 0.5 x 80 and fund interest 0.5 x 121.
+  std::map<std::string, double> x;
+  for (const auto& e : j["exposures"])
+    x[e["from"].get<std::string>() + ">" + e["to"].get<std::string>() + ":" +
+      e["kind"].get<std::string>()] = e["amount"].get<double>();
+  EXPECT_EQ(x.size(), 3u);
+  EXPECT_NEAR(x["fund>cloud:loan"], 100, 1e-9);
+  EXPECT_NEAR(x["pension>cloud:stake"], 40, 1e-9);
+  EXPECT_NEAR(x["pension>fund:fund_interest"], 60.5, 1e-9);
+  const auto& e = j["entities"];
+  EXPECT_NEAR(e["cloud"]["equity"].get<double>(), 80, 1e-9);
+  EXPECT_NEAR(e["fund"]["equity"].get<double>(), 121, 1e-9);
+  EXPECT_NEAR(e["pension"]["equity"].get<double>(), 65.5, 1e-9);
+  // DebtRank (2012) of the cloud's default: the fund loses 100 / 121 of its equity and the
+  // pension 40 / 65.5 (step 2); the fund then passes on min(1, 60.5 / 65.5) x 100 / 121 = 0.763
+  // to the pension, which is wiped out (step 3). Weighted by equity (266.5 in all):
+  // R = (121 x 100 / 121 + 65.5 x 1) / 266.5 = 165.5 / 266.5.
+  EXPECT_NEAR(e["cloud"]["debtrank"].get<double>(), 165.5 / 266.5, 1e-9);
+  // The pension's default touches no one: nobody is exposed to it.
+  EXPECT_NEAR(e["pension"]["debtrank"].get<double>(), 0, 1e-12);
+  fs::remove_all(dir);
+}
+
+TEST(NetScenarioCli, DefaultsToTheAiWebAndChecksItsFlags) {
+  const auto r = run_cli("network");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("the exposure network at 2025-01-31"), std::string::npos);
+  EXPECT_NE(r.out.find("DebtRank"), std::string::npos);
+  const auto bad = run_cli("network ai-web-2025 --at 2031-01-01");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_EQ(bad.err, "<command line>:1:36: error: '--at' needs a date from 2025-01-01 to "
+                     "2029-12-31 (got '2031-01-01')\n");
+  EXPECT_EQ(run_cli("network no-such-scenario").code, 2);
+}
+
+}  // namespace
