@@ -8,7 +8,7 @@ vectorised NumPy, the way a credit analyst who knows NumPy would write it: a Pyt
 periods, every operation vectorised over a batch of paths. It is the yardstick `tinderbox
 simulate` is timed against (bench/README.md). Run it from anywhere:
 
-    python3 bench/numpy_reference.py [--paths N] [--batch B] [--seed S] [--json]
+    python3 bench/numpy_reference.py [--paths N] [--batch B] [--seed S] [--json] [--compare]
 
 It pins NumPy to one thread (OPENBLAS/OMP/MKL_NUM_THREADS=1, set before NumPy is imported) and
 re-runs itself under /usr/bin/python3 (Debian's python3-numpy) when the `python3` on the PATH has
@@ -18,26 +18,37 @@ Carlo (simulate() below, the cash percentiles included) is timed; the LTV quanti
 engine does not report, are computed after the clock stops. It asks glibc to keep freed memory
 (keep_freed_memory(); `--plain-malloc` turns that off), which only makes it faster.
 
-Inputs (outside the timed part)
--------------------------------
+Inputs (outside the timed part, as the engine's plan is outside its benchmark's)
+-------------------------------------------------------------------------------
 * `./build/tinderbox run coreweave-2025 --json` and `--ledger` (subprocess): the deterministic run.
-  From the ledger, per period: contract revenue (kind=revenue, a contract instrument; also per
-  contract, for the contracts that can stop), SG&A, leases, capex, equity, draws, interest, fees,
-  principal and prepayments; from the JSON: the debt balance series (for the LTV) and the
-  deterministic cash and collateral series (for the check).
+  From the ledger, per period: SG&A, leases, capex (other than the sites'), equity, draws,
+  interest, fees, principal and prepayments; from the JSON: the debt balance series (for the LTV)
+  and the deterministic series the checks compare with.
 * scenarios/builtin/coreweave-2025.yaml merged with its import coreweave-facilities.yaml (mappings
   key by key at any depth, the importing file winning; a key with nothing after its colon drops
   the imported value): the market curves and GPU parameters, the fleet and capex lots, the
-  contracts, the operations, the terms of the floating-rate debts, the `stochastic:` section and
-  the entities' reduced-form `credit:`. GPU-hours are COMPUTED from the scenario as docs/model.md
-  says (owned hours of the fleet and capex lots, contracted hours prorated by days, uncontracted =
-  owned - contracted, never < 0) and checked against the ledger's spot revenue, power and opex at
-  the deterministic utilisation and rents (the script stops if they differ by more than 1e-4: the
-  ledger prints amounts to 6 decimals).
+  contracts (with their delivery terms), the operations, the data-center sites, the terms of the
+  floating-rate debts and revolvers, the `stochastic:` section and the entities' reduced-form
+  `credit:`. Everything capacity touches is COMPUTED from the scenario as docs/model.md says:
+  owned GPU-hours and kW-hours of the fleet and capex lots, each contract's GPU-hours and revenue
+  under its terms (prorated by days), and each site's schedule (below).
 * Per-instrument balances held through each period = `outstanding` (scenario) + the ledger's
   draws - principal - prepayments of the periods before. For the floating debts without
   contract-priced portions (ddtl1, revolver) the interest these balances, fixings, day counts and
   payment dates give on the curves is checked against the ledger's interest rows.
+* Sites (docs/model.md, Capacity), laid out for every number n of months a site may be late
+  beyond its `delay_months` (n = 0 .. N; N and beyond: no power within the run) as the engine's
+  plan lays them out: first day of power D = delivery + delay_months + n months, ramp R days,
+  term end; per period the average active MW, mw (A(min(d_{k+1}, T) - D) - A(min(d_k, T) - D)) /
+  days_k with A the ramp's integral; the payment per active MW, rate (1 + escalator)^y with y the
+  anniversaries of D passed by d_k; an owned site's build cost by days over [construction_start,
+  delivery); reimbursements in the period of their dates. For a site that can move on a path (a
+  `delay:` law, or a hosted site whose host has reduced-form credit), tables [n, j, k] of what it
+  changes from the schedule in period k when it is n months late and its host fails in period j
+  (from j on: the MW it had on d_j, no more reimbursements): its MW, its IT MW (MW / pue) and its
+  costs. These are lookups by the integers a path draws, as the engine's SitePlan keeps its
+  schedule by months of delay (building them takes about 20 ms and 26 MB for coreweave-2025);
+  looking them up and summing over the sites is about 6 % of the timed run.
 
 The stochastic drivers (docs/model.md, "Monte Carlo"), as the scenario's `stochastic:` section
 gives them (read_stochastic(); nothing is hard-coded). t in years of 365 days from 2025-01-01;
@@ -55,33 +66,55 @@ when a = 0), z_0 = 0. A driver the section does not list is deterministic (its c
   period k + 1 on (J_0 = 1). coreweave: 0.5 a year, cut 0.15 (sd 0.10), hits A100/H100/H200.
 * Demand D an OU of `demand`; spot utilisation u_k = clip(operations.utilization +
   utilization_beta * D_k, 0, 1). coreweave: a = 0.5, s = 0.25, beta = 0.3.
-* Customer defaults (`credit: {pd_annual, correlation}` on an entity; coreweave-facilities.yaml:
-  microsoft 0.01 %, meta and nvidia 0.03 %, openai 4 %, all rho = 0.3). Per path one common
-  Z ~ N(0,1) and per credit entity its own eps; X = sqrt(rho) Z + sqrt(1 - rho) eps. With
-  h = -ln(1 - pd_annual), the party has defaulted by the end of period k when
+* Reduced-form defaults (`credit: {pd_annual, correlation}` on an entity; coreweave-facilities.yaml:
+  microsoft 0.01 %, meta and nvidia 0.03 %, openai 4 %, core_scientific 6 %, all rho = 0.3). Per
+  path one common Z ~ N(0,1) and per credit entity its own eps; X = sqrt(rho) Z + sqrt(1 - rho)
+  eps. With h = -ln(1 - pd_annual), the party has defaulted by the end of period k when
   X <= Phi^-1(1 - exp(-h t_{k+1})), t_{k+1} = (d_{k+1} - start) / 365; its default period is the
-  first such k. A party with pd_annual 0 never defaults.
+  first such k. A party with pd_annual 0 never defaults. A customer's default stops its
+  contracts; a host's stops the build-out of its hosted sites from its default period on.
+* Site delays (`delay: {probability, mean_months}` on a site delivered, with delay_months, on or
+  after the start): late with that probability, then N months late with N geometric of that mean
+  (numpy's rng.geometric(1 / mean): P(N = n) = (1 - q) q^(n-1), q = 1 - 1 / mean). coreweave:
+  Core Scientific's six sites 35 %, 3 months; dc_2025b and dc_2026 25 %, 3 months.
 * Cancel rules (`cancel: {demand_below, probability, notice_months}` on a contract; coreweave-2025
   has none): at each period end e_k before the contract's last period, if D(t_{k+1}) <
   demand_below, notice with probability 1 - (1 - probability)^Delta_k, at most once per contract
   and path; the contract then stops from the first period that starts on or after d_{k+1} +
   notice_months. Only with a demand driver that moves (otherwise D = 0 and no rule triggers).
 * A contract stops at the earlier of its customer's default period and its cancel stop. From that
-  period on it pays nothing (its ledger revenue is taken off) and its GPU-hours leave the
-  contracted hours of its generation, so they become uncontracted (spot) hours; an `amount_per_
-  period` contract (osprey) only loses its revenue.
+  period on it pays nothing and its GPU-hours leave the contracted hours of its generation (they
+  become uncontracted); an `amount_per_period` contract (osprey) only loses its revenue.
+* Delivery deadlines (settle_deliveries()): a contract with `delivery: {deadline, sites, remedy}`
+  misses it on a path when its sites (with the path's delays and host default) are not all fully
+  powered by the end of the deadline day; then `partial` keeps, from the first period after the
+  deadline, the share s of its sites' MW active at the deadline (of its revenue and its
+  GPU-hours), `cancel` keeps nothing, `penalty` pays penalty_per_month prorated by days from the
+  deadline until the sites are fully delivered or the contract ends. coreweave: openai_1a (cs_2),
+  meta_a (dc_2025b) and openai_3 (cs_5) are `partial`; each is met exactly on schedule, so any
+  delay of its site, or its host's default before it is complete, cuts the contract.
 The random numbers are NumPy's default_rng (PCG64), not the engine's Philox streams: the two agree
 in distribution, not path by path.
 
 The company's cash flow per path and period (docs/model.md):
-    cash_k = cash_{k-1} + contract revenue + spot revenue - power - opex - SG&A - leases - capex
-             + equity + draws - interest - fees - principal - prepayments
-* contract revenue = the ledger's, less that of the contracts stopped on the path;
-  contracted_g = contracted hours_g - hours of the path's stopped contracts of g;
-  C_g = min(contracted_g, owned_g) (contracted running hours), U_g = max(0, owned_g - contracted_g);
-  spot revenue = u * sum_g U_g * rent_g / 1e6; power + opex = sum_g (C_g + u U_g) * cost_g with
-  cost_g = owned kWh_g / owned hours_g * $/MWh / 1e9 + operations.cash_cost_per_hour / 1e6 ($M per
-  running GPU-hour).
+    cash_k = cash_{k-1} + contract revenue + spot revenue - power - opex - site payments
+             - site capex (reimbursements, builds) - delivery penalties
+             + (SG&A, leases, capex, equity, draws, interest, fees, principal, prepayments: the
+                ledger's) - the path's extra interest + revolver draws - their repayment
+* Contracts in force: f_c = [not stopped] x (kept share of a missed deadline from its cut
+  period); contracted hours_g = sum_c hours_c f_c; held_g = min(contracted_g, owned_g), open_g =
+  owned_g - held_g; kw_g = owned kWh_g / owned hours_g.
+* Which GPUs run (docs/model.md, Which GPUs run): C = IT kW-hours the path's sites have active,
+  K_c = sum_g held_g kw_g, K_u = sum_g open_g kw_g; served = min(1, C / K_c), powered =
+  min(1, max(0, C - K_c) / K_u) (1 when the K is 0). GPU contract revenue = served x sum_c due_c
+  f_c, fixed-amount contracts sum_c due_c f_c; spot hours_g = u powered open_g; running_g =
+  served held_g + spot hours_g; spot revenue = sum_g spot hours_g rent_g / 1e6; power + opex =
+  sum_g running_g cost_g, cost_g = kw_g $/MWh / 1e9 + operations.cash_cost_per_hour / 1e6 ($M a
+  running GPU-hour). (When the sites power every GPU, served = powered = 1: the model without
+  capacity.) Idle GPUs, powered utilisation and revenue lost to capacity are computed only where
+  the checks compare them (the engine's Monte Carlo does not report them either).
+* Sites' payments and reimbursements: the schedule's, plus the table rows of the path's late and
+  stopped sites.
 * interest: the ledger's interest (fixed-rate debt, and floating debt at the curve) plus, for each
   floating debt (ddtl1, ddtl2, ddtl2_b, revolver), balance_k * (rate(path) - rate(curve)) * yf_k,
   rate = max(floor, index at the accrual's first day) + spread, fixed once per accrual as in
@@ -90,44 +123,70 @@ The company's cash flow per path and period (docs/model.md):
   evaluated on the path's SOFR and ABR (it never binds: ABR - SOFR >= 2.2 pp, and ABR follows
   SOFR). DDTL 2.0's contract-priced portions shift the spread, not the index, so the ledger
   already carries them (a customer's default does not reprice them, in the engine either).
-* Default: the first period whose cash ends below 0; its period is recorded, its cash is set to 0
-  and the path is frozen (cash stays 0; it leaves the LTV statistics).
+* Revolvers (docs/model.md, Revolvers; the revolver, 2,500 committed, 450 drawn from June 2025,
+  due June 2027): a period that would end with cash below `draw_below` (0) draws the shortfall,
+  within commitment - balance, at period ends before maturity. The path's draws accrue interest at
+  its coupon less the undrawn fee they no longer pay, paid on the payment dates, and are repaid at
+  maturity, where the revolver can no longer be drawn.
+* Default: the first period whose cash ends below 0 after the revolver draws; its period is
+  recorded, its cash is set to 0 and the path is frozen (cash stays 0; it leaves the LTV
+  statistics).
 * Collateral: market value of every lot owned at e_k by the income approach (docs/model.md, "Fleet
   values"), with the path's rents at the period end: rent_curve_g(e_k) * exp(y) * J taken from the
   drivers' state stepped to d_{k+1} (one day after e_k). LTV_k = total debt at e_k (the
   deterministic balance) / that value.
-With every volatility, the release rate and every PD at zero this reproduces `tinderbox run`
-exactly: the script checks that before it times anything (collateral_market within 1e-6; cash
-within 0.01, as the ledger's amounts are rounded to 6 decimals and the rounding adds up over 60
-periods). The check goes through the same per-path contract code as the timed run.
 
 Accumulated per period: cumulative PD (and its standard error), cash quantiles p05/p25/p50/p75/p95
 (np.percentile over all paths: the reference keeps a paths x periods array of cash), mean and sd
-of SOFR and of each rent, the median and p95 LTV of the paths still alive, and each customer's
-cumulative default rate.
+of SOFR and of each rent, the median and p95 LTV of the paths still alive, and each reduced-form
+party's cumulative default rate.
 
-What it simplifies, against the C++ engine's facility mechanics
----------------------------------------------------------------
-* No revolver draws for a shortfall: a path whose cash would go below 0 defaults even while the
-  revolver (2,500 committed, 450 drawn until June 2027) has room. The scheduled 450 draw is kept.
-* No contingent equity raises (the scenario has none) and no path-dependent mandatory prepayments
-  (new-money, borrowing-base, cash-sweep): draws, principal, prepayments and fees are the
-  deterministic ledger's (the scenario's are all deterministic: DDTL 2.0's from-new-debt
-  prepayment is switched off and no borrowing base or sweep is set). Debt balances therefore follow
-  the deterministic schedule on every path.
+Checks against the engine (before anything is timed)
+----------------------------------------------------
+* With every volatility, the release rate and every PD at zero, simulate() must reproduce
+  `tinderbox run`: cash within 0.01 (the ledger's 6-decimal rounding adds up over 60 periods),
+  collateral value within 1e-6, each flow kind it computes (contract revenue net of penalties,
+  spot revenue, power, opex, site payments, site capex) within 1e-4 of the ledger's rows, per
+  period, and the active_mw, idle_gpus and revenue_lost_capacity series.
+* The same with late sites (check_deterministic(late=LATE)): the engine runs the scenario with
+  cs_2, dc_2025b, cs_5 and dc_2026 2, 1, 1 and 5 months late written as `delay_months`, meta_a's
+  remedy a penalty and openai_3's a cancellation, dc_2025a ending within the run with a pue of
+  1.25 and an owned site added; the reference runs the same scenario without the lateness and
+  makes those sites late through the code that applies a path's random delays. Every figure must
+  agree as above (they do to 2e-5 in cash: the partial, penalty and cancel remedies, idle GPUs,
+  escalators after a delay, a term's end, an owned site's build all exercised).
+* --compare runs `tinderbox simulate` on as many paths and checks that the company's PD, each
+  reduced-form party's PD and the cash quantiles at each year end agree within 3 combined
+  standard errors (a quantile's from the reference's order statistics, plus the engine's sketch
+  accuracy of 0.5 %). With 50,000 paths (seeds 1, 2, 3) all 55 figures agree; taking out the
+  host's stop, the site delays or the revolver's draws makes 6, 22 and 1 of them disagree.
+  What only the statistical check covers: the host default's stop, and the revolver draws (no
+  deterministic run runs short).
+
+What it leaves out, and in whose favour
+---------------------------------------
+None of these changes a figure of coreweave-2025 (the checks above say so); all but the last two
+are work the engine does per path and the reference does not, so they flatter the reference's
+speed:
+* Debt is the ledger's: balances, scheduled draws, amortization, fixed-rate interest and fees are
+  read once, not run per path through the instruments' accruals and payment dates as the engine
+  does (only floating coupons and the revolver's shortfall draws are per path). Exact here, since
+  nothing path-dependent moves a balance but the revolver: no borrowing base, cash sweep or
+  new-money prepayment is active (DDTL 2.0's from-new-debt prepayment is switched off), no
+  contingent equity, and repay_above is not modelled (the script refuses a revolver with it).
 * Covenants are not tested (ddtl1's min_liquidity 56 only reports a breach in this scenario).
-* No recoveries or lender losses on default, no accrued-interest claims; a defaulted path simply
-  stops. The customers' defaults only stop their contracts (as in the engine).
+* No recoveries or lender losses on default, no accrued-interest claims, no lender EL/VaR/ES,
+  runway quantiles or default-count histogram; a defaulted path simply stops.
+* No events (capacity shortfalls, missed deadlines, stopped sites, contract stops).
 * The default test is on the period's net cash at the period end, not payment by payment (the
   same outcome when, as here, no new money arrives mid-waterfall).
-So the figures are close to `tinderbox simulate coreweave-2025`, with a PD at least as high before
-the revolver matures (no backstop). With seed 1 and 100,000 paths (Nov 2025): PD at 24 months
-0.0007 here against 0.0000 in the engine (paths hit by OpenAI's default, about 18.5 % of them in
-five years, that run short in mid-2026, when the June 2026 GB200s are paid from cash and DDTL 2.0
-repays 772 a quarter, and that the engine's revolver bridges), at 60 months 0.0042 against
-0.0038; median cash at 60 months 14,095 against 14,116, p05 4,131 against 4,085 (the p05 is a
-path whose OpenAI contracts stopped). The drivers' means and sds agree with the engine's `market`
-output to the shown digits.
+* In the engine's favour: exact cash percentiles over a paths x periods array (np.percentile,
+  about 19 % of the reference's time for 100,000 paths) where the engine keeps a 0.5 % quantile
+  sketch.
+With seed 1 and 50,000 paths (Dec 2026 build, capacity included) the two give: PD at 24 months
+0.00002 here against 0.00006 in the engine, at 36 months 0.0212 against 0.0206, at 60 months
+0.1051 against 0.1071; median cash at 60 months 5,670 against 5,673, p25 3,392 against 3,348
+(--compare prints the table).
 """
 
 import os
@@ -1038,12 +1097,9 @@ def simulate(inp, paths, batch, seed, stochastic=True, record=False, late=None):
             open_ = owned - held
             gpu_revenue, fixed_revenue = by_contract[G], by_contract[G + 1]
             # Which GPUs run: the contracted first, then the uncontracted, within the IT
-            # kW-hours the sites have active (docs/model.md, Which GPUs run). As in the engine,
-            # only when some path cannot power every GPU it owns.
+            # kW-hours the sites have active (docs/model.md, Which GPUs run).
             if has_sites:
-                capacity = cap0[k] + dmw_it[k] * kwh_per_mw[k]
-            if has_sites and (capacity < installed[k]).any():
-                capacity = np.maximum(capacity, 0.0)
+                capacity = np.maximum(cap0[k] + dmw_it[k] * kwh_per_mw[k], 0.0)
                 Kc = kw[k] @ held
                 Ku = installed[k] - Kc
                 rest = np.maximum(capacity - Kc, 0.0)
