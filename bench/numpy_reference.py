@@ -643,7 +643,8 @@ def _period_of(x, d, K):
 
 
 def lay_out_deliveries(contracts, site_ids, d, K):
-    """Contracts with delivery terms: deadline, sites, remedy (docs/model.md, Delivery deadlines)."""
+    """Contracts with delivery terms: deadline, sites, remedy (docs/model.md, Delivery
+    deadlines)."""
     out = []
     for ci, c in enumerate(contracts):
         dl = c.get("delivery")
@@ -1120,7 +1121,8 @@ def simulate(inp, paths, batch, seed, stochastic=True, record=False, late=None):
                 pen = penalty_at(inp, penalties, k) if penalties else 0.0
                 contract_revenue = contract_revenue - pen
             spot = (rent * spot_h).sum(0) * 1e-6
-            net = fixed[k] - extra_interest - site_cost + contract_revenue + spot - cost_h[k] @ running
+            net = (fixed[k] - extra_interest - site_cost + contract_revenue + spot
+                   - cost_h[k] @ running)
             for r, rv in enumerate(revolvers):   # repaid at maturity
                 if k == rv["maturity"]:
                     net = net - drawn[r]
