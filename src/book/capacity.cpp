@@ -73,9 +73,15 @@ SitePlan lay_out_site(const Site& s, const Timeline& t) {
     if (k >= 0 && k < t.periods) p.reimbursement[static_cast<std::size_t>(k)] += amount;
   }
   for (int k = 0; k < t.periods; ++k) {
-    const SiteInPeriod x = site_in_period(p, 0, t.periods, k, t);
+    const SiteInPeriod x = site_in_period_exact(p, 0, t.periods, k, t);
     p.active_mw.push_back(x.mw);
     p.payment.push_back(x.payment);
+  }
+  if ((s.delay && s.delay->probability > 0) || s.type == SiteType::Hosted) {
+    p.periods = t.periods;
+    for (int d = 0; d < static_cast<int>(p.delivery.size()); ++d)
+      for (int k = 0; k < t.periods; ++k)
+        p.by_delay.push_back(site_in_period_exact(p, d, t.periods, k, t));
   }
   return p;
 }

@@ -1,7 +1,8 @@
 // Data-center sites on the period grid: the megawatts each one has active in each period (with
 // its ramp and its delays), what it costs, and when it is fully delivered (docs/model.md,
 // Capacity). Laid out once per run; the period loop asks site_in_period() only on Monte Carlo
-// paths where a site is late or its host has failed, so the arithmetic is closed-form.
+// paths where a site is late or its host has failed: a lookup by months of delay while the host
+// builds, the closed form once it has stopped.
 #pragma once
 
 #include <algorithm>
@@ -28,6 +29,11 @@ inline double ramp_level(double x, double r) {
 
 inline constexpr int kOpenTerm = INT_MAX;  // a site whose term does not end
 
+struct SiteInPeriod {
+  double mw = 0;       // average MW active over the period
+  double payment = 0;  // $M
+};
+
 struct SitePlan {
   double mw = 0;
   double it_share = 1;  // 1 / pue: the share of the site's MW that powers GPUs
@@ -48,19 +54,20 @@ struct SitePlan {
   std::vector<double> payment;        // $M, leased and hosted sites
   std::vector<double> build;          // $M, an owned site's construction cost
   std::vector<double> reimbursement;  // $M, a hosted site's reimbursements to its host
+  // A site that can move on a path (a `delay` law, or hosted): site_in_period_exact() with no
+  // stop for every delay d < delivery.size() and period k, at [d * periods + k]. Monte Carlo
+  // looks them up for every late site in every period its ramp or escalator runs; the closed
+  // form costs divisions. Empty for a site that never moves.
+  std::vector<SiteInPeriod> by_delay;
+  int periods = 0;
 };
 
 SitePlan lay_out_site(const Site& s, const Timeline& t);
 
-struct SiteInPeriod {
-  double mw = 0;       // average MW active over the period
-  double payment = 0;  // $M
-};
-
 // Site s in period k when it is `delay` months later than the scenario says and its host builds
 // nothing more from period `stop` on (its MW stay at their level on that period's first day).
-inline SiteInPeriod site_in_period(const SitePlan& s, int delay, int stop, int k,
-                                   const Timeline& t) {
+inline SiteInPeriod site_in_period_exact(const SitePlan& s, int delay, int stop, int k,
+                                         const Timeline& t) {
   if (delay >= static_cast<int>(s.delivery.size())) return {};
   const auto d = static_cast<std::size_t>(delay);
   const int from = s.delivery[d], ramp = s.ramp_days[d], term = s.term_end[d];
@@ -84,6 +91,15 @@ inline SiteInPeriod site_in_period(const SitePlan& s, int delay, int stop, int k
                                         std::min<int>(years, static_cast<int>(s.step_up.size()) - 1))];
   }
   return out;
+}
+
+// site_in_period_exact(), looked up where the plan has it.
+inline SiteInPeriod site_in_period(const SitePlan& s, int delay, int stop, int k,
+                                   const Timeline& t) {
+  if (k < stop && !s.by_delay.empty() && delay < static_cast<int>(s.delivery.size()))
+    return s.by_delay[static_cast<std::size_t>(delay) * static_cast<std::size_t>(s.periods) +
+                      static_cast<std::size_t>(k)];
+  return site_in_period_exact(s, delay, stop, k, t);
 }
 
 // The share of site s's MW active at the end of day `day` (serial), with `delay` and `stop` as
