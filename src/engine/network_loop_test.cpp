@@ -185,6 +185,81 @@ TEST(NetLoop, LenderEntityIsPaidItsShare) {
   EXPECT_NE(csv.str().find("2025-02-28,fund,loan,cloud,draw,-30.000000"), std::string::npos);
 }
 
+// A modelled host is paid its tenant's site payments and reimbursements through the clearing.
+TEST(NetSites, AModelledHostIsPaidThroughTheClearing) {
+  // 6 MW hosted by dc since 2024 at 0.1 a MW a month: 0.6 a month; 5 reimbursed on 2025-01-15.
+  // dc: cash 10, SG&A 1 a month. January: dc receives 0.6 + 5 and pays 1, cash 14.6; its revenue
+  // is the hosting fee alone, 0.6. February: 14.6 + 0.6 - 1 = 14.2.
+  const Scenario s = scenario_from(R"(tinderbox: 1
+start: 2025-01-01
+horizon: 2
+entities:
+  dc:
+    kind: neocloud
+    cash: 10
+    operations: {sga: 1}
+  neo:
+    kind: neocloud
+    cash: 100
+    sites:
+      - {id: colo, type: hosted, host: dc, mw: 6, delivery: 2024-01-01,
+         payment_per_mw_per_period: 0.1, reimbursement: [[2025-01-15, 5]]}
+)");
+  const RunResult r = run_deterministic(s);
+  const int dc = id(s, "dc"), neo = id(s, "neo");
+  EXPECT_NEAR(flows_of(r, neo, 0, FlowKind::Lease), -0.6, kTight);
+  EXPECT_NEAR(flows_of(r, neo, 0, FlowKind::Capex), -5, kTight);
+  EXPECT_NEAR(flows_of(r, dc, 0, FlowKind::Lease), 0.6, kTight);
+  EXPECT_NEAR(flows_of(r, dc, 0, FlowKind::Capex), 5, kTight);
+  EXPECT_NEAR(r.entities[dc].periods[0].cash, 14.6, kTight);
+  EXPECT_NEAR(r.entities[dc].periods[0].revenue, 0.6, kTight);
+  EXPECT_NEAR(r.entities[dc].periods[1].cash, 14.2, kTight);
+  EXPECT_NEAR(r.entities[neo].periods[1].cash, 100 - 5 - 2 * 0.6, kTight);
+  // Both sides in the ledger.
+  std::ostringstream csv;
+  write_ledger_csv(r, csv);
+  EXPECT_NE(csv.str().find("2025-01-31,neo,colo,dc,lease,-0.600000"), std::string::npos);
+  EXPECT_NE(csv.str().find("2025-01-31,dc,colo,neo,lease,0.600000"), std::string::npos);
+  EXPECT_NE(csv.str().find("2025-01-31,dc,colo,neo,capex,5.000000"), std::string::npos);
+}
+
+// The contract-realization covenant counts what a modelled customer paid through the clearing.
+TEST(NetSites, ContractRealizationCountsWhatTheClearingPaid) {
+  // lab buys 10 a month from p and owes 1 of SG&A outside; cash 27. January and February it pays
+  // both (27 - 11 = 16, 16 - 11 = 5). In March it has 5 for 11: Eisenberg-Noe pays every
+  // creditor 5 / 11, p receives 50 / 11. p's quarterly test on 2025-03-31: received over due,
+  // (10 + 10 + 50 / 11) / 30 = 9 / 11 < 0.85, a breach.
+  const Scenario s = scenario_from(R"(tinderbox: 1
+start: 2025-01-01
+horizon: 3
+entities:
+  lab:
+    kind: lab
+    cash: 27
+    operations: {sga: 1}
+  p:
+    kind: neocloud
+    cash: 100
+    contracts: [{id: sale, customer: lab, amount_per_period: 10, start: 2025-01-01,
+                 end: 2025-12-31}]
+    debt:
+      - {id: loan, type: term_loan, lenders: {bank: 1}, outstanding: 10, rate: {fixed: 0.05},
+         pay: quarter, first_payment: 2025-03-31, maturity: 2029-12-31,
+         covenants: {min_contract_realization: 0.85}}
+)");
+  const RunResult r = run_deterministic(s);
+  const int p = id(s, "p");
+  EXPECT_NEAR(flows_of(r, p, 2, FlowKind::Revenue), 50.0 / 11.0, kTight);
+  const Event* breach = nullptr;
+  for (const Event& e : r.events)
+    if (e.type == EventType::CovenantBreach) breach = &e;
+  ASSERT_NE(breach, nullptr);
+  EXPECT_EQ(breach->entity, p);
+  EXPECT_EQ(breach->period, 2);
+  EXPECT_EQ(breach->covenant, Covenant::MinContractRealization);
+  EXPECT_NEAR(breach->value, 9.0 / 11.0, 1e-12);
+}
+
 TEST(NetLoop, HolderShortOfCashForADrawCallsCapital) {
   // The fund has 59.75 + 0.675 = 60.425 before funding 30 in February: no call. With 10 of cash
   // it has 10 + 9.75 + 0.675 = 20.425 and calls 30 - 20.425 = 9.575 from its owners.

@@ -81,7 +81,7 @@ NetworkReport network_report(const RunResult& r) {
     if (e.type == EventType::Default) n.trace.push_back({e.period, e.round, e.entity, i});
     if (e.type == EventType::FireSale) n.fire_sales.push_back(i);
   }
-  std::stable_sort(n.trace.begin(), n.trace.end(), [](const ContagionStep& a, const ContagionStep& b) {
+  std::stable_sort(n.trace.begin(), n.trace.end(), [](const TraceStep& a, const TraceStep& b) {
     return std::tie(a.period, a.round, a.entity) < std::tie(b.period, b.round, b.entity);
   });
   credit_losses(r, n);
@@ -89,12 +89,12 @@ NetworkReport network_report(const RunResult& r) {
   const auto shortfall = [](const Event& e) {
     return e.index == -1 && e.value > 0 ? e.network_owed * (1 - e.limit / e.value) : 0.0;
   };
-  for (const ContagionStep& c : n.trace) n.network_shortfalls += shortfall(r.events[c.event]);
+  for (const TraceStep& c : n.trace) n.network_shortfalls += shortfall(r.events[c.event]);
   n.total_losses = n.total_credit_losses + n.network_shortfalls;
   if (n.trace.empty()) return n;
   n.shock_period = n.trace.front().period;
   n.shock_round = n.trace.front().round;
-  for (const ContagionStep& c : n.trace)
+  for (const TraceStep& c : n.trace)
     if (c.period == n.shock_period && c.round == n.shock_round) {
       n.shock_entities.push_back(c.entity);
       n.shock_losses += shortfall(r.events[c.event]);
@@ -114,7 +114,7 @@ json network_json(const RunResult& r, const NetworkReport& n) {
     return format_date(r.plan.timeline.ends[static_cast<std::size_t>(k)]);
   };
   json trace = json::array();
-  for (const ContagionStep& c : n.trace) {
+  for (const TraceStep& c : n.trace) {
     const Event& e = r.events[c.event];
     trace.push_back({{"date", date(c.period)}, {"period", c.period}, {"round", c.round},
                      {"entity", s.entities[static_cast<std::size_t>(c.entity)].id},
@@ -159,7 +159,7 @@ void write_network_summary(const RunResult& r, const NetworkReport& n, std::ostr
     out << "contagion: no entity defaults\n";
   } else {
     out << "contagion, in order (date, round, entity, cause):\n";
-    for (const ContagionStep& c : n.trace) {
+    for (const TraceStep& c : n.trace) {
       const Event& e = r.events[c.event];
       out << fmt::format("  {}  round {:<2}  {:<20} {:<11} {}\n", date(c.period), c.round,
                          s.entities[static_cast<std::size_t>(c.entity)].id, cause_name(e.cause),

@@ -15,7 +15,7 @@
 
 namespace tinderbox {
 
-struct ContagionStep {
+struct TraceStep {
   int period = 0;
   int round = 0;
   int entity = 0;
@@ -23,7 +23,7 @@ struct ContagionStep {
 };
 
 struct NetworkReport {
-  std::vector<ContagionStep> trace;  // by period, round, then entity index
+  std::vector<TraceStep> trace;  // by period, round, then entity index
   std::array<double, kCreditorClasses> credit_losses{}, value_losses{};  // $M, by class
   double total_credit_losses = 0;
   // What defaulted entities left unpaid to modelled creditors in the clearing other than on debt

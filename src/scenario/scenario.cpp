@@ -40,6 +40,17 @@ bool is_modelled(const Entity& e) {
          e.is_parent || e.is_investee;
 }
 
+const char* covenant_kind_name(CovenantKind k) {
+  switch (k) {
+    case CovenantKind::MinLiquidity: return "min_liquidity";
+    case CovenantKind::MaxLtv: return "max_ltv";
+    case CovenantKind::MinInterestCoverage: return "min_interest_coverage";
+    case CovenantKind::MinDscr: return "min_dscr";
+    case CovenantKind::MinContractRealization: return "min_contract_realization";
+  }
+  return "";
+}
+
 const char* creditor_class_name(CreditorClass c) {
   switch (c) {
     case CreditorClass::PrivateCredit: return "private_credit";

@@ -480,6 +480,8 @@ const char* entity_kind_name(EntityKind k);
 enum class CreditorClass { PrivateCredit, Bank, Insurer, Pension, Other };
 inline constexpr int kCreditorClasses = 5;
 const char* creditor_class_name(CreditorClass c);
+// A covenant's key in the scenario file (min_liquidity, ...).
+const char* covenant_kind_name(CovenantKind k);
 CreditorClass creditor_class(const Scenario& s, const Party& p);
 
 }  // namespace tinderbox

@@ -131,9 +131,7 @@ void write_terms(ResultSink& sink, const RunResult& r) {
   for (const Entity& e : s.entities)
     for (const Debt& d : e.debt)
       for (const CovenantTest& c : d.covenants.tests) {
-        static constexpr const char* kNames[] = {"min_liquidity", "max_ltv",
-                                                 "min_interest_coverage", "min_dscr"};
-        sink.row(Table::Covenants, {e.id, d.id, std::string(kNames[static_cast<int>(c.kind)]),
+        sink.row(Table::Covenants, {e.id, d.id, std::string(covenant_kind_name(c.kind)),
                                     c.limit, c.from ? Value{format_date(*c.from)} : Value{},
                                     int_value(c.every)});
       }

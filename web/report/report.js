@@ -261,6 +261,9 @@
       const debt = series(r, id, 'debt'), mv = series(r, id, 'collateral_market');
       value = debt.map((d, k) => (mv[k] > 0 ? d / mv[k] : null));
     } else if (c.covenant === 'min_dscr') value = trailing(series(r, id, 'ebitda'), series(r, id, 'debt_service'), perYear(r));
+    // Contract realization: its measure (contract revenue due and received) is not among the
+    // stored series, so only its breaches are drawn (docs/report.md).
+    else if (c.covenant === 'min_contract_realization') value = cash.map(() => null);
     else value = trailing(series(r, id, 'ebitda'), series(r, id, 'interest'), perYear(r));
     const defaulted = r.entities.find((e) => e.entity === id).default_period;
     return Array.from({length: n}, (_, k) => {
