@@ -57,6 +57,32 @@ TEST(StoreCli, RunSimulateRunsAndReport) {
   EXPECT_NE(test_support::read_file(dir / "two.html").find("\"command\":\"run\""), std::string::npos);
 }
 
+// `network SCENARIO --db`: the base-case run's network, its contagion as the run's trace says.
+TEST(StoreCli, NetworkKeepsTheRunsContagion) {
+  const fs::path dir = fresh_temp_dir();
+  const fs::path db = dir / "net.db";
+  const std::string stress =
+      std::string(TINDERBOX_SOURCE_DIR) + "/scenarios/examples/ai-web-stress.yaml";
+  auto r = run_cli("network " + q(stress) + " --db " + q(db));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err, "tinderbox: stored as run 1 in " + db.string() + "\n");
+  r = run_cli("runs --db " + q(db) + " --csv " + q(dir / "csv"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("network"), std::string::npos);
+  // The run's own trace (`run`, from report/network_report.cpp) lists who failed, in which
+  // round (from 1) and why; the stored rows count rounds from 0.
+  const auto run = run_cli("run " + q(stress));
+  ASSERT_EQ(run.code, 0) << run.err;
+  const std::string csv = test_support::read_file(dir / "csv" / "contagion.csv");
+  for (const char* want : {"2027-01-31,0,openai,liquidity", "2027-12-31,0,oracle,liquidity",
+                           "2027-12-31,2,money_center_banks,insolvency",
+                           "2029-02-28,1,coreweave_spv,clearing"}) {
+    EXPECT_NE(csv.find(want), std::string::npos) << want << "\n" << csv;
+  }
+  EXPECT_NE(run.out.find("2027-12-31  round 3   money_center_banks   insolvency"), std::string::npos);
+  EXPECT_NE(run.out.find("2029-02-28  round 2   coreweave_spv        clearing"), std::string::npos);
+}
+
 TEST(StoreCli, ErrorsArePositionedAndExitTwo) {
   const fs::path dir = fresh_temp_dir();
   const fs::path db = dir / "r.db";

@@ -11,11 +11,14 @@
 #include <string>
 #include <unordered_map>
 
+#include "cli/store_commands.h"
+#include "engine/run.h"
 #include "network/clearing.h"
 #include "network/debtrank.h"
 #include "network/matrix_csv.h"
 #include "engine/timeline.h"
 #include "report/exposures.h"
+#include "report/network_view.h"
 #include "scenario/loader.h"
 #include "util/suggest.h"
 
@@ -421,14 +424,16 @@ int cmd_network(const std::vector<Arg>& args) {
   return cmd_network_scenario(args);
 }
 
-// `tinderbox network [SCENARIO] [--at DATE] [--json]`: the scenario's exposure network at the end
-// of the period that contains DATE (default: the first period), each entity's equity and the
-// DebtRank of its default (report/exposures.h). A word that names no scenario but is close to
+// `tinderbox network [SCENARIO] [--at DATE] [--json] [--db FILE]`: the scenario's exposure
+// network at the end of the period that contains DATE (default: the first period), each entity's
+// equity and the DebtRank of its default (report/exposures.h). With --db, the base-case run's
+// network (exposures at the start and each year end, its contagion) is kept for `report`. A word that names no scenario but is close to
 // `clear` or `debtrank` is taken for a mistyped subcommand.
 int cmd_network_scenario(const std::vector<Arg>& args) {
   constexpr const char* kDefault = "ai-web-2025";
   Diagnostic error;
-  const auto a = parse_args(args, {{"--at", true}, {"--json", false}}, 1, &error);
+  const auto a =
+      parse_args(args, {{"--at", true}, {"--json", false}, {"--db", true}}, 1, &error);
   if (!a) return report({error});
   const std::string name = a->positionals.empty() ? kDefault : a->positionals[0].text;
   LoadResult loaded = load_scenario(name);
@@ -454,6 +459,12 @@ int cmd_network_scenario(const std::vector<Arg>& args) {
                        format_date(t.ends.back()) + " (got '" + at->text + "')")});
     period = k;
   }
+  std::vector<Diagnostic> db_errors;
+  auto db = open_db_flag(*a, db_errors);  // --db FILE (store_commands.h)
+  if (!db_errors.empty()) return report(db_errors);
+  if (db && !store_network_flag(*db, *a, run_info("network", args, loaded), &s,
+                                exposure_network(run_deterministic(s))))
+    return kBadInput;
   const ExposureNetwork x = exposure_network(s, period);
   std::ostringstream out;
   if (a->has("--json"))

@@ -38,7 +38,7 @@ bool store_run_flag(store::SqliteStore& db, const ParsedArgs& a, const store::Ru
                     const RunResult& r);
 bool store_simulation_flag(store::SqliteStore& db, const ParsedArgs& a, const store::RunInfo& info,
                            const Scenario& s, const nlohmann::ordered_json& sim);
-// For `network --db` (two lines to wire in: open_db_flag, then this with the command's view).
+// For `network SCENARIO --db`: the run's network view.
 bool store_network_flag(store::SqliteStore& db, const ParsedArgs& a, const store::RunInfo& info,
                         const Scenario* s, const NetworkView& view);
 

@@ -38,8 +38,9 @@ std::vector<std::vector<std::vector<double>>> debt_balances(const RunResult& r) 
     out[e].assign(s.entities[e].debt.size(), std::vector<double>(n, 0.0));
     moves[e].assign(s.entities[e].debt.size() * n, 0.0);
   }
+  // A lender entity's side of a debt flow (f.other >= 0) is on its borrower's debt: skipped.
   for (const Flow& f : r.flows)
-    if (f.source == Source::Debt && (f.kind == FlowKind::Draw || f.kind == FlowKind::Principal ||
+    if (f.other < 0 && f.source == Source::Debt && (f.kind == FlowKind::Draw || f.kind == FlowKind::Principal ||
                                      f.kind == FlowKind::Prepayment))
       moves[static_cast<std::size_t>(f.entity)][static_cast<std::size_t>(f.index) * n +
                                                 static_cast<std::size_t>(f.period)] += f.amount;
