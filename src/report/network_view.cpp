@@ -124,7 +124,6 @@ NetworkView exposure_network(const RunResult& r) {
     const std::string date = format_date(t.ends[static_cast<std::size_t>(ev.period)]);
     NetworkNode& n = nodes.at(id);
     if (n.failed_round) continue;
-    n.failed_round = 0;
     n.failed_date = date;
     // The engine counts a period's contagion rounds from 1 (docs/model.md, Contagion trace).
     const int round = std::max(0, ev.round - 1);
