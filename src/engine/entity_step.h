@@ -209,7 +209,7 @@ class EntityStep {
   // Network phase 1: accrue, operate, raise new money, list the period's obligations, and count
   // what it could pay them with from outside the network (cash, undrawn revolvers, contingent
   // equity that is open).
-  void prepare() {
+  [[gnu::flatten]] void prepare() {
     f_ = PeriodFigures{};
     hand_over_to_estate();
     s_.active = s_.default_period < 0 && p_.operates;
@@ -231,7 +231,7 @@ class EntityStep {
 
   // Lists its obligations when the clearing needs them and prepare() did not (nothing has
   // changed its books since).
-  void list_for_clearing() {
+  [[gnu::flatten]] void list_for_clearing() {
     resume();
     if (s_.active && !s_.listed) list_obligations();
     suspend();
@@ -239,7 +239,7 @@ class EntityStep {
 
   // Network phase 2: pay the listed obligations in full by the waterfall (the clearing found it
   // can), or each the same `fraction` of it (the clearing found it cannot: it defaults).
-  void pay_scheduled(double fraction) {
+  [[gnu::flatten]] void pay_scheduled(double fraction) {
     resume();
     if (s_.active) {
       if (!s_.listed) {
@@ -257,7 +257,7 @@ class EntityStep {
   }
 
   // Network phase 3: what follows the scheduled payments.
-  void after_payments() {
+  [[gnu::flatten]] void after_payments() {
     resume();
     if (s_.active) after_payments_body();
     suspend();
@@ -265,7 +265,7 @@ class EntityStep {
 
   // Network phase 4: transfers made to it after the clearing, a holder's funding of its draws,
   // balances and fleet values at the period end. Figures are reported by the loop.
-  void finish() {
+  [[gnu::flatten]] void finish() {
     resume();
     cash_ += s_.pending;
     f_.received += std::max(0.0, s_.pending);
