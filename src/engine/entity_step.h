@@ -109,6 +109,9 @@ struct EntityState {
   bool active = false;   // alive and modelled at the period's start
   bool failed = false;
   std::vector<Obligation> due;  // the scheduled obligations of the period
+  // The indices in `due` of those with a part that can be owed to a modelled entity (a creditor,
+  // or a debt with modelled lenders), in order: the clearing reads only these.
+  std::vector<int> net_due;
   double own = 0;        // what it can pay with from outside the network: cash and backstops
   double owed = 0;       // what it owes in the period, all creditors together
   bool owes_network = false;  // some of it to another modelled entity
@@ -214,6 +217,7 @@ class EntityStep {
     hand_over_to_estate();
     s_.active = s_.default_period < 0 && p_.operates;
     s_.due.clear();
+    s_.net_due.clear();
     s_.own = 0;
     s_.listed = false;
     s_.owed = 0;
@@ -1064,13 +1068,16 @@ class EntityStep {
   void list_obligations() {
     s_.listed = true;
     s_.due.clear();
+    s_.net_due.clear();
     s_.owed = 0;
     s_.owes_network = false;
     each_obligation([&](const Obligation& o) {
+      if (o.creditor >= 0 || (o.source == Source::Debt && !p_.lenders[static_cast<Index>(o.index)].empty())) {
+        s_.owes_network = true;
+        s_.net_due.push_back(static_cast<int>(s_.due.size()));
+      }
       s_.due.push_back(o);
       s_.owed += o.amount;
-      if (o.creditor >= 0 || (o.source == Source::Debt && !p_.lenders[static_cast<Index>(o.index)].empty()))
-        s_.owes_network = true;
     });
   }
 

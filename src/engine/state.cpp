@@ -60,6 +60,8 @@ void State::reset(const Plan& plan) {
     s.active = s.failed = false;
     s.due.clear();
     s.due.reserve(p.max_obligations);
+    s.net_due.clear();
+    s.net_due.reserve(p.max_obligations);
     s.own = s.pending = s.slack = 0;
   }
   index.assign(sc.market.gpus.size(), 1.0);
