@@ -17,7 +17,9 @@ double annuity(double rate, double years);
 // A lot's market value at a period end: max(0, rent(e_k) - cost_per_hour) x value_factor[k], $M.
 inline double lot_market_value(double rent_end, double cost_per_hour, double value_factor) {
   const double margin = rent_end - cost_per_hour;
-  return margin > 0 ? margin * value_factor : 0.0;
+  // A select, not a branch (the sign of the margin changes from path to path): 0 x a factor is
+  // the 0 of `margin > 0 ? margin * value_factor : 0`.
+  return (margin > 0 ? margin : 0.0) * value_factor;
 }
 
 struct LotPlan {

@@ -109,6 +109,9 @@ struct EntityState {
   bool active = false;   // alive and modelled at the period's start
   bool failed = false;
   std::vector<Obligation> due;  // the scheduled obligations of the period
+  // The indices in `due` of those with a part that can be owed to a modelled entity (a creditor,
+  // or a debt with modelled lenders), in order: the clearing reads only these.
+  std::vector<int> net_due;
   double own = 0;        // what it can pay with from outside the network: cash and backstops
   double owed = 0;       // what it owes in the period, all creditors together
   bool owes_network = false;  // some of it to another modelled entity
@@ -209,11 +212,12 @@ class EntityStep {
   // Network phase 1: accrue, operate, raise new money, list the period's obligations, and count
   // what it could pay them with from outside the network (cash, undrawn revolvers, contingent
   // equity that is open).
-  void prepare() {
+  [[gnu::flatten]] void prepare() {
     f_ = PeriodFigures{};
     hand_over_to_estate();
     s_.active = s_.default_period < 0 && p_.operates;
     s_.due.clear();
+    s_.net_due.clear();
     s_.own = 0;
     s_.listed = false;
     s_.owed = 0;
@@ -231,7 +235,7 @@ class EntityStep {
 
   // Lists its obligations when the clearing needs them and prepare() did not (nothing has
   // changed its books since).
-  void list_for_clearing() {
+  [[gnu::flatten]] void list_for_clearing() {
     resume();
     if (s_.active && !s_.listed) list_obligations();
     suspend();
@@ -239,7 +243,7 @@ class EntityStep {
 
   // Network phase 2: pay the listed obligations in full by the waterfall (the clearing found it
   // can), or each the same `fraction` of it (the clearing found it cannot: it defaults).
-  void pay_scheduled(double fraction) {
+  [[gnu::flatten]] void pay_scheduled(double fraction) {
     resume();
     if (s_.active) {
       if (!s_.listed) {
@@ -257,7 +261,7 @@ class EntityStep {
   }
 
   // Network phase 3: what follows the scheduled payments.
-  void after_payments() {
+  [[gnu::flatten]] void after_payments() {
     resume();
     if (s_.active) after_payments_body();
     suspend();
@@ -265,7 +269,7 @@ class EntityStep {
 
   // Network phase 4: transfers made to it after the clearing, a holder's funding of its draws,
   // balances and fleet values at the period end. Figures are reported by the loop.
-  void finish() {
+  [[gnu::flatten]] void finish() {
     resume();
     cash_ += s_.pending;
     f_.received += std::max(0.0, s_.pending);
@@ -1064,13 +1068,16 @@ class EntityStep {
   void list_obligations() {
     s_.listed = true;
     s_.due.clear();
+    s_.net_due.clear();
     s_.owed = 0;
     s_.owes_network = false;
     each_obligation([&](const Obligation& o) {
+      if (o.creditor >= 0 || (o.source == Source::Debt && !p_.lenders[static_cast<Index>(o.index)].empty())) {
+        s_.owes_network = true;
+        s_.net_due.push_back(static_cast<int>(s_.due.size()));
+      }
       s_.due.push_back(o);
       s_.owed += o.amount;
-      if (o.creditor >= 0 || (o.source == Source::Debt && !p_.lenders[static_cast<Index>(o.index)].empty()))
-        s_.owes_network = true;
     });
   }
 

@@ -68,7 +68,7 @@ inline bool build_liabilities(const Plan& plan, State& st) {
   for (std::size_t i = 0; i < n; ++i) {
     L.row_start.push_back(static_cast<int>(L.creditor.size()));
     const EntityState& s = st.entities[i];
-    if (!s.active) continue;
+    if (!s.active || s.net_due.empty()) continue;  // owes the network nothing: an empty row
     double outside = 0;
     for (const Obligation& o : s.due) {
       if (o.amount <= 0) continue;
@@ -92,15 +92,39 @@ inline double network_inflow(const Plan& plan, const State& st, int i, bool clea
                              bool with_guarantee = false) {
   double in = 0;
   for (std::size_t j = 0; j < st.entities.size(); ++j) {
-    if (!st.entities[j].active) continue;
+    const EntityState& payer = st.entities[j];
+    if (!payer.active) continue;
     const double f = cleared ? st.fraction[j] : 1.0;
-    for (const Obligation& o : st.entities[j].due)
+    for (int x : payer.net_due) {
+      const Obligation& o = payer.due[static_cast<std::size_t>(x)];
       if ((with_guarantee || o.kind != FlowKind::Guarantee) && o.amount > 0)
         network_parts(plan, st, static_cast<int>(j), o, [&](int c, double part) {
           if (c == i) in += part * f;
         });
+    }
   }
   return in;
+}
+
+// network_inflow() of every active entity at once, in full (`owed`) and at the payers' cleared
+// fractions (`received`), guarantees included: the same sums, each in the same order.
+inline void network_inflows(const Plan& plan, State& st) {
+  const std::size_t n = st.entities.size();
+  for (std::size_t j = 0; j < n; ++j) {
+    const EntityState& payer = st.entities[j];
+    if (!payer.active) continue;
+    const double f = st.fraction[j];
+    for (int x : payer.net_due) {
+      const Obligation& o = payer.due[static_cast<std::size_t>(x)];
+      if (o.amount > 0)
+        network_parts(plan, st, static_cast<int>(j), o, [&](int c, double part) {
+          st.owed_in[static_cast<std::size_t>(c)] += part;
+          st.received_in[static_cast<std::size_t>(c)] += part * f;
+        });
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (!st.entities[i].active) st.owed_in[i] = st.received_in[i] = 0;
 }
 
 inline double owed_total(const EntityState& s) { return s.owed; }
@@ -121,19 +145,27 @@ inline bool update_guarantees(const Plan& plan, State& st, bool cleared) {
     const double cap = e.guarantee.type == GuaranteeType::Full ? need
                                                                : e.guarantee.cap - s.guarantee_paid;
     const double call = std::min(need, std::max(0.0, cap));
-    auto it = std::find_if(parent.due.begin(), parent.due.end(), [&](const Obligation& o) {
-      return o.kind == FlowKind::Guarantee && o.creditor == static_cast<int>(i);
-    });
-    const double before = it == parent.due.end() ? 0.0 : it->amount;
+    // A guarantee has a creditor, so it is among the parent's network obligations.
+    Obligation* it = nullptr;
+    for (int x : parent.net_due) {
+      Obligation& o = parent.due[static_cast<std::size_t>(x)];
+      if (o.kind == FlowKind::Guarantee && o.creditor == static_cast<int>(i)) {
+        it = &o;
+        break;
+      }
+    }
+    const double before = it ? it->amount : 0.0;
     if (std::abs(call - before) <= 1e-9 * std::max(1.0, call)) continue;
     changed = true;
     parent.owed += call - before;
     parent.owes_network = true;
-    if (it == parent.due.end())
+    if (!it) {
+      parent.net_due.push_back(static_cast<int>(parent.due.size()));
       parent.due.push_back(Obligation{FlowKind::Guarantee, Source::Guarantee, 0, call, 0,
                                       static_cast<int>(i)});
-    else
+    } else {
       it->amount = call;
+    }
   }
   return changed;
 }
@@ -182,20 +214,20 @@ inline int clear_network(const Plan& plan, State& st) {
   }
   for (std::size_t round = 0; round < r->rounds.size(); ++round)
     for (int i : r->rounds[round]) st.node_round[static_cast<std::size_t>(i)] = int(round) + 1;
+  network_inflows(plan, st);
   for (std::size_t i = 0; i < n; ++i) {
     if (!st.entities[i].active) continue;
-    st.owed_in[i] = network_inflow(plan, st, static_cast<int>(i), false, true);
-    st.received_in[i] = network_inflow(plan, st, static_cast<int>(i), true, true);
     if (!st.node[i]) {
       // It owes the network nothing, so the clearing has no round for it; if it is short, it
       // defaults by its waterfall, in the round after the latest payer that short-paid it.
       int after = 0;
       for (std::size_t j = 0; j < n; ++j)
         if (st.node[j] && st.fraction[j] < 1)
-          for (const Obligation& o : st.entities[j].due)
-            network_parts(plan, st, static_cast<int>(j), o, [&](int c, double) {
-              if (c == static_cast<int>(i)) after = std::max(after, st.node_round[j]);
-            });
+          for (int x : st.entities[j].net_due)
+            network_parts(plan, st, static_cast<int>(j),
+                          st.entities[j].due[static_cast<std::size_t>(x)], [&](int c, double) {
+                            if (c == static_cast<int>(i)) after = std::max(after, st.node_round[j]);
+                          });
       if (after > 0) {
         st.node_round[i] = after + 1;
         st.node_cause[i] = Cause::Clearing;
@@ -227,7 +259,8 @@ void book_receipts(const Plan& plan, int k, State& st, Sink& sink) {
     if (!st.node[i]) continue;
     const double f = st.fraction[i];
     const int from = static_cast<int>(i);
-    for (const Obligation& o : payer.due) {
+    for (int x : payer.net_due) {
+      const Obligation& o = payer.due[static_cast<std::size_t>(x)];
       if (o.amount <= 0) continue;
       network_parts(plan, st, from, o, [&](int j, double part) {
         const double got = part * f;

@@ -23,11 +23,16 @@ void State::reset(const Plan& plan) {
       x.tests_seen.assign(e.debt[d].covenants.tests.size(), 0);
       x.failures.assign(e.debt[d].covenants.tests.size(), 0);
     }
-    s.ebitda.assign(n, 0.0);
-    s.interest.assign(n, 0.0);
-    s.service.assign(n, 0.0);
-    s.contract_due.assign(n, 0.0);
-    s.contract_received.assign(n, 0.0);
+    const EntityPlan& p = plan.entities[i];
+    // Per-period books only for an entity the loop runs (a party known by its credit has none):
+    // Monte Carlo resets the State once a path.
+    if (p.operates) {
+      s.ebitda.assign(n, 0.0);
+      s.interest.assign(n, 0.0);
+      s.service.assign(n, 0.0);
+      s.contract_due.assign(n, 0.0);
+      s.contract_received.assign(n, 0.0);
+    }
     s.overcontracted.assign(sc.market.gpus.size(), 0);
     s.freed_hours.assign(sc.market.gpus.size(), 0.0);
     s.shares = e.shares.value_or(0.0);
@@ -35,7 +40,6 @@ void State::reset(const Plan& plan) {
     s.default_period = -1;
     s.liquidated = false;
     // Capacity.
-    const EntityPlan& p = plan.entities[i];
     s.site_pay.assign(p.sites.size(), 0.0);
     s.delivered.assign(p.deliveries.size(), EntityState::Delivered{});
     s.short_of_power = false;
@@ -60,6 +64,8 @@ void State::reset(const Plan& plan) {
     s.active = s.failed = false;
     s.due.clear();
     s.due.reserve(p.max_obligations);
+    s.net_due.clear();
+    s.net_due.reserve(p.max_obligations);
     s.own = s.pending = s.slack = 0;
   }
   index.assign(sc.market.gpus.size(), 1.0);
