@@ -505,12 +505,14 @@ def deterministic_run(tinderbox, scenario):
     return json.loads(out), rows
 
 
-def read_ledger(ledger, kidx, K, contract_ids, site_ids):
-    """The engine's ledger per period: totals by kind, with revenue split into contract and spot
-    revenue and the sites' payments and capex apart; and per (instrument, kind)."""
+def read_ledger(ledger, kidx, K, contract_ids, site_ids, entity=ENTITY, modelled=None):
+    """The engine's ledger of one entity per period: totals by kind, with revenue split into
+    contract and spot revenue and the sites' payments and capex apart; and per (instrument,
+    kind)."""
+    modelled = MODELLED_KINDS if modelled is None else modelled
     flow, per_instr = {}, {}
     for r in ledger:
-        if r["entity"] != ENTITY:
+        if r["entity"] != entity:
             continue
         k, kind, instr, amt = kidx[r["date"]], r["kind"], r["instrument"], float(r["amount"])
         if kind == "revenue":
@@ -520,7 +522,7 @@ def read_ledger(ledger, kidx, K, contract_ids, site_ids):
             kind = "site_" + kind
         flow.setdefault(kind, np.zeros(K))[k] += amt
         per_instr.setdefault((instr, kind), np.zeros(K))[k] += amt
-    unknown = set(flow) - set(MODELLED_KINDS) - set(LEDGER_KINDS)
+    unknown = set(flow) - set(modelled) - set(LEDGER_KINDS)
     assert not unknown, "ledger kinds this reference does not model: %s" % sorted(unknown)
     return flow, per_instr
 
@@ -528,7 +530,10 @@ def read_ledger(ledger, kidx, K, contract_ids, site_ids):
 # Kinds the reference takes from the deterministic ledger, and those it computes per path.
 LEDGER_KINDS = ("sga", "lease", "capex", "equity", "draw", "interest", "fee", "principal",
                 "prepayment")
-MODELLED_KINDS = ("contract_revenue", "spot_revenue", "power", "opex", "site_lease", "site_capex")
+MODELLED_KINDS = ("contract_revenue", "spot_revenue", "power", "opex", "site_lease", "site_capex",
+                  "guarantee", "distribution")
+# The spv's: its operations, and what passes between it and its parent.
+SPV_KINDS = ("contract_revenue", "spot_revenue", "power", "opex", "guarantee", "distribution")
 
 
 def lay_out_gpus(ent, gens, d, e, hours, K, start):
@@ -773,6 +778,61 @@ def read_cancel(c, d, days, K, demand_moves):
     return dict(below=float(rule["demand_below"]), chance=chance, stop_after=stop_after)
 
 
+def lay_out_spvs(sc, run, ledger, gens, d, e, hours, K, start, kidx, index_d, credit_names):
+    """The spvs of the company (`kind: spv`, `parent` the company; docs/model.md, SPVs and
+    guarantees): each with its own books — its GPUs and contracts (no sites: every GPU it owns
+    can run), its operations, its floating-rate debt re-fixed on the path's rates, the rest of
+    its debt service, capex and draws from its ledger — its parent's guarantee (full or capped)
+    and its `distribute_above`."""
+    mkt, out = sc["market"], []
+    price = mkt["power_usd_per_mwh"]
+    for name, ent in sc["entities"].items():
+        if (ent or {}).get("kind") != "spv" or ent.get("parent") != ENTITY:
+            continue
+        for key in ("sites", "leases", "equity"):
+            assert not ent.get(key), "%s: %s of an spv are not modelled" % (name, key)
+        assert not any(t.get("type") == "revolver" for t in (ent.get("debt") or {}).values()), \
+            "%s: an spv's revolver is not modelled" % name
+        lots, lot_owned, owned_h, owned_kwh, contracts = lay_out_gpus(ent, gens, d, e, hours, K,
+                                                                      start)
+        assert not any(c.get("cancel") or c.get("delivery") for c in contracts), name
+        flow, per_instr = read_ledger(ledger, kidx, K, {c["id"] for c in contracts}, set(),
+                                      entity=name, modelled=SPV_KINDS)
+        z = np.zeros(K)
+        floating = lay_out_floating(ent, index_d, per_instr, d, e, K)
+        ops = ent.get("operations") or {}
+        cc = float(ops.get("cash_cost_per_hour") or 0)
+        kw = np.where(owned_h > 0, owned_kwh / np.where(owned_h > 0, owned_h, 1.0), 0.0)
+        Cn = len(contracts)
+        hours_c = np.zeros((K, len(gens), Cn))
+        for j, c in enumerate(contracts):
+            if c["gen"] >= 0:
+                hours_c[:, c["gen"], j] = c["hours"]
+        gpu_c = np.array([c["gen"] >= 0 for c in contracts], bool)
+        due = np.array([c["due"] for c in contracts]).reshape(Cn, K).T
+        due_gpu, due_fixed = due * gpu_c, due * ~gpu_c
+        g = ent.get("guarantee") or {}
+        F = len(floating)
+        out.append(dict(
+            name=name, cash0=float(ent.get("cash") or 0), power_price=price,
+            fixed=sum(flow.get(kd, z) for kd in LEDGER_KINDS),
+            u0=float(ops.get("utilization") or 0), cc=cc, kw=kw.T.copy(),
+            owned_h=owned_h.T.copy(), cost_h=(kw * price / 1e9 + cc / 1e6).T,
+            by_c=np.concatenate([hours_c, due_gpu[:, None], due_fixed[:, None]], 1),
+            credit=np.array([credit_names.index(c["customer"]) if c.get("customer") in
+                             credit_names else -1 for c in contracts], int),
+            guarantee=g.get("type", "none"), cap=float(g.get("cap") or 0),
+            distribute_above=ent.get("distribute_above"),
+            floating=floating, F=F,
+            fl_fix=np.array([f["fixes"] for f in floating]).reshape(F, K).T,
+            fl_pay=np.array([f["pays"] for f in floating]).reshape(F, K).T,
+            fl_balyf=np.array([f["bal_yf"] for f in floating]).reshape(F, K).T,
+            curve_coupon=np.array([[_coupon(f, {n: v[k] for n, v in index_d.items()})
+                                    for f in floating] for k in range(K)]).reshape(K, F),
+            ledger=flow, series=run["entities"][name]["series"]))
+    return out
+
+
 def build_inputs(tinderbox, scenario=SCENARIO, run_scenario=None):
     """Everything the Monte Carlo needs that does not depend on the path. `run_scenario` (default:
     the same) is the file whose deterministic run gives the ledger (the late-delivery check runs
@@ -863,7 +923,9 @@ def build_inputs(tinderbox, scenario=SCENARIO, run_scenario=None):
         fl_fix=np.array([f["fixes"] for f in floating]).T,       # (K, F)
         fl_pay=np.array([f["pays"] for f in floating]).T,        # (K, F)
         fl_balyf=np.array([f["bal_yf"] for f in floating]).T,    # (K, F)
-        debt=np.array(series["debt"]), ledger=flow, series=series)
+        debt=np.array(series["debt"]), ledger=flow, series=series,
+        spvs=lay_out_spvs(sc, run, ledger, gens, d, e, hours, K, start, kidx, index_d,
+                          credit_names))
 def _ou(a, s, Delta):
     """The exact OU step over Delta: (decay, sd of the shock); a Brownian motion when a = 0."""
     if a == 0:
@@ -961,6 +1023,82 @@ def penalty_at(inp, penalties, k):
     return out
 
 
+def spv_start(sp, B, K, credit_k):
+    """An spv's state on a batch of paths: its cash, whether it is alive, its default period, its
+    floating coupons' difference from the curve's and what of it has accrued, what its parent has
+    paid under a capped guarantee, and the period from which each of its contracts stops (its
+    customer's default)."""
+    stop = np.full((len(sp["credit"]), B), K)
+    for j, i in enumerate(sp["credit"]):
+        if i >= 0 and i < len(credit_k):
+            stop[j] = credit_k[i]
+    return dict(cash=np.full(B, sp["cash0"]), alive=np.ones(B, bool), dk=np.full(B, K),
+                dcoupon=np.zeros((sp["F"], B)), accrued=np.zeros((sp["F"], B)),
+                paid=np.zeros(B), stop=stop)
+
+
+def spv_operate(sp, st, k, rent, D, ubeta, index_d, x, row, record):
+    """Period k of an spv's own books, per path: its cash before its parent's guarantee and its
+    distribution (docs/model.md, Operations; it has no sites, so every GPU it owns can run). With
+    `record`, also its flows by kind."""
+    if sp["fl_fix"][k].any():
+        idx = {n: v[k] + x[row[n]] for n, v in index_d.items()}
+        for i in np.flatnonzero(sp["fl_fix"][k]):
+            st["dcoupon"][i] = _coupon(sp["floating"][i], idx) - sp["curve_coupon"][k, i]
+    st["accrued"] += st["dcoupon"] * sp["fl_balyf"][k][:, None]
+    extra = 0.0
+    if sp["fl_pay"][k].any():
+        extra = st["accrued"][sp["fl_pay"][k]].sum(0)
+        st["accrued"][sp["fl_pay"][k]] = 0.0
+    G = rent.shape[0]
+    by_contract = sp["by_c"][k] @ (st["stop"] > k)                 # (G + 2, B)
+    owned = sp["owned_h"][k][:, None]
+    held = np.minimum(by_contract[:G], owned)
+    u = np.clip(sp["u0"] + ubeta * D, 0.0, 1.0)
+    spot_h = u * (owned - held)
+    running = held + spot_h
+    contract_revenue = by_contract[G] + by_contract[G + 1]
+    spot = (rent * spot_h).sum(0) * 1e-6
+    pre = st["cash"] + sp["fixed"][k] - extra + contract_revenue + spot - sp["cost_h"][k] @ running
+    flows = None
+    if record:
+        flows = dict(contract_revenue=contract_revenue.sum(), spot_revenue=spot.sum(),
+                     power=-(sp["kw"][k] * sp["power_price"] / 1e9) @ running.sum(1),
+                     opex=-running.sum() * sp["cc"] / 1e6)
+    return pre, flows
+
+
+def spv_call(sp, st, pre, parent_alive):
+    """What the spv's shortfall asks of its parent: all of it under a full guarantee, what is
+    left of the cap under a capped one, nothing without one or once the parent has failed."""
+    need = np.maximum(-pre, 0.0) * (st["alive"] & parent_alive)
+    if sp["guarantee"] == "full":
+        return need
+    if sp["guarantee"] == "capped":
+        return np.minimum(need, sp["cap"] - st["paid"])
+    return np.zeros_like(pre)
+
+
+def spv_settle(sp, st, k, pre, call, parent_alive):
+    """The spv after its parent has paid (or failed to pay) the call: it defaults when still
+    short (a failing parent pays only a share of what it owes, so a short spv defaults with it);
+    then it pays its parent its cash above `distribute_above`. Returns the distribution."""
+    got = np.where(parent_alive, call, 0.0)
+    st["paid"] += got
+    after = pre + got
+    failed = st["alive"] & (after < 0)
+    st["dk"][failed] = k
+    st["alive"] &= ~failed
+    cash = np.where(st["alive"], after, 0.0)
+    dist = 0.0
+    if sp["distribute_above"] is not None:
+        dist = np.where(st["alive"] & parent_alive,
+                        np.maximum(cash - float(sp["distribute_above"]), 0.0), 0.0)
+        cash = cash - dist
+    st["cash"] = cash
+    return got, dist
+
+
 def simulate(inp, paths, batch, seed, stochastic=True, record=False, late=None):
     """The Monte Carlo. stochastic=False zeroes every volatility, the release rate and every PD
     (the self-check against `tinderbox run`); `late` then makes the named sites that many months
@@ -1033,6 +1171,10 @@ def simulate(inp, paths, batch, seed, stochastic=True, record=False, late=None):
     lot_cut_col = lot_cut[:, None]
     rec = {n: np.zeros(K) for n in MODELLED_KINDS + ("active_mw", "idle_gpus",
                                                       "revenue_lost_capacity")} if record else None
+    spvs = inp["spvs"]
+    spv_cash_all = [np.empty((K, paths)) for _ in spvs]
+    spv_default_k = [np.full(paths, K) for _ in spvs]
+    rec_spv = [{n: np.zeros(K) for n in SPV_KINDS + ("cash",)} for _ in spvs] if record else None
 
     for b0 in range(0, paths, batch):
         B = min(batch, paths - b0)
@@ -1066,6 +1208,7 @@ def simulate(inp, paths, batch, seed, stochastic=True, record=False, late=None):
             dmw_it, dcost, dmw = site_paths(inp, n_late, site_stop, B, record)
             kept, penalties = settle_deliveries(inp, n_late, site_stop, B)
         kept_now = np.ones((Cn, B))
+        spv_st = [spv_start(sp, B, K, credit_k) for sp in spvs]
         for k in range(K):
             rent = rent_d[k][:, None] * E                           # (G, B), on d_k
             u = np.clip(inp["u0"] + ubeta * D, 0.0, 1.0)
@@ -1142,6 +1285,17 @@ def simulate(inp, paths, batch, seed, stochastic=True, record=False, late=None):
                     rec["revenue_lost_capacity"][k] += (
                         cut + (1 - served) * gpu_revenue + pen
                         + ((u * (1 - powered)) * open_ * rent).sum(0) * 1e-6).sum()
+            # The spvs' own books; a guaranteed spv's shortfall is the company's to pay.
+            pres, calls = [], []
+            for sp, st in zip(spvs, spv_st):
+                pre, fl = spv_operate(sp, st, k, rent, D, ubeta, index_d, x, row, record)
+                call = spv_call(sp, st, pre, alive)
+                net = net - call
+                pres.append(pre)
+                calls.append(call)
+                if record:
+                    for n, v in fl.items():
+                        rec_spv[len(pres) - 1][n][k] += v
             new_cash = cash + net
             # A shortfall draws on the revolvers (file order) before the company defaults.
             for r, rv in enumerate(revolvers):
@@ -1153,7 +1307,20 @@ def simulate(inp, paths, batch, seed, stochastic=True, record=False, late=None):
             failed = alive & (new_cash < 0)
             dk[failed] = k
             alive &= ~failed
-            cash = np.where(alive, new_cash, 0.0)
+            # Each spv settles with what its parent paid it, then distributes to the company,
+            # whose cash it reaches after the company's own payments and revolvers.
+            dist = 0.0
+            for si, (sp, st) in enumerate(zip(spvs, spv_st)):
+                got, out = spv_settle(sp, st, k, pres[si], calls[si], alive)
+                dist = dist + out
+                spv_cash_all[si][k, b0:b0 + B] = st["cash"]
+                if record:
+                    rec["guarantee"][k] -= got.sum()
+                    rec["distribution"][k] += np.sum(out)
+                    rec_spv[si]["guarantee"][k] += got.sum()
+                    rec_spv[si]["distribution"][k] -= np.sum(out)
+                    rec_spv[si]["cash"][k] += st["cash"].sum()
+            cash = np.where(alive, new_cash + dist, 0.0)
             cash_all[k, b0:b0 + B] = cash
             sofr = index_d["sofr"][k] + x[row["sofr"]]
             s_sofr[k] += sofr.sum()
@@ -1193,9 +1360,17 @@ def simulate(inp, paths, batch, seed, stochastic=True, record=False, late=None):
             collateral_mean[k] += value.sum()
             ltv_all[k, b0:b0 + B] = debt[k] / value
         default_k[b0:b0 + B] = dk
+        for si, st in enumerate(spv_st):
+            spv_default_k[si][b0:b0 + B] = st["dk"]
 
     pd = (default_k[:, None] <= np.arange(K)[None, :]).mean(0)
     qs = np.percentile(cash_all, [5, 25, 50, 75, 95], axis=1)
+    spv_res = [dict(name=sp["name"], cash_all=spv_cash_all[si], default_k=spv_default_k[si],
+                    pd=(spv_default_k[si][:, None] <= np.arange(K)[None, :]).mean(0),
+                    cash_quantiles=dict(zip(("p05", "p25", "p50", "p75", "p95"), np.percentile(
+                        spv_cash_all[si], [5, 25, 50, 75, 95], axis=1))),
+                    record={n: v / paths for n, v in rec_spv[si].items()} if record else None)
+               for si, sp in enumerate(spvs)]
     mean_sofr = s_sofr / paths
     mean_rent = s_rent / paths
     return dict(
@@ -1206,7 +1381,8 @@ def simulate(inp, paths, batch, seed, stochastic=True, record=False, late=None):
         ltv_all=ltv_all, default_k=default_k, collateral_mean=collateral_mean / paths,
         credit_pd={c["name"]: (credit_k_all[i][:, None] <= np.arange(K)[None, :]).mean(0)
                    for i, c in enumerate(credits)},
-        cash_all=cash_all, record={n: v / paths for n, v in rec.items()} if record else None)
+        cash_all=cash_all, record={n: v / paths for n, v in rec.items()} if record else None,
+        spvs=spv_res)
 def ltv_quantiles(res):
     """Median and p95 LTV of the paths still alive, per period. Outside the timed part: the engine
     reports no LTV quantiles, so timing them would charge the reference for work the engine does
@@ -1261,6 +1437,14 @@ def check_deterministic(inp, late=None):
         # The ledger prints amounts to 6 decimals: a few 1e-7 of rounding per row.
         errs[kind] = np.abs(det["record"][kind] - inp["ledger"].get(kind, z)).max()
         limits[kind] = 1e-4
+    for sp, r in zip(inp["spvs"], det["spvs"]):
+        # The spv's own books, cash and the flows between it and the company, likewise.
+        n = sp["name"]
+        errs[n + " cash"] = np.abs(r["cash_all"][:, 0] - sp["series"]["cash"]).max()
+        limits[n + " cash"] = 0.01
+        for kind in SPV_KINDS:
+            errs["%s %s" % (n, kind)] = np.abs(r["record"][kind] - sp["ledger"].get(kind, z)).max()
+            limits["%s %s" % (n, kind)] = 1e-4
     if inp["sites"]:
         for name, tol in SERIES_CHECKED:
             errs[name] = np.abs(det["record"][name] - np.array(series[name])).max()
@@ -1291,7 +1475,7 @@ entities:
                ramp_months: 2, capex_per_mw: 8}
 %(late)s    contracts:
       meta_a: {delivery: {remedy: penalty, penalty_per_month: 25}}
-      openai_3: {delivery: {remedy: cancel}}
+      meta_b: {delivery: {deadline: 2026-12-31, sites: [cs_5], remedy: cancel}}
 """
 
 
