@@ -1516,6 +1516,7 @@ def compare(tinderbox, inp, res, paths, seed, z=3.0):
     K, rows, bad = inp["K"], [], 0
     years = [k for k in range(11, K, 12)]
     pds = [(ENTITY, eng[ENTITY]["pd"], res["pd"])] + [
+        (r["name"], eng[r["name"]]["pd"], r["pd"]) for r in res["spvs"]] + [
         (n, eng[n]["pd"], v) for n, v in res["credit_pd"].items()]
     for name, pe, pr in pds:
         for k in years:
@@ -1523,13 +1524,15 @@ def compare(tinderbox, inp, res, paths, seed, z=3.0):
             ok = abs(pe[k] - pr[k]) <= z * se + 0.5 / paths
             bad += not ok
             rows.append(("pd %s" % name, inp["dates"][k], pe[k], pr[k], se, ok))
-    for qn, q in (("p05", .05), ("p25", .25), ("p50", .5), ("p75", .75), ("p95", .95)):
-        for k in years:
-            qe, qr = eng[ENTITY]["cash_quantiles"][qn][k], res["cash_quantiles"][qn][k]
-            se = np.sqrt(2) * _quantile_se(res["cash_all"][k], q)
-            ok = abs(qe - qr) <= z * se + 0.005 * abs(qe) + 1.0
-            bad += not ok
-            rows.append(("cash %s" % qn, inp["dates"][k], qe, qr, se, ok))
+    cash = [(ENTITY, ENTITY, res)] + [(r["name"], "spv", r) for r in res["spvs"]]
+    for name, label, r in cash:
+        for qn, q in (("p05", .05), ("p25", .25), ("p50", .5), ("p75", .75), ("p95", .95)):
+            for k in years:
+                qe, qr = eng[name]["cash_quantiles"][qn][k], r["cash_quantiles"][qn][k]
+                se = np.sqrt(2) * _quantile_se(r["cash_all"][k], q)
+                ok = abs(qe - qr) <= z * se + 0.005 * abs(qe) + 1.0
+                bad += not ok
+                rows.append(("cash %s %s" % (label, qn), inp["dates"][k], qe, qr, se, ok))
     print("tinderbox simulate vs the NumPy reference, %d paths each (seed %d; their own random "
           "numbers): agree within %g standard errors?" % (paths, seed, z))
     print("%-22s %-10s %12s %12s %10s" % ("figure", "date", "engine", "reference", "se"))
