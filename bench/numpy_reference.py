@@ -778,6 +778,33 @@ def read_cancel(c, d, days, K, demand_moves):
     return dict(below=float(rule["demand_below"]), chance=chance, stop_after=stop_after)
 
 
+COVENANTS = {"min_dscr": "dscr", "min_contract_realization": "realization"}
+
+
+def spv_covenants(name, ent, floating, e, K):
+    """An spv's covenant tests (docs/model.md, Covenants): for each, its debt, kind, limit and the
+    periods it is tested in (the debt's payment dates on or after `from`, every `every`-th). With
+    `on_breach: event` (the default) a breach is only reported, as here; acceleration is not
+    modelled (refused)."""
+    tests = []
+    for debt_id, t in (ent.get("debt") or {}).items():
+        cov = dict(t.get("covenants") or {})
+        assert cov.pop("on_breach", "event") == "event", "%s: on_breach: default" % debt_id
+        f = next((f for f in floating if f["id"] == debt_id), None)
+        assert f is not None or not cov, "%s: covenants of a fixed-rate debt" % debt_id
+        for kind, v in cov.items():
+            assert kind in COVENANTS, "%s.%s: not modelled" % (debt_id, kind)
+            v = v if isinstance(v, dict) else {"limit": v}
+            frm = _date(v["from"]) if v.get("from") is not None else None
+            dates = [k for k in range(K) if f["pays"][k] and (frm is None or e[k] >= frm)]
+            dates = dates[::int(v.get("every") or 1)]
+            waived = {_date(w) for w in v.get("waived") or []}
+            tests.append(dict(debt=debt_id, kind=COVENANTS[kind], covenant=kind,
+                              limit=float(v["limit"]),
+                              periods={k for k in dates if e[k] not in waived}))
+    return tests
+
+
 def lay_out_spvs(sc, run, ledger, gens, d, e, hours, K, start, kidx, index_d, credit_names):
     """The spvs of the company (`kind: spv`, `parent` the company; docs/model.md, SPVs and
     guarantees): each with its own books — its GPUs and contracts (no sites: every GPU it owns
@@ -813,8 +840,14 @@ def lay_out_spvs(sc, run, ledger, gens, d, e, hours, K, start, kidx, index_d, cr
         due_gpu, due_fixed = due * gpu_c, due * ~gpu_c
         g = ent.get("guarantee") or {}
         F = len(floating)
+        # Only the generations it ever owns or contracts (GB200 alone for coreweave_spv).
+        own = np.flatnonzero((owned_h > 0).any(1) | (hours_c > 0).any((0, 2)))
+        kw, owned_h, hours_c = kw[own], owned_h[own], hours_c[:, own]
         out.append(dict(
-            name=name, cash0=float(ent.get("cash") or 0), power_price=price,
+            name=name, cash0=float(ent.get("cash") or 0), power_price=price, gens=own,
+            tests=spv_covenants(name, ent, floating, e, K),
+            service=-sum(flow.get(kd, z) for kd in ("interest", "fee", "principal")),
+            due=due.sum(1),
             fixed=sum(flow.get(kd, z) for kd in LEDGER_KINDS),
             u0=float(ops.get("utilization") or 0), cc=cc, kw=kw.T.copy(),
             owned_h=owned_h.T.copy(), cost_h=(kw * price / 1e9 + cc / 1e6).T,
@@ -923,7 +956,7 @@ def build_inputs(tinderbox, scenario=SCENARIO, run_scenario=None):
         fl_fix=np.array([f["fixes"] for f in floating]).T,       # (K, F)
         fl_pay=np.array([f["pays"] for f in floating]).T,        # (K, F)
         fl_balyf=np.array([f["bal_yf"] for f in floating]).T,    # (K, F)
-        debt=np.array(series["debt"]), ledger=flow, series=series,
+        debt=np.array(series["debt"]), ledger=flow, series=series, events=run["events"],
         spvs=lay_out_spvs(sc, run, ledger, gens, d, e, hours, K, start, kidx, index_d,
                           credit_names))
 def _ou(a, s, Delta):
@@ -1032,9 +1065,12 @@ def spv_start(sp, B, K, credit_k):
     for j, i in enumerate(sp["credit"]):
         if i >= 0 and i < len(credit_k):
             stop[j] = credit_k[i]
-    return dict(cash=np.full(B, sp["cash0"]), alive=np.ones(B, bool), dk=np.full(B, K),
+    books = {n: np.zeros((K, B)) for n in ("ebitda", "service", "received")} \
+        if sp["tests"] else {}
+    return dict(books, cash=np.full(B, sp["cash0"]), alive=np.ones(B, bool), dk=np.full(B, K),
                 dcoupon=np.zeros((sp["F"], B)), accrued=np.zeros((sp["F"], B)),
-                paid=np.zeros(B), stop=stop)
+                paid=np.zeros(B), stop=stop,
+                breaches=np.zeros((len(sp["tests"]), K, B), bool))
 
 
 def spv_operate(sp, st, k, rent, D, ubeta, index_d, x, row, record):
@@ -1050,6 +1086,7 @@ def spv_operate(sp, st, k, rent, D, ubeta, index_d, x, row, record):
     if sp["fl_pay"][k].any():
         extra = st["accrued"][sp["fl_pay"][k]].sum(0)
         st["accrued"][sp["fl_pay"][k]] = 0.0
+    rent = rent[sp["gens"]]
     G = rent.shape[0]
     by_contract = sp["by_c"][k] @ (st["stop"] > k)                 # (G + 2, B)
     owned = sp["owned_h"][k][:, None]
@@ -1059,7 +1096,12 @@ def spv_operate(sp, st, k, rent, D, ubeta, index_d, x, row, record):
     running = held + spot_h
     contract_revenue = by_contract[G] + by_contract[G + 1]
     spot = (rent * spot_h).sum(0) * 1e-6
-    pre = st["cash"] + sp["fixed"][k] - extra + contract_revenue + spot - sp["cost_h"][k] @ running
+    ebitda = contract_revenue + spot - sp["cost_h"][k] @ running
+    pre = st["cash"] + sp["fixed"][k] - extra + ebitda
+    if sp["tests"]:        # the trailing twelve months the covenants need
+        st["ebitda"][k] = ebitda
+        st["service"][k] = sp["service"][k] + extra
+        st["received"][k] = contract_revenue
     flows = None
     if record:
         flows = dict(contract_revenue=contract_revenue.sum(), spot_revenue=spot.sum(),
@@ -1079,6 +1121,18 @@ def spv_call(sp, st, pre, parent_alive):
     return np.zeros_like(pre)
 
 
+def spv_breached(sp, st, t, k):
+    """Whether covenant test t fails at period k's end, per path: a trailing twelve months of
+    EBITDA over debt service (min_dscr), or of contract revenue received over due
+    (min_contract_realization); nothing to cover passes."""
+    lo = max(0, k - 11)
+    if t["kind"] == "dscr":
+        a, b = st["ebitda"][lo:k + 1].sum(0), st["service"][lo:k + 1].sum(0)
+    else:
+        a, b = st["received"][lo:k + 1].sum(0), sp["due"][lo:k + 1].sum()
+    return (b > 0) & (a < t["limit"] * b)
+
+
 def spv_settle(sp, st, k, pre, call, parent_alive):
     """The spv after its parent has paid (or failed to pay) the call: it defaults when still
     short (a failing parent pays only a share of what it owes, so a short spv defaults with it);
@@ -1090,6 +1144,9 @@ def spv_settle(sp, st, k, pre, call, parent_alive):
     st["dk"][failed] = k
     st["alive"] &= ~failed
     cash = np.where(st["alive"], after, 0.0)
+    for ti, t in enumerate(sp["tests"]):
+        if k in t["periods"]:
+            st["breaches"][ti, k] = spv_breached(sp, st, t, k) & st["alive"]
     dist = 0.0
     if sp["distribute_above"] is not None:
         dist = np.where(st["alive"] & parent_alive,
@@ -1174,6 +1231,7 @@ def simulate(inp, paths, batch, seed, stochastic=True, record=False, late=None):
     spvs = inp["spvs"]
     spv_cash_all = [np.empty((K, paths)) for _ in spvs]
     spv_default_k = [np.full(paths, K) for _ in spvs]
+    spv_breaches = [np.zeros((len(sp["tests"]), K)) for sp in spvs]   # paths with a breach
     rec_spv = [{n: np.zeros(K) for n in SPV_KINDS + ("cash",)} for _ in spvs] if record else None
 
     for b0 in range(0, paths, batch):
@@ -1362,6 +1420,7 @@ def simulate(inp, paths, batch, seed, stochastic=True, record=False, late=None):
         default_k[b0:b0 + B] = dk
         for si, st in enumerate(spv_st):
             spv_default_k[si][b0:b0 + B] = st["dk"]
+            spv_breaches[si] += st["breaches"].sum(2)
 
     pd = (default_k[:, None] <= np.arange(K)[None, :]).mean(0)
     qs = np.percentile(cash_all, [5, 25, 50, 75, 95], axis=1)
@@ -1369,6 +1428,7 @@ def simulate(inp, paths, batch, seed, stochastic=True, record=False, late=None):
                     pd=(spv_default_k[si][:, None] <= np.arange(K)[None, :]).mean(0),
                     cash_quantiles=dict(zip(("p05", "p25", "p50", "p75", "p95"), np.percentile(
                         spv_cash_all[si], [5, 25, 50, 75, 95], axis=1))),
+                    breach_rate=spv_breaches[si] / paths,
                     record={n: v / paths for n, v in rec_spv[si].items()} if record else None)
                for si, sp in enumerate(spvs)]
     mean_sofr = s_sofr / paths
@@ -1445,6 +1505,13 @@ def check_deterministic(inp, late=None):
         for kind in SPV_KINDS:
             errs["%s %s" % (n, kind)] = np.abs(r["record"][kind] - sp["ledger"].get(kind, z)).max()
             limits["%s %s" % (n, kind)] = 1e-4
+        # Its covenant tests fail on the dates the engine reports a breach, and only on those.
+        ours = {(inp["dates"][k], t["debt"], t["covenant"]) for ti, t in enumerate(sp["tests"])
+                for k in range(inp["K"]) if r["breach_rate"][ti, k] > 0}
+        theirs = {(ev["date"], ev.get("instrument"), ev.get("detail", "").split(":")[0])
+                  for ev in inp["events"] if ev["entity"] == n and ev["type"] == "covenant_breach"}
+        errs[n + " covenant breaches"] = len(ours ^ theirs)
+        limits[n + " covenant breaches"] = 0
     if inp["sites"]:
         for name, tol in SERIES_CHECKED:
             errs[name] = np.abs(det["record"][name] - np.array(series[name])).max()
@@ -1477,6 +1544,35 @@ entities:
       meta_a: {delivery: {remedy: penalty, penalty_per_month: 25}}
       meta_b: {delivery: {deadline: 2026-12-31, sites: [cs_5], remedy: cancel}}
 """
+
+
+# The covenant check: coreweave-2025 with DDTL 3.0's DSCR test tightened to 4.5x on every other
+# payment date, so that the deterministic run breaches it on six dates (its DSCR is 4.3x at the
+# first test, then about 2x); the reference's tests must fail on those dates and no others.
+COVENANT_RUN = """tinderbox: 1
+name: spv covenants breached (numpy_reference check)
+start: %(start)s
+horizon: %(horizon)d
+period: month
+import: [%(scenario)s]
+entities:
+  coreweave_spv:
+    debt:
+      ddtl3:
+        covenants:
+          min_dscr: {limit: 4.5, from: 2027-04-30, every: 2}
+"""
+
+
+def covenant_inputs(tinderbox, tmp):
+    sc = load_scenario(scenario_path(SCENARIO))
+    path = os.path.join(tmp, "covenants.yaml")
+    with open(path, "w") as f:
+        f.write(COVENANT_RUN % dict(start=sc["start"], horizon=int(sc["horizon"]),
+                                    scenario=SCENARIO))
+    inp = build_inputs(tinderbox, path)
+    assert sum(ev["type"] == "covenant_breach" for ev in inp["events"]) == 6
+    return inp
 
 
 def late_delivery_inputs(tinderbox, tmp):
@@ -1567,6 +1663,7 @@ def main():
     errs = check_deterministic(inp)
     with tempfile.TemporaryDirectory() as tmp:
         late_errs = check_deterministic(late_delivery_inputs(args.tinderbox, tmp), LATE)
+        cov_errs = check_deterministic(covenant_inputs(args.tinderbox, tmp))
 
     t0 = time.perf_counter()
     res = simulate(inp, args.paths, args.batch, args.seed)
@@ -1582,13 +1679,14 @@ def main():
                           "pd_12": pd[11], "pd_24": pd[23], "pd_60": pd[K - 1],
                           "cash_p50_60": p50[K - 1]}))
         return
-    mant, expo = ("%.1e" % (rate * K)).split("e")
+    mant, expo = ("%.1e" % (rate * K * (1 + len(inp["spvs"])))).split("e")
     print("numpy reference: %d paths x %d periods in %.2f s: %s paths/s (1 core), "
           "%se%d entity-periods/s" % (args.paths, K, seconds, format(round(rate), ","),
                                       mant, int(expo)))
     print("deterministic checks (no randomness) = tinderbox run, max |diff|: %s; with late "
-          "sites: %s" % tuple(", ".join("%s %.1e" % kv for kv in e.items())
-                              for e in (errs, late_errs)))
+          "sites: %s; with the spv's DSCR test tightened (6 breaches): %s"
+          % tuple(", ".join("%s %.1e" % kv for kv in e.items())
+                  for e in (errs, late_errs, cov_errs)))
     se = res["pd_se"]
     print("PD: 12 months %.4f (se %.4f), 24 months %.4f (se %.4f), 60 months %.4f (se %.4f)"
           % (pd[11], se[11], pd[23], se[23], pd[K - 1], se[K - 1]))
@@ -1596,6 +1694,13 @@ def main():
     print("cash at 60 months ($M): p05 %.0f, p25 %.0f, median %.0f, p75 %.0f, p95 %.0f "
           "(deterministic run: %.0f)" % (q["p05"][-1], q["p25"][-1], p50[-1], q["p75"][-1],
                                          q["p95"][-1], inp["series"]["cash"][-1]))
+    for r, sp in zip(res["spvs"], inp["spvs"]):
+        print("%s: PD at 24 / 60 months %.4f / %.4f; median cash at 60 months %.0f; share of paths "
+              "breaching at the last test: %s" % (
+                  r["name"], r["pd"][23], r["pd"][K - 1], r["cash_quantiles"]["p50"][-1],
+                  ", ".join("%s %s %.4f" % (t["debt"], t["covenant"],
+                                            r["breach_rate"][ti, max(t["periods"])])
+                            for ti, t in enumerate(sp["tests"]) if t["periods"])))
     if res["credit_pd"]:
         print("reduced-form parties defaulted by 60 months: %s" % ", ".join(
             "%s %.5f" % (n, v[K - 1]) for n, v in res["credit_pd"].items()))
