@@ -3,8 +3,8 @@
 
 What this is
 ------------
-The Monte Carlo of CoreWeave's five years (60 monthly periods from 2025-01-01) written plainly in
-vectorised NumPy, the way a credit analyst who knows NumPy would write it: a Python loop over the
+The Monte Carlo of CoreWeave's five years (60 monthly periods from 2025-01-01), with its SPV
+coreweave_spv (DDTL 3.0's borrower), written plainly in vectorised NumPy, the way a credit analyst who knows NumPy would write it: a Python loop over the
 periods, every operation vectorised over a batch of paths. It is the yardstick `tinderbox
 simulate` is timed against (bench/README.md). Run it from anywhere:
 
@@ -128,9 +128,37 @@ The company's cash flow per path and period (docs/model.md):
   within commitment - balance, at period ends before maturity. The path's draws accrue interest at
   its coupon less the undrawn fee they no longer pay, paid on the payment dates, and are repaid at
   maturity, where the revolver can no longer be drawn.
+* Guarantee and distribution (the spv's, below): - the call the company pays for its spv's
+  shortfall this period, before the revolver draws and the default test; + the spv's
+  distribution, which reaches the company's cash after them (the engine books it at the close).
 * Default: the first period whose cash ends below 0 after the revolver draws; its period is
   recorded, its cash is set to 0 and the path is frozen (cash stays 0; it leaves the LTV
   statistics).
+
+The spv (lay_out_spvs(); docs/model.md, SPVs and guarantees; every entity of `kind: spv` whose
+parent is the company, coreweave_spv here), per path and period, with the same drivers:
+* Its own books: its GPUs (the GB200 lot gb200_openai_3, owned from June 2026) and its contract
+  (openai_3, stopped from OpenAI's default period on the path, its GPU-hours then uncontracted),
+  computed as the company's; it has no sites, so every GPU it owns can run: held = min(contracted,
+  owned), spot hours = u open with u = clip(its utilization + beta D, 0, 1), power and cash cost
+  on the running hours. Its capex, the DDTL 3.0 draw that pays for it (advance rate 1), the
+  undrawn fee, scheduled principal and the interest on the curve are its ledger's; the interest
+  re-fixed on the path's SOFR (and ABR, `use: lower`) is computed per accrual as the company's.
+* pre = cash_{k-1} + its revenue - power - opex + its ledger flows - the path's extra interest.
+* The guarantee (`{type: full}`): the company pays call = max(0, -pre) while it is alive (a capped
+  guarantee: within what is left of its cap). The spv defaults when it is still short: when its
+  parent fails in the same period (a failing parent pays only a share of what it owes) or failed
+  before; an spv that is not short keeps going on its own after its parent's default, without a
+  guarantee or distributions. Its cash: max(pre, 0), 0 once defaulted.
+* The distribution (`distribute_above: 200`): its cash above 200 goes to the company at the period
+  end while both are alive.
+* Its covenants (DDTL 3.0's, `on_breach: event`: reported, no effect on cash), on the loan's
+  payment dates on or after `from`, every `every`-th: min_dscr, trailing-twelve-month EBITDA over
+  debt service (interest with the path's extra, fees, scheduled principal); min_contract_realization,
+  trailing-twelve-month contract revenue received over due (a stopped contract is due but not
+  received). Tallied as the share of paths breaching each test (the engine tests them on every
+  path too, and reports no figure of them from simulate).
+* Tallies: its PD per period, its cash quantiles (exact percentiles, as the company's).
 * Collateral: market value of every lot owned at e_k by the income approach (docs/model.md, "Fleet
   values"), with the path's rents at the period end: rent_curve_g(e_k) * exp(y) * J taken from the
   drivers' state stepped to d_{k+1} (one day after e_k). LTV_k = total debt at e_k (the
@@ -146,22 +174,30 @@ Checks against the engine (before anything is timed)
 * With every volatility, the release rate and every PD at zero, simulate() must reproduce
   `tinderbox run`: cash within 0.01 (the ledger's 6-decimal rounding adds up over 60 periods),
   collateral value within 1e-6, each flow kind it computes (contract revenue net of penalties,
-  spot revenue, power, opex, site payments, site capex) within 1e-4 of the ledger's rows, per
-  period, and the active_mw, idle_gpus and revenue_lost_capacity series.
+  spot revenue, power, opex, site payments, site capex, the guarantee paid and the distribution
+  received) within 1e-4 of the ledger's rows, per period, and the active_mw, idle_gpus and
+  revenue_lost_capacity series; for the spv likewise its cash (0.01) and its contract and spot
+  revenue, power, opex, guarantee received and distribution paid (1e-4), and its covenant
+  breaches on exactly the engine's dates (none in coreweave-2025).
+* The same with the spv's DSCR test tightened to 4.5x on every other payment date
+  (covenant_inputs()): the engine breaches it on six dates, the reference must on those six.
 * The same with late sites (check_deterministic(late=LATE)): the engine runs the scenario with
   cs_2, dc_2025b, cs_5 and dc_2026 2, 1, 1 and 5 months late written as `delay_months`, meta_a's
-  remedy a penalty and openai_3's a cancellation, dc_2025a ending within the run with a pue of
+  remedy a penalty and meta_b given a deadline on cs_5 with a cancellation (openai_3, which had
+  one, is the spv's now), dc_2025a ending within the run with a pue of
   1.25 and an owned site added; the reference runs the same scenario without the lateness and
   makes those sites late through the code that applies a path's random delays. Every figure must
   agree as above (they do to 2e-5 in cash: the partial, penalty and cancel remedies, idle GPUs,
   escalators after a delay, a term's end, an owned site's build all exercised).
-* --compare runs `tinderbox simulate` on as many paths and checks that the company's PD, each
-  reduced-form party's PD and the cash quantiles at each year end agree within 3 combined
-  standard errors (a quantile's from the reference's order statistics, plus the engine's sketch
-  accuracy of 0.5 %). With 50,000 paths (seeds 1, 2, 3) all 55 figures agree; taking out the
-  host's stop, the site delays or the revolver's draws makes 6, 22 and 1 of them disagree.
-  What only the statistical check covers: the host default's stop, and the revolver draws (no
-  deterministic run runs short).
+* --compare runs `tinderbox simulate` on as many paths and checks that the company's and the
+  spv's PD, each reduced-form party's PD and the company's and the spv's cash quantiles at each
+  year end agree within 3 combined standard errors (a quantile's from the reference's order
+  statistics, plus the engine's sketch accuracy of 0.5 %): 85 figures. Before the spv (55 figures,
+  seeds 1, 2, 3) all agreed, and taking out the host's stop, the site delays or the revolver's
+  draws made 6, 22 and 1 of them disagree; with the spv, seed 1, 50,000 paths: all 85 agree.
+  What only the statistical check covers: the host default's stop, the revolver draws, the
+  spv's guarantee calls on paths where OpenAI's default stops its contract, its default with
+  its parent's, and its covenant breaches' effect on nothing (no deterministic run runs short).
 
 What it leaves out, and in whose favour
 ---------------------------------------
@@ -174,10 +210,15 @@ speed:
   nothing path-dependent moves a balance but the revolver: no borrowing base, cash sweep or
   new-money prepayment is active (DDTL 2.0's from-new-debt prepayment is switched off), no
   contingent equity, and repay_above is not modelled (the script refuses a revolver with it).
-* Covenants are not tested (ddtl1's min_liquidity 56 only reports a breach in this scenario).
+* The company's covenants are not tested (ddtl1's min_liquidity 56 only reports a breach in this
+  scenario); the spv's are (above).
 * No recoveries or lender losses on default, no accrued-interest claims, no lender EL/VaR/ES,
   runway quantiles or default-count histogram; a defaulted path simply stops.
-* No events (capacity shortfalls, missed deadlines, stopped sites, contract stops).
+* No events (capacity shortfalls, missed deadlines, stopped sites, contract stops, guarantee
+  calls, covenant breaches as events).
+* No network clearing: the company and its spv owe each other only the guarantee and the
+  distribution, so the reference nets them in the company's cash; the engine runs every period
+  in the network's phases and clears on about 5 of a path's 60 periods (bench/README.md).
 * The default test is on the period's net cash at the period end, not payment by payment (the
   same outcome when, as here, no new money arrives mid-waterfall).
 * In the engine's favour: exact cash percentiles over a paths x periods array (np.percentile,
