@@ -196,8 +196,9 @@ Checks against the engine (before anything is timed)
   seeds 1, 2, 3) all agreed, and taking out the host's stop, the site delays or the revolver's
   draws made 6, 22 and 1 of them disagree; with the spv, seed 1, 50,000 paths: all 85 agree.
   What only the statistical check covers: the host default's stop, the revolver draws, the
-  spv's guarantee calls on paths where OpenAI's default stops its contract, its default with
-  its parent's, and its covenant breaches' effect on nothing (no deterministic run runs short).
+  spv's guarantee calls on paths where OpenAI's default stops its contract, and its default with
+  its parent's (no deterministic run runs short). The spv's covenant breaches on random paths are
+  not compared: simulate reports no figure of them.
 
 What it leaves out, and in whose favour
 ---------------------------------------
