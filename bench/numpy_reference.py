@@ -4,9 +4,10 @@
 What this is
 ------------
 The Monte Carlo of CoreWeave's five years (60 monthly periods from 2025-01-01), with its SPV
-coreweave_spv (DDTL 3.0's borrower), written plainly in vectorised NumPy, the way a credit analyst who knows NumPy would write it: a Python loop over the
-periods, every operation vectorised over a batch of paths. It is the yardstick `tinderbox
-simulate` is timed against (bench/README.md). Run it from anywhere:
+coreweave_spv (DDTL 3.0's borrower), written plainly in vectorised NumPy, the way a credit analyst
+who knows NumPy would write it: a Python loop over the periods, every operation vectorised over a
+batch of paths. It is the yardstick `tinderbox simulate` is timed against (bench/README.md). Run it
+from anywhere:
 
     python3 bench/numpy_reference.py [--paths N] [--batch B] [--seed S] [--json] [--compare]
 
@@ -154,8 +155,8 @@ parent is the company, coreweave_spv here), per path and period, with the same d
   end while both are alive.
 * Its covenants (DDTL 3.0's, `on_breach: event`: reported, no effect on cash), on the loan's
   payment dates on or after `from`, every `every`-th: min_dscr, trailing-twelve-month EBITDA over
-  debt service (interest with the path's extra, fees, scheduled principal); min_contract_realization,
-  trailing-twelve-month contract revenue received over due (a stopped contract is due but not
+  debt service (interest with the path's extra, fees, scheduled principal);
+  min_contract_realization, trailing-twelve-month contract revenue received over due (a stopped contract is due but not
   received). Tallied as the share of paths breaching each test (the engine tests them on every
   path too, and reports no figure of them from simulate).
 * Tallies: its PD per period, its cash quantiles (exact percentiles, as the company's).
