@@ -156,9 +156,9 @@ parent is the company, coreweave_spv here), per path and period, with the same d
 * Its covenants (DDTL 3.0's, `on_breach: event`: reported, no effect on cash), on the loan's
   payment dates on or after `from`, every `every`-th: min_dscr, trailing-twelve-month EBITDA over
   debt service (interest with the path's extra, fees, scheduled principal);
-  min_contract_realization, trailing-twelve-month contract revenue received over due (a stopped contract is due but not
-  received). Tallied as the share of paths breaching each test (the engine tests them on every
-  path too, and reports no figure of them from simulate).
+  min_contract_realization, trailing-twelve-month contract revenue received over due (a stopped
+  contract is due but not received). Tallied as the share of paths breaching each test (the
+  engine tests them on every path too, and reports no figure of them from simulate).
 * Tallies: its PD per period, its cash quantiles (exact percentiles, as the company's).
 * Collateral: market value of every lot owned at e_k by the income approach (docs/model.md, "Fleet
   values"), with the path's rents at the period end: rent_curve_g(e_k) * exp(y) * J taken from the
