@@ -3,10 +3,11 @@
 
 What this is
 ------------
-The Monte Carlo of CoreWeave's five years (60 monthly periods from 2025-01-01) written plainly in
-vectorised NumPy, the way a credit analyst who knows NumPy would write it: a Python loop over the
-periods, every operation vectorised over a batch of paths. It is the yardstick `tinderbox
-simulate` is timed against (bench/README.md). Run it from anywhere:
+The Monte Carlo of CoreWeave's five years (60 monthly periods from 2025-01-01), with its SPV
+coreweave_spv (DDTL 3.0's borrower), written plainly in vectorised NumPy, the way a credit analyst
+who knows NumPy would write it: a Python loop over the periods, every operation vectorised over a
+batch of paths. It is the yardstick `tinderbox simulate` is timed against (bench/README.md). Run it
+from anywhere:
 
     python3 bench/numpy_reference.py [--paths N] [--batch B] [--seed S] [--json] [--compare]
 
@@ -128,9 +129,37 @@ The company's cash flow per path and period (docs/model.md):
   within commitment - balance, at period ends before maturity. The path's draws accrue interest at
   its coupon less the undrawn fee they no longer pay, paid on the payment dates, and are repaid at
   maturity, where the revolver can no longer be drawn.
+* Guarantee and distribution (the spv's, below): - the call the company pays for its spv's
+  shortfall this period, before the revolver draws and the default test; + the spv's
+  distribution, which reaches the company's cash after them (the engine books it at the close).
 * Default: the first period whose cash ends below 0 after the revolver draws; its period is
   recorded, its cash is set to 0 and the path is frozen (cash stays 0; it leaves the LTV
   statistics).
+
+The spv (lay_out_spvs(); docs/model.md, SPVs and guarantees; every entity of `kind: spv` whose
+parent is the company, coreweave_spv here), per path and period, with the same drivers:
+* Its own books: its GPUs (the GB200 lot gb200_openai_3, owned from June 2026) and its contract
+  (openai_3, stopped from OpenAI's default period on the path, its GPU-hours then uncontracted),
+  computed as the company's; it has no sites, so every GPU it owns can run: held = min(contracted,
+  owned), spot hours = u open with u = clip(its utilization + beta D, 0, 1), power and cash cost
+  on the running hours. Its capex, the DDTL 3.0 draw that pays for it (advance rate 1), the
+  undrawn fee, scheduled principal and the interest on the curve are its ledger's; the interest
+  re-fixed on the path's SOFR (and ABR, `use: lower`) is computed per accrual as the company's.
+* pre = cash_{k-1} + its revenue - power - opex + its ledger flows - the path's extra interest.
+* The guarantee (`{type: full}`): the company pays call = max(0, -pre) while it is alive (a capped
+  guarantee: within what is left of its cap). The spv defaults when it is still short: when its
+  parent fails in the same period (a failing parent pays only a share of what it owes) or failed
+  before; an spv that is not short keeps going on its own after its parent's default, without a
+  guarantee or distributions. Its cash: max(pre, 0), 0 once defaulted.
+* The distribution (`distribute_above: 200`): its cash above 200 goes to the company at the period
+  end while both are alive.
+* Its covenants (DDTL 3.0's, `on_breach: event`: reported, no effect on cash), on the loan's
+  payment dates on or after `from`, every `every`-th: min_dscr, trailing-twelve-month EBITDA over
+  debt service (interest with the path's extra, fees, scheduled principal);
+  min_contract_realization, trailing-twelve-month contract revenue received over due (a stopped
+  contract is due but not received). Tallied as the share of paths breaching each test (the
+  engine tests them on every path too, and reports no figure of them from simulate).
+* Tallies: its PD per period, its cash quantiles (exact percentiles, as the company's).
 * Collateral: market value of every lot owned at e_k by the income approach (docs/model.md, "Fleet
   values"), with the path's rents at the period end: rent_curve_g(e_k) * exp(y) * J taken from the
   drivers' state stepped to d_{k+1} (one day after e_k). LTV_k = total debt at e_k (the
@@ -146,22 +175,32 @@ Checks against the engine (before anything is timed)
 * With every volatility, the release rate and every PD at zero, simulate() must reproduce
   `tinderbox run`: cash within 0.01 (the ledger's 6-decimal rounding adds up over 60 periods),
   collateral value within 1e-6, each flow kind it computes (contract revenue net of penalties,
-  spot revenue, power, opex, site payments, site capex) within 1e-4 of the ledger's rows, per
-  period, and the active_mw, idle_gpus and revenue_lost_capacity series.
+  spot revenue, power, opex, site payments, site capex, the guarantee paid and the distribution
+  received) within 1e-4 of the ledger's rows, per period, and the active_mw, idle_gpus and
+  revenue_lost_capacity series; for the spv likewise its cash (0.01) and its contract and spot
+  revenue, power, opex, guarantee received and distribution paid (1e-4), and its covenant
+  breaches on exactly the engine's dates (none in coreweave-2025).
+* The same with the spv's DSCR test tightened to 4.5x on every other payment date
+  (covenant_inputs()): the engine breaches it on six dates, the reference must on those six.
 * The same with late sites (check_deterministic(late=LATE)): the engine runs the scenario with
   cs_2, dc_2025b, cs_5 and dc_2026 2, 1, 1 and 5 months late written as `delay_months`, meta_a's
-  remedy a penalty and openai_3's a cancellation, dc_2025a ending within the run with a pue of
+  remedy a penalty and meta_b given a deadline on cs_5 with a cancellation (openai_3, which had
+  one, is the spv's now), dc_2025a ending within the run with a pue of
   1.25 and an owned site added; the reference runs the same scenario without the lateness and
   makes those sites late through the code that applies a path's random delays. Every figure must
   agree as above (they do to 2e-5 in cash: the partial, penalty and cancel remedies, idle GPUs,
   escalators after a delay, a term's end, an owned site's build all exercised).
-* --compare runs `tinderbox simulate` on as many paths and checks that the company's PD, each
-  reduced-form party's PD and the cash quantiles at each year end agree within 3 combined
-  standard errors (a quantile's from the reference's order statistics, plus the engine's sketch
-  accuracy of 0.5 %). With 50,000 paths (seeds 1, 2, 3) all 55 figures agree; taking out the
-  host's stop, the site delays or the revolver's draws makes 6, 22 and 1 of them disagree.
-  What only the statistical check covers: the host default's stop, and the revolver draws (no
-  deterministic run runs short).
+* --compare runs `tinderbox simulate` on as many paths and checks that the company's and the
+  spv's PD, each reduced-form party's PD and the company's and the spv's cash quantiles at each
+  year end agree within 3 combined standard errors (a quantile's from the reference's order
+  statistics, plus the engine's sketch accuracy of 0.5 %): 85 figures. Before the spv (55 figures,
+  seeds 1, 2, 3) all agreed, and taking out the host's stop, the site delays or the revolver's
+  draws made 6, 22 and 1 of them disagree; with the spv, 50,000 paths, seeds 1, 2 and 3: all 85
+  agree.
+  What only the statistical check covers: the host default's stop, the revolver draws, the
+  spv's guarantee calls on paths where OpenAI's default stops its contract, and its default with
+  its parent's (no deterministic run runs short). The spv's covenant breaches on random paths are
+  not compared: simulate reports no figure of them.
 
 What it leaves out, and in whose favour
 ---------------------------------------
@@ -174,19 +213,27 @@ speed:
   nothing path-dependent moves a balance but the revolver: no borrowing base, cash sweep or
   new-money prepayment is active (DDTL 2.0's from-new-debt prepayment is switched off), no
   contingent equity, and repay_above is not modelled (the script refuses a revolver with it).
-* Covenants are not tested (ddtl1's min_liquidity 56 only reports a breach in this scenario).
+* The company's covenants are not tested (ddtl1's min_liquidity 56 only reports a breach in this
+  scenario); the spv's are (above).
 * No recoveries or lender losses on default, no accrued-interest claims, no lender EL/VaR/ES,
   runway quantiles or default-count histogram; a defaulted path simply stops.
-* No events (capacity shortfalls, missed deadlines, stopped sites, contract stops).
+* No events (capacity shortfalls, missed deadlines, stopped sites, contract stops, guarantee
+  calls, covenant breaches as events).
+* No network clearing: the company and its spv owe each other only the guarantee and the
+  distribution, so the reference nets them in the company's cash; the engine runs every period
+  in the network's phases and clears on about 5 of a path's 60 periods (bench/README.md).
 * The default test is on the period's net cash at the period end, not payment by payment (the
   same outcome when, as here, no new money arrives mid-waterfall).
 * In the engine's favour: exact cash percentiles over a paths x periods array (np.percentile,
   about 19 % of the reference's time for 100,000 paths) where the engine keeps a 0.5 % quantile
   sketch.
-With seed 1 and 50,000 paths (Dec 2026 build, capacity included) the two give: PD at 24 months
-0.00002 here against 0.00006 in the engine, at 36 months 0.0212 against 0.0206, at 60 months
-0.1051 against 0.1071; median cash at 60 months 5,670 against 5,673, p25 3,392 against 3,348
-(--compare prints the table).
+With seed 1 and 50,000 paths (Dec 2026 build, capacity and the spv included) the two give:
+CoreWeave's PD at 36 months 0.0063 here against 0.0057 in the engine, at 48 months 0.0297
+against 0.0302, at 60 months 0.0982 against 0.0995; its median cash at 60 months 6,156 against
+6,164, p25 3,934 against 3,881; the spv's PD at 60 months 0.0924 against 0.0930 (--compare
+prints the table; seeds 2 and 3: all 85 figures agree too). The check has power on the spv:
+letting the spv's shortfalls be paid after its parent's default puts 5 figures outside (its PD
+is then 0), and not charging CoreWeave the guarantee fails the deterministic check (cash 12.1).
 """
 
 import os
@@ -505,12 +552,14 @@ def deterministic_run(tinderbox, scenario):
     return json.loads(out), rows
 
 
-def read_ledger(ledger, kidx, K, contract_ids, site_ids):
-    """The engine's ledger per period: totals by kind, with revenue split into contract and spot
-    revenue and the sites' payments and capex apart; and per (instrument, kind)."""
+def read_ledger(ledger, kidx, K, contract_ids, site_ids, entity=ENTITY, modelled=None):
+    """The engine's ledger of one entity per period: totals by kind, with revenue split into
+    contract and spot revenue and the sites' payments and capex apart; and per (instrument,
+    kind)."""
+    modelled = MODELLED_KINDS if modelled is None else modelled
     flow, per_instr = {}, {}
     for r in ledger:
-        if r["entity"] != ENTITY:
+        if r["entity"] != entity:
             continue
         k, kind, instr, amt = kidx[r["date"]], r["kind"], r["instrument"], float(r["amount"])
         if kind == "revenue":
@@ -520,7 +569,7 @@ def read_ledger(ledger, kidx, K, contract_ids, site_ids):
             kind = "site_" + kind
         flow.setdefault(kind, np.zeros(K))[k] += amt
         per_instr.setdefault((instr, kind), np.zeros(K))[k] += amt
-    unknown = set(flow) - set(MODELLED_KINDS) - set(LEDGER_KINDS)
+    unknown = set(flow) - set(modelled) - set(LEDGER_KINDS)
     assert not unknown, "ledger kinds this reference does not model: %s" % sorted(unknown)
     return flow, per_instr
 
@@ -528,7 +577,10 @@ def read_ledger(ledger, kidx, K, contract_ids, site_ids):
 # Kinds the reference takes from the deterministic ledger, and those it computes per path.
 LEDGER_KINDS = ("sga", "lease", "capex", "equity", "draw", "interest", "fee", "principal",
                 "prepayment")
-MODELLED_KINDS = ("contract_revenue", "spot_revenue", "power", "opex", "site_lease", "site_capex")
+MODELLED_KINDS = ("contract_revenue", "spot_revenue", "power", "opex", "site_lease", "site_capex",
+                  "guarantee", "distribution")
+# The spv's: its operations, and what passes between it and its parent.
+SPV_KINDS = ("contract_revenue", "spot_revenue", "power", "opex", "guarantee", "distribution")
 
 
 def lay_out_gpus(ent, gens, d, e, hours, K, start):
@@ -773,6 +825,94 @@ def read_cancel(c, d, days, K, demand_moves):
     return dict(below=float(rule["demand_below"]), chance=chance, stop_after=stop_after)
 
 
+COVENANTS = {"min_dscr": "dscr", "min_contract_realization": "realization"}
+
+
+def spv_covenants(name, ent, floating, e, K):
+    """An spv's covenant tests (docs/model.md, Covenants): for each, its debt, kind, limit and the
+    periods it is tested in (the debt's payment dates on or after `from`, every `every`-th). With
+    `on_breach: event` (the default) a breach is only reported, as here; acceleration is not
+    modelled (refused)."""
+    tests = []
+    for debt_id, t in (ent.get("debt") or {}).items():
+        cov = dict(t.get("covenants") or {})
+        assert cov.pop("on_breach", "event") == "event", "%s: on_breach: default" % debt_id
+        f = next((f for f in floating if f["id"] == debt_id), None)
+        assert f is not None or not cov, "%s: covenants of a fixed-rate debt" % debt_id
+        for kind, v in cov.items():
+            assert kind in COVENANTS, "%s.%s: not modelled" % (debt_id, kind)
+            v = v if isinstance(v, dict) else {"limit": v}
+            frm = _date(v["from"]) if v.get("from") is not None else None
+            dates = [k for k in range(K) if f["pays"][k] and (frm is None or e[k] >= frm)]
+            dates = dates[::int(v.get("every") or 1)]
+            waived = {_date(w) for w in v.get("waived") or []}
+            tests.append(dict(debt=debt_id, kind=COVENANTS[kind], covenant=kind,
+                              limit=float(v["limit"]),
+                              periods={k for k in dates if e[k] not in waived}))
+    return tests
+
+
+def lay_out_spvs(sc, run, ledger, gens, d, e, hours, K, start, kidx, index_d, credit_names):
+    """The spvs of the company (`kind: spv`, `parent` the company; docs/model.md, SPVs and
+    guarantees): each with its own books — its GPUs and contracts (no sites: every GPU it owns
+    can run), its operations, its floating-rate debt re-fixed on the path's rates, the rest of
+    its debt service, capex and draws from its ledger — its parent's guarantee (full or capped)
+    and its `distribute_above`."""
+    mkt, out = sc["market"], []
+    price = mkt["power_usd_per_mwh"]
+    for name, ent in sc["entities"].items():
+        if (ent or {}).get("kind") != "spv" or ent.get("parent") != ENTITY:
+            continue
+        for key in ("sites", "leases", "equity"):
+            assert not ent.get(key), "%s: %s of an spv are not modelled" % (name, key)
+        assert not any(t.get("type") == "revolver" for t in (ent.get("debt") or {}).values()), \
+            "%s: an spv's revolver is not modelled" % name
+        lots, lot_owned, owned_h, owned_kwh, contracts = lay_out_gpus(ent, gens, d, e, hours, K,
+                                                                      start)
+        assert not any(c.get("cancel") or c.get("delivery") for c in contracts), name
+        flow, per_instr = read_ledger(ledger, kidx, K, {c["id"] for c in contracts}, set(),
+                                      entity=name, modelled=SPV_KINDS)
+        z = np.zeros(K)
+        floating = lay_out_floating(ent, index_d, per_instr, d, e, K)
+        ops = ent.get("operations") or {}
+        cc = float(ops.get("cash_cost_per_hour") or 0)
+        kw = np.where(owned_h > 0, owned_kwh / np.where(owned_h > 0, owned_h, 1.0), 0.0)
+        Cn = len(contracts)
+        hours_c = np.zeros((K, len(gens), Cn))
+        for j, c in enumerate(contracts):
+            if c["gen"] >= 0:
+                hours_c[:, c["gen"], j] = c["hours"]
+        gpu_c = np.array([c["gen"] >= 0 for c in contracts], bool)
+        due = np.array([c["due"] for c in contracts]).reshape(Cn, K).T
+        due_gpu, due_fixed = due * gpu_c, due * ~gpu_c
+        g = ent.get("guarantee") or {}
+        F = len(floating)
+        # Only the generations it ever owns or contracts (GB200 alone for coreweave_spv).
+        own = np.flatnonzero((owned_h > 0).any(1) | (hours_c > 0).any((0, 2)))
+        kw, owned_h, hours_c = kw[own], owned_h[own], hours_c[:, own]
+        out.append(dict(
+            name=name, cash0=float(ent.get("cash") or 0), power_price=price, gens=own,
+            tests=spv_covenants(name, ent, floating, e, K),
+            service=-sum(flow.get(kd, z) for kd in ("interest", "fee", "principal")),
+            due=due.sum(1),
+            fixed=sum(flow.get(kd, z) for kd in LEDGER_KINDS),
+            u0=float(ops.get("utilization") or 0), cc=cc, kw=kw.T.copy(),
+            owned_h=owned_h.T.copy(), cost_h=(kw * price / 1e9 + cc / 1e6).T,
+            by_c=np.concatenate([hours_c, due_gpu[:, None], due_fixed[:, None]], 1),
+            credit=np.array([credit_names.index(c["customer"]) if c.get("customer") in
+                             credit_names else -1 for c in contracts], int),
+            guarantee=g.get("type", "none"), cap=float(g.get("cap") or 0),
+            distribute_above=ent.get("distribute_above"),
+            floating=floating, F=F,
+            fl_fix=np.array([f["fixes"] for f in floating]).reshape(F, K).T,
+            fl_pay=np.array([f["pays"] for f in floating]).reshape(F, K).T,
+            fl_balyf=np.array([f["bal_yf"] for f in floating]).reshape(F, K).T,
+            curve_coupon=np.array([[_coupon(f, {n: v[k] for n, v in index_d.items()})
+                                    for f in floating] for k in range(K)]).reshape(K, F),
+            ledger=flow, series=run["entities"][name]["series"]))
+    return out
+
+
 def build_inputs(tinderbox, scenario=SCENARIO, run_scenario=None):
     """Everything the Monte Carlo needs that does not depend on the path. `run_scenario` (default:
     the same) is the file whose deterministic run gives the ledger (the late-delivery check runs
@@ -863,7 +1003,9 @@ def build_inputs(tinderbox, scenario=SCENARIO, run_scenario=None):
         fl_fix=np.array([f["fixes"] for f in floating]).T,       # (K, F)
         fl_pay=np.array([f["pays"] for f in floating]).T,        # (K, F)
         fl_balyf=np.array([f["bal_yf"] for f in floating]).T,    # (K, F)
-        debt=np.array(series["debt"]), ledger=flow, series=series)
+        debt=np.array(series["debt"]), ledger=flow, series=series, events=run["events"],
+        spvs=lay_out_spvs(sc, run, ledger, gens, d, e, hours, K, start, kidx, index_d,
+                          credit_names))
 def _ou(a, s, Delta):
     """The exact OU step over Delta: (decay, sd of the shock); a Brownian motion when a = 0."""
     if a == 0:
@@ -961,6 +1103,106 @@ def penalty_at(inp, penalties, k):
     return out
 
 
+def spv_start(sp, B, K, credit_k):
+    """An spv's state on a batch of paths: its cash, whether it is alive, its default period, its
+    floating coupons' difference from the curve's and what of it has accrued, what its parent has
+    paid under a capped guarantee, and the period from which each of its contracts stops (its
+    customer's default)."""
+    stop = np.full((len(sp["credit"]), B), K)
+    for j, i in enumerate(sp["credit"]):
+        if i >= 0 and i < len(credit_k):
+            stop[j] = credit_k[i]
+    books = {n: np.zeros((K, B)) for n in ("ebitda", "service", "received")} \
+        if sp["tests"] else {}
+    return dict(books, cash=np.full(B, sp["cash0"]), alive=np.ones(B, bool), dk=np.full(B, K),
+                dcoupon=np.zeros((sp["F"], B)), accrued=np.zeros((sp["F"], B)),
+                paid=np.zeros(B), stop=stop,
+                breaches=np.zeros((len(sp["tests"]), K, B), bool))
+
+
+def spv_operate(sp, st, k, rent, D, ubeta, index_d, x, row, record):
+    """Period k of an spv's own books, per path: its cash before its parent's guarantee and its
+    distribution (docs/model.md, Operations; it has no sites, so every GPU it owns can run). With
+    `record`, also its flows by kind."""
+    if sp["fl_fix"][k].any():
+        idx = {n: v[k] + x[row[n]] for n, v in index_d.items()}
+        for i in np.flatnonzero(sp["fl_fix"][k]):
+            st["dcoupon"][i] = _coupon(sp["floating"][i], idx) - sp["curve_coupon"][k, i]
+    st["accrued"] += st["dcoupon"] * sp["fl_balyf"][k][:, None]
+    extra = 0.0
+    if sp["fl_pay"][k].any():
+        extra = st["accrued"][sp["fl_pay"][k]].sum(0)
+        st["accrued"][sp["fl_pay"][k]] = 0.0
+    rent = rent[sp["gens"]]
+    G = rent.shape[0]
+    by_contract = sp["by_c"][k] @ (st["stop"] > k)                 # (G + 2, B)
+    owned = sp["owned_h"][k][:, None]
+    held = np.minimum(by_contract[:G], owned)
+    u = np.clip(sp["u0"] + ubeta * D, 0.0, 1.0)
+    spot_h = u * (owned - held)
+    running = held + spot_h
+    contract_revenue = by_contract[G] + by_contract[G + 1]
+    spot = (rent * spot_h).sum(0) * 1e-6
+    ebitda = contract_revenue + spot - sp["cost_h"][k] @ running
+    pre = st["cash"] + sp["fixed"][k] - extra + ebitda
+    if sp["tests"]:        # the trailing twelve months the covenants need
+        st["ebitda"][k] = ebitda
+        st["service"][k] = sp["service"][k] + extra
+        st["received"][k] = contract_revenue
+    flows = None
+    if record:
+        flows = dict(contract_revenue=contract_revenue.sum(), spot_revenue=spot.sum(),
+                     power=-(sp["kw"][k] * sp["power_price"] / 1e9) @ running.sum(1),
+                     opex=-running.sum() * sp["cc"] / 1e6)
+    return pre, flows
+
+
+def spv_call(sp, st, pre, parent_alive):
+    """What the spv's shortfall asks of its parent: all of it under a full guarantee, what is
+    left of the cap under a capped one, nothing without one or once the parent has failed."""
+    need = np.maximum(-pre, 0.0) * (st["alive"] & parent_alive)
+    if sp["guarantee"] == "full":
+        return need
+    if sp["guarantee"] == "capped":
+        return np.minimum(need, sp["cap"] - st["paid"])
+    return np.zeros_like(pre)
+
+
+def spv_breached(sp, st, t, k):
+    """Whether covenant test t fails at period k's end, per path: a trailing twelve months of
+    EBITDA over debt service (min_dscr), or of contract revenue received over due
+    (min_contract_realization); nothing to cover passes."""
+    lo = max(0, k - 11)
+    if t["kind"] == "dscr":
+        a, b = st["ebitda"][lo:k + 1].sum(0), st["service"][lo:k + 1].sum(0)
+    else:
+        a, b = st["received"][lo:k + 1].sum(0), sp["due"][lo:k + 1].sum()
+    return (b > 0) & (a < t["limit"] * b)
+
+
+def spv_settle(sp, st, k, pre, call, parent_alive):
+    """The spv after its parent has paid (or failed to pay) the call: it defaults when still
+    short (a failing parent pays only a share of what it owes, so a short spv defaults with it);
+    then it pays its parent its cash above `distribute_above`. Returns the distribution."""
+    got = np.where(parent_alive, call, 0.0)
+    st["paid"] += got
+    after = pre + got
+    failed = st["alive"] & (after < 0)
+    st["dk"][failed] = k
+    st["alive"] &= ~failed
+    cash = np.where(st["alive"], after, 0.0)
+    for ti, t in enumerate(sp["tests"]):
+        if k in t["periods"]:
+            st["breaches"][ti, k] = spv_breached(sp, st, t, k) & st["alive"]
+    dist = 0.0
+    if sp["distribute_above"] is not None:
+        dist = np.where(st["alive"] & parent_alive,
+                        np.maximum(cash - float(sp["distribute_above"]), 0.0), 0.0)
+        cash = cash - dist
+    st["cash"] = cash
+    return got, dist
+
+
 def simulate(inp, paths, batch, seed, stochastic=True, record=False, late=None):
     """The Monte Carlo. stochastic=False zeroes every volatility, the release rate and every PD
     (the self-check against `tinderbox run`); `late` then makes the named sites that many months
@@ -1033,6 +1275,11 @@ def simulate(inp, paths, batch, seed, stochastic=True, record=False, late=None):
     lot_cut_col = lot_cut[:, None]
     rec = {n: np.zeros(K) for n in MODELLED_KINDS + ("active_mw", "idle_gpus",
                                                       "revenue_lost_capacity")} if record else None
+    spvs = inp["spvs"]
+    spv_cash_all = [np.empty((K, paths)) for _ in spvs]
+    spv_default_k = [np.full(paths, K) for _ in spvs]
+    spv_breaches = [np.zeros((len(sp["tests"]), K)) for sp in spvs]   # paths with a breach
+    rec_spv = [{n: np.zeros(K) for n in SPV_KINDS + ("cash",)} for _ in spvs] if record else None
 
     for b0 in range(0, paths, batch):
         B = min(batch, paths - b0)
@@ -1066,6 +1313,7 @@ def simulate(inp, paths, batch, seed, stochastic=True, record=False, late=None):
             dmw_it, dcost, dmw = site_paths(inp, n_late, site_stop, B, record)
             kept, penalties = settle_deliveries(inp, n_late, site_stop, B)
         kept_now = np.ones((Cn, B))
+        spv_st = [spv_start(sp, B, K, credit_k) for sp in spvs]
         for k in range(K):
             rent = rent_d[k][:, None] * E                           # (G, B), on d_k
             u = np.clip(inp["u0"] + ubeta * D, 0.0, 1.0)
@@ -1142,6 +1390,17 @@ def simulate(inp, paths, batch, seed, stochastic=True, record=False, late=None):
                     rec["revenue_lost_capacity"][k] += (
                         cut + (1 - served) * gpu_revenue + pen
                         + ((u * (1 - powered)) * open_ * rent).sum(0) * 1e-6).sum()
+            # The spvs' own books; a guaranteed spv's shortfall is the company's to pay.
+            pres, calls = [], []
+            for sp, st in zip(spvs, spv_st):
+                pre, fl = spv_operate(sp, st, k, rent, D, ubeta, index_d, x, row, record)
+                call = spv_call(sp, st, pre, alive)
+                net = net - call
+                pres.append(pre)
+                calls.append(call)
+                if record:
+                    for n, v in fl.items():
+                        rec_spv[len(pres) - 1][n][k] += v
             new_cash = cash + net
             # A shortfall draws on the revolvers (file order) before the company defaults.
             for r, rv in enumerate(revolvers):
@@ -1153,7 +1412,20 @@ def simulate(inp, paths, batch, seed, stochastic=True, record=False, late=None):
             failed = alive & (new_cash < 0)
             dk[failed] = k
             alive &= ~failed
-            cash = np.where(alive, new_cash, 0.0)
+            # Each spv settles with what its parent paid it, then distributes to the company,
+            # whose cash it reaches after the company's own payments and revolvers.
+            dist = 0.0
+            for si, (sp, st) in enumerate(zip(spvs, spv_st)):
+                got, out = spv_settle(sp, st, k, pres[si], calls[si], alive)
+                dist = dist + out
+                spv_cash_all[si][k, b0:b0 + B] = st["cash"]
+                if record:
+                    rec["guarantee"][k] -= got.sum()
+                    rec["distribution"][k] += np.sum(out)
+                    rec_spv[si]["guarantee"][k] += got.sum()
+                    rec_spv[si]["distribution"][k] -= np.sum(out)
+                    rec_spv[si]["cash"][k] += st["cash"].sum()
+            cash = np.where(alive, new_cash + dist, 0.0)
             cash_all[k, b0:b0 + B] = cash
             sofr = index_d["sofr"][k] + x[row["sofr"]]
             s_sofr[k] += sofr.sum()
@@ -1193,9 +1465,19 @@ def simulate(inp, paths, batch, seed, stochastic=True, record=False, late=None):
             collateral_mean[k] += value.sum()
             ltv_all[k, b0:b0 + B] = debt[k] / value
         default_k[b0:b0 + B] = dk
+        for si, st in enumerate(spv_st):
+            spv_default_k[si][b0:b0 + B] = st["dk"]
+            spv_breaches[si] += st["breaches"].sum(2)
 
     pd = (default_k[:, None] <= np.arange(K)[None, :]).mean(0)
     qs = np.percentile(cash_all, [5, 25, 50, 75, 95], axis=1)
+    spv_res = [dict(name=sp["name"], cash_all=spv_cash_all[si], default_k=spv_default_k[si],
+                    pd=(spv_default_k[si][:, None] <= np.arange(K)[None, :]).mean(0),
+                    cash_quantiles=dict(zip(("p05", "p25", "p50", "p75", "p95"), np.percentile(
+                        spv_cash_all[si], [5, 25, 50, 75, 95], axis=1))),
+                    breach_rate=spv_breaches[si] / paths,
+                    record={n: v / paths for n, v in rec_spv[si].items()} if record else None)
+               for si, sp in enumerate(spvs)]
     mean_sofr = s_sofr / paths
     mean_rent = s_rent / paths
     return dict(
@@ -1206,7 +1488,8 @@ def simulate(inp, paths, batch, seed, stochastic=True, record=False, late=None):
         ltv_all=ltv_all, default_k=default_k, collateral_mean=collateral_mean / paths,
         credit_pd={c["name"]: (credit_k_all[i][:, None] <= np.arange(K)[None, :]).mean(0)
                    for i, c in enumerate(credits)},
-        cash_all=cash_all, record={n: v / paths for n, v in rec.items()} if record else None)
+        cash_all=cash_all, record={n: v / paths for n, v in rec.items()} if record else None,
+        spvs=spv_res)
 def ltv_quantiles(res):
     """Median and p95 LTV of the paths still alive, per period. Outside the timed part: the engine
     reports no LTV quantiles, so timing them would charge the reference for work the engine does
@@ -1261,6 +1544,21 @@ def check_deterministic(inp, late=None):
         # The ledger prints amounts to 6 decimals: a few 1e-7 of rounding per row.
         errs[kind] = np.abs(det["record"][kind] - inp["ledger"].get(kind, z)).max()
         limits[kind] = 1e-4
+    for sp, r in zip(inp["spvs"], det["spvs"]):
+        # The spv's own books, cash and the flows between it and the company, likewise.
+        n = sp["name"]
+        errs[n + " cash"] = np.abs(r["cash_all"][:, 0] - sp["series"]["cash"]).max()
+        limits[n + " cash"] = 0.01
+        for kind in SPV_KINDS:
+            errs["%s %s" % (n, kind)] = np.abs(r["record"][kind] - sp["ledger"].get(kind, z)).max()
+            limits["%s %s" % (n, kind)] = 1e-4
+        # Its covenant tests fail on the dates the engine reports a breach, and only on those.
+        ours = {(inp["dates"][k], t["debt"], t["covenant"]) for ti, t in enumerate(sp["tests"])
+                for k in range(inp["K"]) if r["breach_rate"][ti, k] > 0}
+        theirs = {(ev["date"], ev.get("instrument"), ev.get("detail", "").split(":")[0])
+                  for ev in inp["events"] if ev["entity"] == n and ev["type"] == "covenant_breach"}
+        errs[n + " covenant breaches"] = len(ours ^ theirs)
+        limits[n + " covenant breaches"] = 0
     if inp["sites"]:
         for name, tol in SERIES_CHECKED:
             errs[name] = np.abs(det["record"][name] - np.array(series[name])).max()
@@ -1291,8 +1589,37 @@ entities:
                ramp_months: 2, capex_per_mw: 8}
 %(late)s    contracts:
       meta_a: {delivery: {remedy: penalty, penalty_per_month: 25}}
-      openai_3: {delivery: {remedy: cancel}}
+      meta_b: {delivery: {deadline: 2026-12-31, sites: [cs_5], remedy: cancel}}
 """
+
+
+# The covenant check: coreweave-2025 with DDTL 3.0's DSCR test tightened to 4.5x on every other
+# payment date, so that the deterministic run breaches it on six dates (its DSCR is 4.3x at the
+# first test, then about 2x); the reference's tests must fail on those dates and no others.
+COVENANT_RUN = """tinderbox: 1
+name: spv covenants breached (numpy_reference check)
+start: %(start)s
+horizon: %(horizon)d
+period: month
+import: [%(scenario)s]
+entities:
+  coreweave_spv:
+    debt:
+      ddtl3:
+        covenants:
+          min_dscr: {limit: 4.5, from: 2027-04-30, every: 2}
+"""
+
+
+def covenant_inputs(tinderbox, tmp):
+    sc = load_scenario(scenario_path(SCENARIO))
+    path = os.path.join(tmp, "covenants.yaml")
+    with open(path, "w") as f:
+        f.write(COVENANT_RUN % dict(start=sc["start"], horizon=int(sc["horizon"]),
+                                    scenario=SCENARIO))
+    inp = build_inputs(tinderbox, path)
+    assert sum(ev["type"] == "covenant_breach" for ev in inp["events"]) == 6
+    return inp
 
 
 def late_delivery_inputs(tinderbox, tmp):
@@ -1332,6 +1659,7 @@ def compare(tinderbox, inp, res, paths, seed, z=3.0):
     K, rows, bad = inp["K"], [], 0
     years = [k for k in range(11, K, 12)]
     pds = [(ENTITY, eng[ENTITY]["pd"], res["pd"])] + [
+        (r["name"], eng[r["name"]]["pd"], r["pd"]) for r in res["spvs"]] + [
         (n, eng[n]["pd"], v) for n, v in res["credit_pd"].items()]
     for name, pe, pr in pds:
         for k in years:
@@ -1339,13 +1667,15 @@ def compare(tinderbox, inp, res, paths, seed, z=3.0):
             ok = abs(pe[k] - pr[k]) <= z * se + 0.5 / paths
             bad += not ok
             rows.append(("pd %s" % name, inp["dates"][k], pe[k], pr[k], se, ok))
-    for qn, q in (("p05", .05), ("p25", .25), ("p50", .5), ("p75", .75), ("p95", .95)):
-        for k in years:
-            qe, qr = eng[ENTITY]["cash_quantiles"][qn][k], res["cash_quantiles"][qn][k]
-            se = np.sqrt(2) * _quantile_se(res["cash_all"][k], q)
-            ok = abs(qe - qr) <= z * se + 0.005 * abs(qe) + 1.0
-            bad += not ok
-            rows.append(("cash %s" % qn, inp["dates"][k], qe, qr, se, ok))
+    cash = [(ENTITY, ENTITY, res)] + [(r["name"], "spv", r) for r in res["spvs"]]
+    for name, label, r in cash:
+        for qn, q in (("p05", .05), ("p25", .25), ("p50", .5), ("p75", .75), ("p95", .95)):
+            for k in years:
+                qe, qr = eng[name]["cash_quantiles"][qn][k], r["cash_quantiles"][qn][k]
+                se = np.sqrt(2) * _quantile_se(r["cash_all"][k], q)
+                ok = abs(qe - qr) <= z * se + 0.005 * abs(qe) + 1.0
+                bad += not ok
+                rows.append(("cash %s %s" % (label, qn), inp["dates"][k], qe, qr, se, ok))
     print("tinderbox simulate vs the NumPy reference, %d paths each (seed %d; their own random "
           "numbers): agree within %g standard errors?" % (paths, seed, z))
     print("%-22s %-10s %12s %12s %10s" % ("figure", "date", "engine", "reference", "se"))
@@ -1380,10 +1710,12 @@ def main():
     errs = check_deterministic(inp)
     with tempfile.TemporaryDirectory() as tmp:
         late_errs = check_deterministic(late_delivery_inputs(args.tinderbox, tmp), LATE)
+        cov_errs = check_deterministic(covenant_inputs(args.tinderbox, tmp))
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     res = simulate(inp, args.paths, args.batch, args.seed)
     seconds = time.perf_counter() - t0
+    cpu = time.process_time() - c0   # on a loaded machine, less disturbed than the wall clock
     ltv_p50, ltv_p95 = ltv_quantiles(res)
     K = inp["K"]
     rate = args.paths / seconds
@@ -1391,17 +1723,19 @@ def main():
     p50 = res["cash_quantiles"]["p50"]
     if args.json:
         print(json.dumps({"paths": args.paths, "seconds": seconds, "paths_per_second": rate,
+                          "cpu_seconds": cpu,
                           "periods": K, "batch": args.batch, "seed": args.seed, "threads": 1,
                           "pd_12": pd[11], "pd_24": pd[23], "pd_60": pd[K - 1],
                           "cash_p50_60": p50[K - 1]}))
         return
-    mant, expo = ("%.1e" % (rate * K)).split("e")
-    print("numpy reference: %d paths x %d periods in %.2f s: %s paths/s (1 core), "
-          "%se%d entity-periods/s" % (args.paths, K, seconds, format(round(rate), ","),
+    mant, expo = ("%.1e" % (rate * K * (1 + len(inp["spvs"])))).split("e")
+    print("numpy reference: %d paths x %d periods in %.2f s (%.2f s of CPU): %s paths/s (1 core), "
+          "%se%d entity-periods/s" % (args.paths, K, seconds, cpu, format(round(rate), ","),
                                       mant, int(expo)))
     print("deterministic checks (no randomness) = tinderbox run, max |diff|: %s; with late "
-          "sites: %s" % tuple(", ".join("%s %.1e" % kv for kv in e.items())
-                              for e in (errs, late_errs)))
+          "sites: %s; with the spv's DSCR test tightened (6 breaches): %s"
+          % tuple(", ".join("%s %.1e" % kv for kv in e.items())
+                  for e in (errs, late_errs, cov_errs)))
     se = res["pd_se"]
     print("PD: 12 months %.4f (se %.4f), 24 months %.4f (se %.4f), 60 months %.4f (se %.4f)"
           % (pd[11], se[11], pd[23], se[23], pd[K - 1], se[K - 1]))
@@ -1409,6 +1743,13 @@ def main():
     print("cash at 60 months ($M): p05 %.0f, p25 %.0f, median %.0f, p75 %.0f, p95 %.0f "
           "(deterministic run: %.0f)" % (q["p05"][-1], q["p25"][-1], p50[-1], q["p75"][-1],
                                          q["p95"][-1], inp["series"]["cash"][-1]))
+    for r, sp in zip(res["spvs"], inp["spvs"]):
+        print("%s: PD at 24 / 60 months %.4f / %.4f; median cash at 60 months %.0f; share of paths "
+              "breaching at the last test: %s" % (
+                  r["name"], r["pd"][23], r["pd"][K - 1], r["cash_quantiles"]["p50"][-1],
+                  ", ".join("%s %s %.4f" % (t["debt"], t["covenant"],
+                                            r["breach_rate"][ti, max(t["periods"])])
+                            for ti, t in enumerate(sp["tests"]) if t["periods"])))
     if res["credit_pd"]:
         print("reduced-form parties defaulted by 60 months: %s" % ", ".join(
             "%s %.5f" % (n, v[K - 1]) for n, v in res["credit_pd"].items()))
