@@ -74,21 +74,25 @@ void Clearer::prepare(const Liabilities& L, std::span<const double> e, const Cle
   result_.defaulted.assign(n, 0);
   in_default_.resize(n + 1);  // + 1: the branch-free scan writes one slot past the set
   defaults_ = 0;
-  position_.assign(n + 1, -1);  // + 1: the spare node n that moved outside obligations point to
   owed_.resize(n);
   assets_.resize(n);
   inflow_.assign(n + 1, 0.0);
   scale_.resize(n);
   inv_owed_.resize(n);
-  for (auto* v : {&d_.payment, &d_.start, &d_.fixed, &d_.assets, &d_.inv_scale, &d_.inv_owed,
-                  &d_.per_unit})
-    reserve_at_least(*v, n);
+  // The arrays of each group are grown together, so one size says whether a group must grow.
+  if (block_.start.size() < n + 1) {
+    for (auto* v : {&d_.payment, &d_.start, &d_.fixed, &d_.assets, &d_.inv_scale, &d_.inv_owed,
+                    &d_.per_unit})
+      reserve_at_least(*v, n);
+    reserve_at_least(block_.start, n + 1);
+  }
   // + 1: the branch-free splits write one slot past what they keep.
   const std::size_t m = L.amount.size() + 1;
-  reserve_at_least(block_.start, n + 1);
-  for (auto* v : {&block_.from, &block_.debtor, &block_.creditor, &outside_.from, &outside_.to})
-    reserve_at_least(*v, m);
-  for (auto* v : {&block_.share, &block_.amount, &outside_.amount}) reserve_at_least(*v, m);
+  if (block_.from.size() < m) {
+    for (auto* v : {&block_.from, &block_.debtor, &block_.creditor, &outside_.from, &outside_.to})
+      reserve_at_least(*v, m);
+    for (auto* v : {&block_.share, &block_.amount, &outside_.amount}) reserve_at_least(*v, m);
+  }
   block_.count = outside_.count = 0;
   // Round 0 of the algorithm: everybody pays in full, so each node receives what it is owed.
   for (std::size_t i = 0; i < n; ++i) {
@@ -105,7 +109,6 @@ void Clearer::prepare(const Liabilities& L, std::span<const double> e, const Cle
     assets_[i] = std::max(0.0, e[i]);
     scale_[i] = o.tolerance * std::max(1.0, owed);
   }
-  due_.assign(inflow_.begin(), inflow_.end() - 1);
   result_.payments.assign(owed_.begin(), owed_.end());
 }
 
@@ -121,6 +124,11 @@ int Clearer::find_new_defaults() {
     count += static_cast<std::size_t>(!done[i] & (assets_[i] + inflow_[i] < owed_[i] - scale_[i]));
   }
   defaults_ = count;
+  // Most of the engine's clearings find no default: what only D needs is set up at the first one.
+  if (first == 0 && count > 0) {
+    position_.assign(owed_.size() + 1, -1);  // + 1: the spare node n (see load_round)
+    due_.assign(inflow_.begin(), inflow_.end() - 1);  // still the full-payment inflows
+  }
   for (std::size_t k = first; k < count; ++k) {
     const auto i = static_cast<std::size_t>(out[k]);
     result_.defaulted[i] = 1;
