@@ -45,9 +45,9 @@ const ClearingResult& Clearer::clear(const Liabilities& L, std::span<const doubl
       flush_round();
       continue;
     }
-    // The inflows are kept by increments, not recomputed from the payments: each increment adds
-    // a rounding error of 2^-53 of the inflow, so even ten thousand of them stay some 1e-12 of
-    // it, far inside the tolerance (the property tests recompute every inflow independently).
+    // A defaulted node's inflow is summed afresh at every sweep; a solvent node's is kept by one
+    // increment a round: each adds a rounding error of 2^-53 of the inflow, far inside the
+    // tolerance (the property tests recompute every inflow independently).
     const double worst = sweep(false);
     result_.residual = worst * tolerance_;
     if (worst <= kTargetError || refined) break;
