@@ -304,8 +304,12 @@ int main(int argc, char** argv) {
       std::printf(
           "ratio SciPy / tinderbox, SciPy's iteration alone: %.1fx (medians), %.1fx (minima)\n",
           ref.median_ms / en.median, ref.min_ms / en.min);
-      std::printf("target: tinderbox under 10 ms (%s) and at least 3x faster than SciPy\n",
-                  en.median < 10 ? "met" : "NOT met");
+      // The 3x is judged against SciPy's bare iteration (its best form), on minima and medians.
+      const bool three = ref.min_ms >= 3 * en.min && ref.median_ms >= 3 * en.median;
+      std::printf(
+          "target: tinderbox under 10 ms (%s) and at least 3x faster than SciPy's iteration alone "
+          "on minima and medians (%s)\n",
+          en.median < 10 ? "met" : "NOT met", three ? "met" : "NOT met");
       if (worst > 1e-6) status = 1;
     }
   }

@@ -21,26 +21,39 @@ constexpr int kMinSweepLimit = 2000;
 
 }  // namespace
 
-// The default set only grows, so it is kept as a prefix of one array (no push_back in the loop).
-std::span<const int> Clearer::defaulted_set() const { return {in_default_.data(), defaults_}; }
+namespace {
+
+// Grows a workspace array to at least `n` entries, never shrinks it: a Clearer that has seen a
+// network allocates nothing for a smaller one, and touches only the entries it uses.
+template <class T>
+void reserve_at_least(std::vector<T>& v, std::size_t n) {
+  if (v.size() < n) v.resize(n);
+}
+
+}  // namespace
 
 const ClearingResult& Clearer::clear(const Liabilities& L, std::span<const double> external_assets,
                                      const ClearingOptions& o) {
   prepare(L, external_assets, o);
+  const std::size_t visits = owed_.size() + L.amount.size() + 1;
   bool refined = false;
   for (;;) {
+    const std::size_t first = defaults_;
     if (find_new_defaults() > 0) {
-      if (!solve_round(L)) result_.converged = false;
+      load_round(L, first);
+      if (!solve_round(visits)) result_.converged = false;
+      flush_round();
       continue;
     }
-    // The inflows are kept by increments, not recomputed from the payments: each increment adds
-    // a rounding error of 2^-53 of the inflow, so even ten thousand of them stay some 1e-12 of
-    // it, far inside the tolerance (the property tests recompute every inflow independently).
-    const double worst = worst_residual();
+    // A defaulted node's inflow is summed afresh at every sweep; a solvent node's is kept by one
+    // increment a round: each adds a rounding error of 2^-53 of the inflow, far inside the
+    // tolerance (the property tests recompute every inflow independently).
+    const double worst = sweep(false);
     result_.residual = worst * tolerance_;
     if (worst <= kTargetError || refined) break;
     refined = true;
-    if (!solve_round(L)) result_.converged = false;
+    if (!solve_round(visits)) result_.converged = false;
+    flush_round();
   }
   return result_;
 }
@@ -63,26 +76,38 @@ void Clearer::prepare(const Liabilities& L, std::span<const double> e, const Cle
   defaults_ = 0;
   owed_.resize(n);
   assets_.resize(n);
-  inflow_.assign(n, 0.0);
+  inflow_.assign(n + 1, 0.0);
   scale_.resize(n);
-  inv_scale_.resize(n);
   inv_owed_.resize(n);
+  // The arrays of each group are grown together, so one size says whether a group must grow.
+  if (block_.start.size() < n + 1) {
+    for (auto* v : {&d_.payment, &d_.start, &d_.fixed, &d_.assets, &d_.inv_scale, &d_.inv_owed,
+                    &d_.per_unit})
+      reserve_at_least(*v, n);
+    reserve_at_least(block_.start, n + 1);
+  }
+  // + 1: the branch-free splits write one slot past what they keep.
+  const std::size_t m = L.amount.size() + 1;
+  if (block_.from.size() < m) {
+    for (auto* v : {&block_.from, &block_.debtor, &block_.creditor, &outside_.from, &outside_.to})
+      reserve_at_least(*v, m);
+    for (auto* v : {&block_.share, &block_.amount, &outside_.amount}) reserve_at_least(*v, m);
+  }
+  block_.count = outside_.count = 0;
   // Round 0 of the algorithm: everybody pays in full, so each node receives what it is owed.
   for (std::size_t i = 0; i < n; ++i) {
     const double external = L.external.empty() ? 0.0 : L.external[i];
     double owed = external;
     for (int k = L.row_start[i]; k < L.row_start[i + 1]; ++k) {
-      assert(L.amount[static_cast<std::size_t>(k)] >= 0);
-      owed += L.amount[static_cast<std::size_t>(k)];
+      const auto ku = static_cast<std::size_t>(k);
+      assert(L.amount[ku] >= 0);
+      owed += L.amount[ku];
+      inflow_[static_cast<std::size_t>(L.creditor[ku])] += L.amount[ku];
     }
-    for (int k = L.row_start[i]; k < L.row_start[i + 1]; ++k)
-      inflow_[static_cast<std::size_t>(L.creditor[static_cast<std::size_t>(k)])] +=
-          L.amount[static_cast<std::size_t>(k)];
     inv_owed_[i] = owed > 0 ? 1.0 / owed : 0.0;
     owed_[i] = owed;
     assets_[i] = std::max(0.0, e[i]);
     scale_[i] = o.tolerance * std::max(1.0, owed);
-    inv_scale_[i] = 1.0 / scale_[i];
   }
   result_.payments.assign(owed_.begin(), owed_.end());
 }
@@ -99,9 +124,15 @@ int Clearer::find_new_defaults() {
     count += static_cast<std::size_t>(!done[i] & (assets_[i] + inflow_[i] < owed_[i] - scale_[i]));
   }
   defaults_ = count;
+  // Most of the engine's clearings find no default: what only D needs is set up at the first one.
+  if (first == 0 && count > 0) {
+    position_.assign(owed_.size() + 1, -1);  // + 1: the spare node n (see load_round)
+    due_.assign(inflow_.begin(), inflow_.end() - 1);  // still the full-payment inflows
+  }
   for (std::size_t k = first; k < count; ++k) {
     const auto i = static_cast<std::size_t>(out[k]);
     result_.defaulted[i] = 1;
+    position_[i] = static_cast<int>(k);
   }
   const int found = static_cast<int>(count - first);
   if (found > 0) {
@@ -135,39 +166,117 @@ void Clearer::open_round(std::size_t size) {
   spare_rounds_.pop_back();
 }
 
-// Each creditor's inflow moves by its share Π_ij = L_ij / p̄_i of the change in p_i.
-void Clearer::scatter(const Liabilities& L, int node, double change) {
-  const auto i = static_cast<std::size_t>(node);
-  const double per_unit = change * inv_owed_[i];
-  for (int k = L.row_start[i]; k < L.row_start[i + 1]; ++k)
-    inflow_[static_cast<std::size_t>(L.creditor[static_cast<std::size_t>(k)])] +=
-        L.amount[static_cast<std::size_t>(k)] * per_unit;
+// Opens a round whose new defaults are D's positions from `first` on: copies them into the
+// compact arrays (they paid in full so far), moves the obligations owed to them into the block,
+// splits their own obligations between the block and the outside list, and sorts the block by
+// creditor.
+void Clearer::load_round(const Liabilities& L, std::size_t first) {
+  for (std::size_t k = first; k < defaults_; ++k) {
+    const auto i = static_cast<std::size_t>(in_default_[k]);
+    d_.payment[k] = d_.start[k] = result_.payments[i];
+    d_.assets[k] = assets_[i];
+    d_.inv_scale[k] = 1.0 / scale_[i];
+    d_.inv_owed[k] = inv_owed_[i];
+  }
+  const std::size_t before = block_.count;
+  std::size_t found = before;
+  int* debtor = block_.debtor.data();
+  int* creditor = block_.creditor.data();
+  double* amount = block_.amount.data();
+  int* out_from = outside_.from.data();
+  int* out_to = outside_.to.data();
+  double* out_amount = outside_.amount.data();
+  // Few of the outside obligations are owed to a new default: a predictable branch, and one that
+  // moves leaves in its place an obligation of 0 to the spare node n (no list to compact).
+  const auto spare = static_cast<int>(owed_.size());
+  for (std::size_t f = 0; f < outside_.count; ++f) {
+    const int at = position_[static_cast<std::size_t>(out_to[f])];
+    if (at < 0) continue;
+    debtor[found] = out_from[f];
+    creditor[found] = at;
+    amount[found] = out_amount[f];
+    ++found;
+    out_to[f] = spare;
+    out_amount[f] = 0;
+  }
+  // A new default's obligations: whether the creditor has defaulted is unpredictable, so each is
+  // written to both lists and only one of them advances.
+  std::size_t kept = outside_.count;
+  for (std::size_t k = first; k < defaults_; ++k) {
+    const auto i = static_cast<std::size_t>(in_default_[k]);
+    for (int e = L.row_start[i]; e < L.row_start[i + 1]; ++e) {
+      const auto eu = static_cast<std::size_t>(e);
+      const int to = L.creditor[eu];
+      const int at = position_[static_cast<std::size_t>(to)];
+      debtor[found] = out_from[kept] = static_cast<int>(k);
+      creditor[found] = at;
+      out_to[kept] = to;
+      amount[found] = out_amount[kept] = L.amount[eu];
+      const std::size_t owed_to_d = at >= 0 ? 1 : 0;
+      found += owed_to_d;
+      kept += 1 - owed_to_d;
+    }
+  }
+  block_.count = found;
+  outside_.count = kept;
+  // By creditor (a counting sort), and what each receives from the debtors that pay in full
+  // (Σ_j L_ji less what D owes it).
+  int* start = block_.start.data();
+  std::fill(start, start + defaults_ + 1, 0);
+  for (std::size_t f = 0; f < found; ++f) ++start[creditor[f] + 1];
+  for (std::size_t k = 0; k < defaults_; ++k) start[k + 1] += start[k];
+  // The obligations new to the block are the only ones that change what D receives in any case.
+  for (std::size_t k = first; k < defaults_; ++k)
+    d_.fixed[k] = due_[static_cast<std::size_t>(in_default_[k])];
+  for (std::size_t f = before; f < found; ++f)
+    d_.fixed[static_cast<std::size_t>(creditor[f])] -= amount[f];
+  int* from = block_.from.data();
+  double* share = block_.share.data();
+  for (std::size_t f = 0; f < found; ++f) {
+    const auto to = static_cast<std::size_t>(creditor[f]);
+    const auto slot = static_cast<std::size_t>(start[to]++);
+    from[slot] = debtor[f];
+    share[slot] = amount[f] * d_.inv_owed[static_cast<std::size_t>(debtor[f])];
+  }
+  // start[k] is now where column k + 1 begins: shift back.
+  for (std::size_t k = defaults_; k > 0; --k) start[k] = start[k - 1];
+  start[0] = 0;
 }
 
-// Solves p_D = α e_D + β Π_DDᵀ p_D + β Π_SDᵀ p̄_S for the defaulted set D by Gauss–Seidel sweeps
-// that push each change to the creditors' inflows. It starts above the solution (the previous
-// round's payments), so every sweep lowers the payments monotonically towards it. The error is
-// estimated from the contraction of successive sweeps: err ≈ δ_k q / (1 − q), q = δ_k / δ_{k−1},
-// with δ the largest change relative to each node's tolerance scale.
-bool Clearer::solve_round(const Liabilities& L) {
+// One Gauss–Seidel sweep over D: p_j ← α e_j + β (fixed_j + Σ_{i∈D} Π_ij p_i), with the payments
+// already updated in this sweep; returns the largest change relative to each node's tolerance
+// scale. With `store` false it changes nothing: the residual of the current payments.
+double Clearer::sweep(bool store) {
+  double worst = 0;
+  double* payment = d_.payment.data();
+  const int* start = block_.start.data();
+  const int* from = block_.from.data();
+  const double* share = block_.share.data();
+  for (std::size_t k = 0; k < defaults_; ++k) {
+    double inflow = d_.fixed[k];
+    for (int e = start[k]; e < start[k + 1]; ++e)
+      inflow += share[static_cast<std::size_t>(e)] * payment[from[e]];
+    const double target = alpha_ * d_.assets[k] + beta_ * inflow;
+    worst = std::max(worst, std::abs(target - payment[k]) * d_.inv_scale[k]);
+    if (store) payment[k] = target;
+  }
+  return worst;
+}
+
+// Solves p_D = α e_D + β Π_DDᵀ p_D + β Π_SDᵀ p̄_S for the defaulted set D by Gauss–Seidel sweeps.
+// It starts above the solution (the previous round's payments), so every sweep lowers the
+// payments monotonically towards it. The error is estimated from the contraction of successive
+// sweeps: err ≈ δ_k q / (1 − q), q = δ_k / δ_{k−1}, with δ the largest change relative to each
+// node's tolerance scale.
+bool Clearer::solve_round(std::size_t visits) {
   double previous = std::numeric_limits<double>::infinity();
-  const double visits = static_cast<double>(owed_.size() + L.amount.size()) + 1;
-  const int limit = static_cast<int>(std::max<double>(kMinSweepLimit, kMaxVisits / visits));
-  for (int sweep = 0; sweep < limit; ++sweep) {
-    double worst = 0;
-    for (const int j : defaulted_set()) {
-      const auto ju = static_cast<std::size_t>(j);
-      const double target = alpha_ * assets_[ju] + beta_ * inflow_[ju];
-      const double change = target - result_.payments[ju];
-      const double relative = std::abs(change) * inv_scale_[ju];
-      if (relative <= kSkip) continue;
-      worst = std::max(worst, relative);
-      result_.payments[ju] = target;
-      scatter(L, j, change);
-    }
+  const int limit =
+      static_cast<int>(std::max<double>(kMinSweepLimit, kMaxVisits / static_cast<double>(visits)));
+  for (int k = 0; k < limit; ++k) {
+    const double worst = sweep(true);
     ++result_.sweeps;
     if (worst <= kSkip) return true;
-    if (sweep > 0) {
+    if (k > 0) {
       const double q = worst / previous;
       if (q < 1 && worst <= 1 && worst * q / (1 - q) <= kTargetError) return true;
     }
@@ -176,15 +285,17 @@ bool Clearer::solve_round(const Liabilities& L) {
   return false;
 }
 
-// max_i |p_i − Φ_i(p)| / scale_i over the defaulted nodes (the others pay p̄_i by construction).
-double Clearer::worst_residual() const {
-  double worst = 0;
-  for (const int j : defaulted_set()) {
-    const auto ju = static_cast<std::size_t>(j);
-    const double target = alpha_ * assets_[ju] + beta_ * inflow_[ju];
-    worst = std::max(worst, std::abs(target - result_.payments[ju]) * inv_scale_[ju]);
+// Closes a round: each defaulted node's change over the round reaches the inflows of its
+// creditors that pay in full (they decide the next round), and D's payments are published.
+void Clearer::flush_round() {
+  for (std::size_t k = 0; k < defaults_; ++k) {
+    d_.per_unit[k] = (d_.payment[k] - d_.start[k]) * d_.inv_owed[k];
+    d_.start[k] = d_.payment[k];
+    result_.payments[static_cast<std::size_t>(in_default_[k])] = d_.payment[k];
   }
-  return worst;
+  for (std::size_t f = 0; f < outside_.count; ++f)
+    inflow_[static_cast<std::size_t>(outside_.to[f])] +=
+        outside_.amount[f] * d_.per_unit[static_cast<std::size_t>(outside_.from[f])];
 }
 
 }  // namespace tinderbox::network

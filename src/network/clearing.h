@@ -60,23 +60,50 @@ class Clearer {
 
  private:
   void prepare(const Liabilities& L, std::span<const double> e, const ClearingOptions& o);
-  std::span<const int> defaulted_set() const;
   int find_new_defaults();
   void open_round(std::size_t size);
-  bool solve_round(const Liabilities& L);
-  void scatter(const Liabilities& L, int node, double change);
-  double worst_residual() const;
+  void load_round(const Liabilities& L, std::size_t first);
+  bool solve_round(std::size_t visits);
+  void flush_round();
+  double sweep(bool store);
 
   ClearingResult result_;
   std::vector<std::vector<int>> spare_rounds_;  // round lists kept for reuse (no reallocation)
   std::vector<double> owed_;                    // p̄_i
   std::vector<double> assets_;                  // e_i, floored at 0
-  std::vector<double> inflow_;                  // Σ_j Π_ji p_j at the current p
-  std::vector<double> scale_;                   // tolerance × max(1, p̄_i)
-  std::vector<double> inv_scale_;               // 1 / scale_
-  std::vector<double> inv_owed_;                // 1 / p̄_i (0 for a node that owes nothing)
-  std::vector<int> in_default_;  // the defaulted set in the order found: its first defaults_
+  std::vector<double> inflow_;  // Σ_j Π_ji p_j at the payments of the last finished round
+  std::vector<double> scale_;   // tolerance × max(1, p̄_i)
+  std::vector<double> inv_owed_;  // 1 / p̄_i (0 for a node that owes nothing)
+  std::vector<int> in_default_;   // the defaulted set in the order found: its first defaults_
   std::size_t defaults_ = 0;
+  std::vector<int> position_;  // node → its index in in_default_, −1 while it pays in full
+  std::vector<double> due_;     // Σ_j L_ji: what node i receives when everybody pays in full
+  // The defaulted set D, compact, by position in in_default_: a round's sweeps touch only these
+  // and D's obligations to itself, not the network-wide arrays.
+  struct Defaulted {
+    std::vector<double> payment, start;  // p_j now and when the round opened
+    std::vector<double> fixed;  // Σ over debtors that pay in full of L_ij: received in any case
+    std::vector<double> assets, inv_scale, inv_owed;
+    std::vector<double> per_unit;  // a closing round's change in p_j / p̄_j
+  } d_;
+  // D's obligations to D: as found (`debtor` and `creditor` positions in D, `amount`; the first
+  // `count`), and by creditor in compressed columns (`start`, the debtor's position `from` and its
+  // share Π_ij = L_ij / p̄_i), which the sweeps read.
+  struct Block {
+    std::vector<int> start, from;
+    std::vector<double> share;
+    std::vector<int> debtor, creditor;
+    std::vector<double> amount;
+    std::size_t count = 0;
+  } block_;
+  // D's obligations to the nodes that pay in full (debtor's position, creditor node, amount; the
+  // first `count`): a round's changes reach those inflows through them when it closes, and those
+  // owed to a node that defaults next move into the block (leaving 0 owed to the spare node n).
+  struct Outside {
+    std::vector<int> from, to;
+    std::vector<double> amount;
+    std::size_t count = 0;
+  } outside_;
   double alpha_ = 1, beta_ = 1, tolerance_ = 1e-9;
 };
 
