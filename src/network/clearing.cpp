@@ -8,9 +8,9 @@
 namespace tinderbox::network {
 namespace {
 
-// A round's Gauss–Seidel solve stops when its error estimate is a tenth of the tolerance; a
-// change below a thousandth of the tolerance is not propagated (it cannot move any payment by
-// more than that over 1 − ρ, and skipping it keeps converged parts of the network quiet).
+// A round's Gauss–Seidel solve stops when its error estimate is a tenth of the tolerance, or at
+// once when a sweep moves no payment by more than a thousandth of the tolerance (the error is
+// then at most that over 1 − ρ, and the contraction estimate would divide noise by noise).
 constexpr double kTargetError = 0.1;
 constexpr double kSkip = 1e-3;
 // A round gives up (ClearingResult::converged = false) after about 2e7 node and obligation visits
