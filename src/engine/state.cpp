@@ -67,6 +67,12 @@ void State::reset(const Plan& plan) {
     s.net_due.clear();
     s.net_due.reserve(p.max_obligations);
     s.own = s.pending = s.slack = 0;
+    // Forced sales.
+    s.kept.assign(p.lots.size(), 1.0);
+    s.sold_units.assign(sc.market.gpus.size(), 0.0);
+    s.sold_kw.assign(sc.market.gpus.size(), 0.0);
+    s.sold_lots = false;
+    s.gpus_now.reserve(sc.market.gpus.size());
   }
   index.assign(sc.market.gpus.size(), 1.0);
   sold.assign(sc.market.gpus.size(), 0.0);
