@@ -158,21 +158,39 @@ struct State {
 namespace detail {
 
 // Value of a set of lots owned at the end of period k, at market (moved by the fire-sale index)
-// or at book; `kept` is the share of each lot still owned (forced sales).
-inline double lots_value(const EntityPlan& p, const std::vector<int>& lots, const MarketPath& m,
-                         const std::vector<double>& index, const std::vector<double>& kept, int k,
-                         CollateralBasis basis = CollateralBasis::Market) {
+// or at book; with `kept`, each lot's value times the share of it still owned (forced sales).
+template <bool Sold>
+inline double lots_value_of(const EntityPlan& p, const std::vector<int>& lots, const MarketPath& m,
+                     const std::vector<double>& index, const std::vector<double>& kept, int k,
+                     CollateralBasis basis) {
   double v = 0;
   for (int i : lots) {
     const LotPlan& lot = p.lots[static_cast<std::size_t>(i)];
     if (lot.first_period > k) continue;
-    v += (basis == CollateralBasis::Market
-              ? lot.market_value(m.rent_end_at(lot.gpu, k), k) *
-                    index[static_cast<std::size_t>(lot.gpu)]
-              : lot.book[static_cast<std::size_t>(k)]) *
-         kept[static_cast<std::size_t>(i)];
+    const double x = basis == CollateralBasis::Market
+                         ? lot.market_value(m.rent_end_at(lot.gpu, k), k) *
+                               index[static_cast<std::size_t>(lot.gpu)]
+                         : lot.book[static_cast<std::size_t>(k)];
+    if constexpr (Sold)
+      v += x * kept[static_cast<std::size_t>(i)];
+    else
+      v += x;
   }
   return v;
+}
+[[gnu::noinline]] inline double lots_value_sold(const EntityPlan& p, const std::vector<int>& lots,
+                                               const MarketPath& m, const std::vector<double>& index,
+                                               const std::vector<double>& kept, int k,
+                                               CollateralBasis basis) {
+  return lots_value_of<true>(p, lots, m, index, kept, k, basis);
+}
+// Until a forced sale has sold something, every lot is whole: the loop without `kept`.
+inline double lots_value(const EntityPlan& p, const std::vector<int>& lots, const MarketPath& m,
+                         const std::vector<double>& index, const EntityState& s, int k,
+                         CollateralBasis basis = CollateralBasis::Market) {
+  if (s.sold_lots) [[unlikely]]
+    return lots_value_sold(p, lots, m, index, s.kept, k, basis);
+  return lots_value_of<false>(p, lots, m, index, s.kept, k, basis);
 }
 
 inline Covenant covenant_of(CovenantKind k) {
@@ -630,8 +648,12 @@ class EntityStep {
 
   // The period's generations as owned: the plan's, less what forced sales have sold.
   std::span<const GpuPeriod> gpus() {
+    if (s_.sold_lots) [[unlikely]] return gpus_after_sales();
+    return p_.gpus.at(kk_);
+  }
+  // Out of line: the hot loop keeps only the test above.
+  [[gnu::noinline]] std::span<const GpuPeriod> gpus_after_sales() {
     const std::span<const GpuPeriod> planned = p_.gpus.at(kk_);
-    if (!s_.sold_lots) return planned;
     const double hours = 24.0 * plan_.timeline.days[kk_];
     s_.gpus_now.assign(planned.begin(), planned.end());
     for (GpuPeriod& gp : s_.gpus_now) {
@@ -646,7 +668,7 @@ class EntityStep {
   }
   double installed_kwh() const {
     double kwh = p_.installed_kwh[kk_];
-    if (s_.sold_lots)
+    if (s_.sold_lots) [[unlikely]]
       for (double kw : s_.sold_kw) kwh -= kw * 24.0 * plan_.timeline.days[kk_];
     return std::max(0.0, kwh);
   }
@@ -1382,8 +1404,8 @@ class EntityStep {
 
   double borrowing_base(Index d) const {
     const Prepayments& rule = debt(d).prepayment;
-    return rule.borrowing_base * detail::lots_value(p_, p_.collateral[d], m_, state_.index,
-                                                    s_.kept, k_, rule.basis);
+    return rule.borrowing_base *
+           detail::lots_value(p_, p_.collateral[d], m_, state_.index, s_, k_, rule.basis);
   }
 
   // Forced sale (docs/model.md, Forced sales): sells debt d's collateral at market less the
@@ -1392,7 +1414,7 @@ class EntityStep {
   // of value sold raises 1 - h and lowers the base by the advance rate a: it cures 1 - h - a of
   // the excess. When the whole collateral could not cure `need`, sells nothing and returns false
   // (the entity then defaults as without the rule).
-  bool sell_to_cure(Index d, double need) {
+  [[gnu::noinline]] bool sell_to_cure(Index d, double need) {
     const Scenario& sc = *plan_.scenario;
     const double a = debt(d).prepayment.borrowing_base;
     const auto haircut = [&](const LotPlan& lot) {
@@ -1469,7 +1491,7 @@ class EntityStep {
         const double balance = s_.debt[d].balance;
         if (balance <= 0) return 0.0;
         const double value =
-            detail::lots_value(p_, p_.collateral[d], m_, state_.index, s_.kept, k_);
+            detail::lots_value(p_, p_.collateral[d], m_, state_.index, s_, k_);
         // No collateral value at all: the loan-to-value is unbounded, a breach of any limit.
         return value > 0 ? balance / value : std::numeric_limits<double>::infinity();
       }
@@ -1551,7 +1573,10 @@ class EntityStep {
   // What selling lot `lot` at this period end raises: its market value, moved by the fire-sale
   // index, less the generation's liquidation haircut. Without a fire-sale iteration (no other
   // entity's collateral can be moved) the index first takes this sale.
-  // `kept`: the share of the lot still owned (forced sales may have sold the rest).
+  // The share of lot i still owned: forced sales may have sold the rest.
+  double kept(Index i) const { return s_.sold_lots ? s_.kept[i] : 1.0; }
+
+  // `kept`: the share of the lot still owned.
   double sale_proceeds(const LotPlan& lot, double kept) {
     const Scenario& sc = *plan_.scenario;
     const auto g = static_cast<Index>(lot.gpu);
@@ -1582,7 +1607,7 @@ class EntityStep {
       in.collateral.emplace_back();
     }
     for (Index i = 0; i < p_.lots.size(); ++i)
-      in.lot_value.push_back(p_.lots[i].first_period <= k_ ? sale_proceeds(p_.lots[i], s_.kept[i])
+      in.lot_value.push_back(p_.lots[i].first_period <= k_ ? sale_proceeds(p_.lots[i], kept(i))
                                                            : 0.0);
     for (Index g = 0; g < state_.sold.size(); ++g) report_sale(g);
     // A holder found insolvent at the period end may still have cash: it goes to its creditors.
@@ -1619,7 +1644,7 @@ class EntityStep {
     double units = 0;
     for (Index i = 0; i < p_.lots.size(); ++i)
       if (p_.lots[i].first_period <= k_ && static_cast<Index>(p_.lots[i].gpu) == g)
-        units += p_.lots[i].units * s_.kept[i];
+        units += p_.lots[i].units * kept(i);
     if (units > 0 && plan_.network.pressure[g] > 0)
       sink_.event(Event{k_, entity_, EventType::FireSale, Source::None, 0, Covenant::None,
                         FlowKind::Revenue, units, state_.index[g], 0, Cause::FireSale, 0, 0,
@@ -1654,7 +1679,7 @@ class EntityStep {
       f_.collateral_book = f_.collateral_market = 0;
       return;
     }
-    if (s_.sold_lots) return fleet_values_after_sales();
+    if (s_.sold_lots) [[unlikely]] return fleet_values_after_sales();
     f_.collateral_book = p_.collateral_book[kk_];
     double market = 0;
     if (plan_.network.index_moves) {
@@ -1670,7 +1695,7 @@ class EntityStep {
   }
 
   // close() once forced sales have sold lots, or parts of them: what is left of each.
-  void fleet_values_after_sales() {
+  [[gnu::noinline]] void fleet_values_after_sales() {
     double book = 0, market = 0;
     for (Index i = 0; i < p_.lots.size(); ++i) {
       const LotPlan& lot = p_.lots[i];

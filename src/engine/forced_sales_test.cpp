@@ -150,10 +150,10 @@ TEST(ForcedSale, OneBorrowerSellsAtTheFixedPointIndex) {
   const int a = id(s, "a");
   const double v = lot_value();
   const auto units = [&](double U) {
-    const double m = std::exp(-1e-4 * U);
+    const double m = std::exp(-(0.1 / 1000) * U);
     return 1000 * (39 - 0.5 * v * m) / (0.3 * v * m);
   };
-  const double x = bisect(units, 0, 1000), m = std::exp(-1e-4 * x);
+  const double x = bisect(units, 0, 1000), m = std::exp(-(0.1 / 1000) * x);
   // The passes: pass n values the lot at exp(-1e-4 U_{n-1}) (U_0 = 0) and sells U_n =
   // units(U_{n-1}); the loop stops at the first pass that sells what the one before did (to a
   // relative 1e-12). The error shrinks ~5-fold a pass (the map's slope is ~0.2).
@@ -204,10 +204,10 @@ TEST(ForcedSale, OneBorrowersSaleForcesAnothersAndBreaksAnLtv) {
     return 32.7 > 0.5 * v * m ? 1000 * (32.7 - 0.5 * v * m) / (0.3 * v * m) : 0.0;
   };
   const auto sold = [&](double U) {
-    const double m = std::exp(-3e-5 * U);
+    const double m = std::exp(-(0.3 / 10000) * U);
     return x_a(m) + x_b(m);
   };
-  const double U = bisect(sold, 0, 2000), m = std::exp(-3e-5 * U);
+  const double U = bisect(sold, 0, 2000), m = std::exp(-(0.3 / 10000) * U);
   int passes = 0;
   for (double before = 0;;) {
     ++passes;

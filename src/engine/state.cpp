@@ -1,5 +1,7 @@
 #include "engine/entity_step.h"
 
+#include <algorithm>
+
 namespace tinderbox {
 
 void State::reset(const Plan& plan) {
@@ -67,12 +69,16 @@ void State::reset(const Plan& plan) {
     s.net_due.clear();
     s.net_due.reserve(p.max_obligations);
     s.own = s.pending = s.slack = 0;
-    // Forced sales.
-    s.kept.assign(p.lots.size(), 1.0);
-    s.sold_units.assign(sc.market.gpus.size(), 0.0);
-    s.sold_kw.assign(sc.market.gpus.size(), 0.0);
+    // Forced sales: the books of what was sold are read only once something is (sold_lots), so
+    // only an entity that can sell (a borrowing base with `cure: sell`) keeps them.
     s.sold_lots = false;
-    s.gpus_now.reserve(sc.market.gpus.size());
+    if (std::any_of(e.debt.begin(), e.debt.end(),
+                    [](const Debt& d) { return d.prepayment.sell_to_cure; })) {
+      s.kept.assign(p.lots.size(), 1.0);
+      s.sold_units.assign(sc.market.gpus.size(), 0.0);
+      s.sold_kw.assign(sc.market.gpus.size(), 0.0);
+      s.gpus_now.reserve(sc.market.gpus.size());
+    }
   }
   index.assign(sc.market.gpus.size(), 1.0);
   sold.assign(sc.market.gpus.size(), 0.0);

@@ -157,6 +157,12 @@ json network_json(const RunResult& r, const NetworkReport& n) {
     sales.push_back({{"date", date(e.period)}, {"entity", s.entities[static_cast<std::size_t>(e.entity)].id},
                      {"gpu", s.market.gpus[static_cast<std::size_t>(e.other)].name},
                      {"units", e.value}, {"index", e.limit}, {"passes", e.round}});
+    if (e.source == Source::Lot) {  // a forced sale: its lot and the facility it cures
+      sales.back()["forced"] = true;
+      sales.back()["lot"] = instrument_name(s, e.entity, e.source, e.index);
+      sales.back()["facility"] = instrument_name(s, e.entity, Source::Debt, e.facility);
+      sales.back()["proceeds"] = e.received;
+    }
   }
   return {{"contagion", trace},
           {"losses_by_class", classes},
