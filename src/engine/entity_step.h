@@ -120,14 +120,13 @@ struct EntityState {
   double pending = 0;    // moved to it by others after the clearing, applied when it closes
   double slack = 0;      // tolerance on its payments where the clearing says it can pay
 
-  // Forced sales (docs/model.md, Forced sales): the share of each lot still owned, and per GPU
-  // generation the units and kW (units x kw_per_gpu) sold so far; `sold_lots` once any is sold,
-  // so that the fleet's sums from the plan are used as they are until then. gpus_now: the
-  // period's generations less what was sold (scratch).
-  std::vector<double> kept;
-  std::vector<double> sold_units, sold_kw;
+  // Forced sales (docs/model.md, Forced sales), in one vector because fire-sale passes copy the
+  // entities every period: the share of each lot still owned ([lot]), then per GPU generation the
+  // units sold so far ([lots + g]) and their kW, units x kw_per_gpu ([lots + generations + g]).
+  // Empty for an entity that cannot sell; `sold_lots` once it has sold any, so that the plan's
+  // fleet sums are used as they are until then.
+  std::vector<double> sales;
   bool sold_lots = false;
-  std::vector<GpuPeriod> gpus_now;
 };
 
 struct State {
@@ -151,6 +150,7 @@ struct State {
   std::vector<Event> buffer_events;
   std::vector<int> first_round, first_pass;  // per entity: when it first defaulted (fire sales)
   std::vector<double> marks;       // per entity: equity mark (docs/model.md, Marks)
+  std::vector<GpuPeriod> gpus_now;  // forced sales: a period's generations less those sold
   // Sets the state at `start`; allocates only the first time (reuse one State per thread).
   void reset(const Plan& plan);
 };
@@ -189,8 +189,8 @@ inline double lots_value(const EntityPlan& p, const std::vector<int>& lots, cons
                          const std::vector<double>& index, const EntityState& s, int k,
                          CollateralBasis basis = CollateralBasis::Market) {
   if (s.sold_lots) [[unlikely]]
-    return lots_value_sold(p, lots, m, index, s.kept, k, basis);
-  return lots_value_of<false>(p, lots, m, index, s.kept, k, basis);
+    return lots_value_sold(p, lots, m, index, s.sales, k, basis);
+  return lots_value_of<false>(p, lots, m, index, s.sales, k, basis);
 }
 
 inline Covenant covenant_of(CovenantKind k) {
@@ -655,21 +655,22 @@ class EntityStep {
   [[gnu::noinline]] std::span<const GpuPeriod> gpus_after_sales() {
     const std::span<const GpuPeriod> planned = p_.gpus.at(kk_);
     const double hours = 24.0 * plan_.timeline.days[kk_];
-    s_.gpus_now.assign(planned.begin(), planned.end());
-    for (GpuPeriod& gp : s_.gpus_now) {
+    state_.gpus_now.assign(planned.begin(), planned.end());
+    for (GpuPeriod& gp : state_.gpus_now) {
       const auto g = static_cast<Index>(gp.gpu);
-      const double owned = gp.owned_hours - s_.sold_units[g] * hours;
+      const double owned = gp.owned_hours - units_sold(g) * hours;
       // What is left of a generation sold whole is rounding: nothing.
       const bool none = owned <= 1e-12 * gp.owned_hours;
       gp.owned_hours = none ? 0.0 : owned;
-      gp.owned_kw_hours = none ? 0.0 : std::max(0.0, gp.owned_kw_hours - s_.sold_kw[g] * hours);
+      gp.owned_kw_hours = none ? 0.0 : std::max(0.0, gp.owned_kw_hours - kw_sold(g) * hours);
     }
-    return s_.gpus_now;
+    return state_.gpus_now;
   }
   double installed_kwh() const {
     double kwh = p_.installed_kwh[kk_];
     if (s_.sold_lots) [[unlikely]]
-      for (double kw : s_.sold_kw) kwh -= kw * 24.0 * plan_.timeline.days[kk_];
+      for (Index g = 0; g < state_.index.size(); ++g)
+        kwh -= kw_sold(g) * 24.0 * plan_.timeline.days[kk_];
     return std::max(0.0, kwh);
   }
 
@@ -1424,7 +1425,7 @@ class EntityStep {
       const LotPlan& lot = p_.lots[static_cast<Index>(i)];
       if (lot.first_period > k_) return 0.0;
       return lot.market_value(m_.rent_end_at(lot.gpu, k_), k_) *
-             state_.index[static_cast<Index>(lot.gpu)] * s_.kept[static_cast<Index>(i)];
+             state_.index[static_cast<Index>(lot.gpu)] * s_.sales[static_cast<Index>(i)];
     };
     double can = 0;
     for (int i : p_.collateral[d])
@@ -1437,11 +1438,11 @@ class EntityStep {
       const double v = value(i), cure = 1 - haircut(lot) - a;
       if (v <= 0 || cure <= 0) continue;
       const double take = std::min(1.0, left / (v * cure));  // of what is left of the lot
-      const double units = lot.units * s_.kept[l] * take;
+      const double units = lot.units * s_.sales[l] * take;
       const double proceeds = v * take * (1 - haircut(lot));
-      s_.kept[l] = take >= 1 ? 0.0 : s_.kept[l] * (1 - take);
-      s_.sold_units[g] += units;
-      s_.sold_kw[g] += units * lot.kw_per_gpu;
+      s_.sales[l] = take >= 1 ? 0.0 : s_.sales[l] * (1 - take);
+      units_sold(g) += units;
+      kw_sold(g) += units * lot.kw_per_gpu;
       s_.sold_lots = true;
       state_.sold[g] += units;  // moves the index in the loop's fire-sale passes
       receive(FlowKind::GpuSale, Source::Lot, i, proceeds);
@@ -1574,7 +1575,10 @@ class EntityStep {
   // index, less the generation's liquidation haircut. Without a fire-sale iteration (no other
   // entity's collateral can be moved) the index first takes this sale.
   // The share of lot i still owned: forced sales may have sold the rest.
-  double kept(Index i) const { return s_.sold_lots ? s_.kept[i] : 1.0; }
+  double kept(Index i) const { return s_.sold_lots ? s_.sales[i] : 1.0; }
+  // Per GPU generation: the units sold by forced sales so far, and their kW.
+  double& units_sold(Index g) const { return s_.sales[p_.lots.size() + g]; }
+  double& kw_sold(Index g) const { return s_.sales[p_.lots.size() + state_.index.size() + g]; }
 
   // `kept`: the share of the lot still owned.
   double sale_proceeds(const LotPlan& lot, double kept) {
@@ -1700,9 +1704,9 @@ class EntityStep {
     for (Index i = 0; i < p_.lots.size(); ++i) {
       const LotPlan& lot = p_.lots[i];
       if (lot.first_period > k_) continue;
-      book += lot.book[kk_] * s_.kept[i];
+      book += lot.book[kk_] * s_.sales[i];
       market += lot.market_value(m_.rent_end_at(lot.gpu, k_), k_) *
-                state_.index[static_cast<Index>(lot.gpu)] * s_.kept[i];
+                state_.index[static_cast<Index>(lot.gpu)] * s_.sales[i];
     }
     f_.collateral_book = book;
     f_.collateral_market = market;

@@ -3,6 +3,7 @@
 // in the fire-sale fixed point. Every expected number is worked out in the comment beside it, or
 // by solving the model's scalar equations here (bisection, or the passes' own recurrence written
 // out from the equations), never read from the engine.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>

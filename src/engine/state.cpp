@@ -74,13 +74,12 @@ void State::reset(const Plan& plan) {
     s.sold_lots = false;
     if (std::any_of(e.debt.begin(), e.debt.end(),
                     [](const Debt& d) { return d.prepayment.sell_to_cure; })) {
-      s.kept.assign(p.lots.size(), 1.0);
-      s.sold_units.assign(sc.market.gpus.size(), 0.0);
-      s.sold_kw.assign(sc.market.gpus.size(), 0.0);
-      s.gpus_now.reserve(sc.market.gpus.size());
+      s.sales.assign(p.lots.size() + 2 * sc.market.gpus.size(), 0.0);
+      std::fill(s.sales.begin(), s.sales.begin() + static_cast<std::ptrdiff_t>(p.lots.size()), 1.0);
     }
   }
   index.assign(sc.market.gpus.size(), 1.0);
+  gpus_now.reserve(sc.market.gpus.size());
   sold.assign(sc.market.gpus.size(), 0.0);
   round = 1;
   calls = false;
