@@ -260,5 +260,38 @@ TEST(ForcedSale, ASaleThatCannotCoverTheExcessDefaults) {
   EXPECT_NEAR(flows_of(r, a, 0, FlowKind::Loss), -(59 - 0.8 * v), 1e-9);
 }
 
+// Sold GPUs leave the fleet: from the next period they earn nothing. With spot utilization 0.5
+// at $2, January earns 0.5 x 1000 x 744 h x 2 / 1e6 = 0.744, so cash at the payment date is
+// 1.744 and the sale must cure R = 40 - 0.5 v - 1.744, selling S = R / 0.3 of value, a share
+// S / v of the lot. February's spot revenue is then 0.5 x 1000 (1 - S / v) x 672 h x 2 / 1e6.
+TEST(ForcedSale, SoldGpusEarnNothingAfterTheSale) {
+  std::string yaml = scenario("", borrower("a", 40, 1));
+  yaml.replace(yaml.find("horizon: 1"), 10, "horizon: 2");
+  yaml.replace(yaml.find("    fleet:"), 0, "    operations: {utilization: 0.5, cash_cost_per_hour: 0, sga: 0}\n");
+  const Scenario s = scenario_from(yaml);
+  const RunResult r = run_deterministic(s);
+  const int a = id(s, "a");
+  const double v = lot_value(), S = (40 - 0.5 * v - 1.744) / 0.3;
+  EXPECT_NEAR(r.entities[a].periods[0].revenue, 0.744, 1e-12);
+  EXPECT_NEAR(flows_of(r, a, 0, FlowKind::GpuSale), 0.8 * S, 1e-9);
+  EXPECT_NEAR(r.entities[a].periods[1].revenue, 0.5 * 1000 * (1 - S / v) * 672 * 2 / 1e6, 1e-9);
+}
+
+// In the example's spiral, the default the others' forced sales caused names them in the
+// contagion trace.
+TEST(ForcedSale, TheContagionTraceNamesTheForcedSalesBeforeADefault) {
+  const LoadResult l = load_scenario(std::string(TINDERBOX_SOURCE_DIR) +
+                                     "/scenarios/examples/forced-sales.yaml");
+  ASSERT_TRUE(l.scenario);
+  const RunResult r = run_deterministic(*l.scenario);
+  const int d = id(*l.scenario, "cloud_d");
+  const Event* e = event_of(r, d, EventType::Default);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->cause, Cause::FireSale);
+  const std::string detail = contagion_detail(r, *e);
+  EXPECT_NE(detail.find("after the forced sales of cloud_a ("), std::string::npos) << detail;
+  EXPECT_NE(detail.find("cloud_b ("), std::string::npos) << detail;
+}
+
 }  // namespace
 }  // namespace tinderbox
