@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <span>
 #include <type_traits>
 #include <vector>
 
@@ -118,6 +119,14 @@ struct EntityState {
   bool listed = false;   // its obligations are in `due` (else it pays them as they fall due)
   double pending = 0;    // moved to it by others after the clearing, applied when it closes
   double slack = 0;      // tolerance on its payments where the clearing says it can pay
+
+  // Forced sales (docs/model.md, Forced sales), in one vector because fire-sale passes copy the
+  // entities every period: the share of each lot still owned ([lot]), then per GPU generation the
+  // units sold so far ([lots + g]) and their kW, units x kw_per_gpu ([lots + generations + g]).
+  // Empty for an entity that cannot sell; `sold_lots` once it has sold any, so that the plan's
+  // fleet sums are used as they are until then.
+  std::vector<double> sales;
+  bool sold_lots = false;
 };
 
 struct State {
@@ -141,6 +150,7 @@ struct State {
   std::vector<Event> buffer_events;
   std::vector<int> first_round, first_pass;  // per entity: when it first defaulted (fire sales)
   std::vector<double> marks;       // per entity: equity mark (docs/model.md, Marks)
+  std::vector<GpuPeriod> gpus_now;  // forced sales: a period's generations less those sold
   // Sets the state at `start`; allocates only the first time (reuse one State per thread).
   void reset(const Plan& plan);
 };
@@ -148,20 +158,39 @@ struct State {
 namespace detail {
 
 // Value of a set of lots owned at the end of period k, at market (moved by the fire-sale index)
-// or at book.
-inline double lots_value(const EntityPlan& p, const std::vector<int>& lots, const MarketPath& m,
-                         const std::vector<double>& index, int k,
-                         CollateralBasis basis = CollateralBasis::Market) {
+// or at book; with `kept`, each lot's value times the share of it still owned (forced sales).
+template <bool Sold>
+inline double lots_value_of(const EntityPlan& p, const std::vector<int>& lots, const MarketPath& m,
+                     const std::vector<double>& index, const std::vector<double>& kept, int k,
+                     CollateralBasis basis) {
   double v = 0;
   for (int i : lots) {
     const LotPlan& lot = p.lots[static_cast<std::size_t>(i)];
     if (lot.first_period > k) continue;
-    v += basis == CollateralBasis::Market
-             ? lot.market_value(m.rent_end_at(lot.gpu, k), k) *
-                   index[static_cast<std::size_t>(lot.gpu)]
-             : lot.book[static_cast<std::size_t>(k)];
+    const double x = basis == CollateralBasis::Market
+                         ? lot.market_value(m.rent_end_at(lot.gpu, k), k) *
+                               index[static_cast<std::size_t>(lot.gpu)]
+                         : lot.book[static_cast<std::size_t>(k)];
+    if constexpr (Sold)
+      v += x * kept[static_cast<std::size_t>(i)];
+    else
+      v += x;
   }
   return v;
+}
+[[gnu::noinline]] inline double lots_value_sold(const EntityPlan& p, const std::vector<int>& lots,
+                                               const MarketPath& m, const std::vector<double>& index,
+                                               const std::vector<double>& kept, int k,
+                                               CollateralBasis basis) {
+  return lots_value_of<true>(p, lots, m, index, kept, k, basis);
+}
+// Until a forced sale has sold something, every lot is whole: the loop without `kept`.
+inline double lots_value(const EntityPlan& p, const std::vector<int>& lots, const MarketPath& m,
+                         const std::vector<double>& index, const EntityState& s, int k,
+                         CollateralBasis basis = CollateralBasis::Market) {
+  if (s.sold_lots) [[unlikely]]
+    return lots_value_sold(p, lots, m, index, s.sales, k, basis);
+  return lots_value_of<false>(p, lots, m, index, s.sales, k, basis);
 }
 
 inline Covenant covenant_of(CovenantKind k) {
@@ -541,7 +570,7 @@ class EntityStep {
     if (sites) {
       if (k_ == 0) settle_path();
       capacity = site_capacity();
-      if (capacity < p_.installed_kwh[kk_]) return operate_within_capacity(capacity);
+      if (capacity < installed_kwh()) return operate_within_capacity(capacity);
     }
     const Scenario& sc = *plan_.scenario;
     // A contract whose customer cancelled or defaulted pays nothing and frees its GPU-hours.
@@ -587,7 +616,7 @@ class EntityStep {
     s_.contract_due[kk_] = due;
     s_.contract_received[kk_] = revenue;  // contracts only, so far
     double running_hours = 0, power = 0;
-    for (const GpuPeriod& gp : p_.gpus.at(kk_)) {
+    for (const GpuPeriod& gp : gpus()) {
       const int g = gp.gpu;
       const double owned = gp.owned_hours;
       const double contracted = gp.contracted_hours - s_.freed_hours[static_cast<Index>(g)];
@@ -617,6 +646,34 @@ class EntityStep {
     if (sites) all_powered(capacity, cut);
   }
 
+  // The period's generations as owned: the plan's, less what forced sales have sold.
+  std::span<const GpuPeriod> gpus() {
+    if (s_.sold_lots) [[unlikely]] return gpus_after_sales();
+    return p_.gpus.at(kk_);
+  }
+  // Out of line: the hot loop keeps only the test above.
+  [[gnu::noinline]] std::span<const GpuPeriod> gpus_after_sales() {
+    const std::span<const GpuPeriod> planned = p_.gpus.at(kk_);
+    const double hours = 24.0 * plan_.timeline.days[kk_];
+    state_.gpus_now.assign(planned.begin(), planned.end());
+    for (GpuPeriod& gp : state_.gpus_now) {
+      const auto g = static_cast<Index>(gp.gpu);
+      const double owned = gp.owned_hours - units_sold(g) * hours;
+      // What is left of a generation sold whole is rounding: nothing.
+      const bool none = owned <= 1e-12 * gp.owned_hours;
+      gp.owned_hours = none ? 0.0 : owned;
+      gp.owned_kw_hours = none ? 0.0 : std::max(0.0, gp.owned_kw_hours - kw_sold(g) * hours);
+    }
+    return state_.gpus_now;
+  }
+  double installed_kwh() const {
+    double kwh = p_.installed_kwh[kk_];
+    if (s_.sold_lots) [[unlikely]]
+      for (Index g = 0; g < state_.index.size(); ++g)
+        kwh -= kw_sold(g) * 24.0 * plan_.timeline.days[kk_];
+    return std::max(0.0, kwh);
+  }
+
   // --- Capacity (docs/model.md, Capacity): an entity with sites runs its GPUs within their
   // powered MW. Without sites, operate() above is the whole story.
 
@@ -627,7 +684,7 @@ class EntityStep {
     const std::vector<int>& stop = m_.contract_stop[static_cast<Index>(entity_)];
     const bool freed = free_contract_hours(stop);
     double contracted_kwh = 0, open_kwh = 0;
-    for (const GpuPeriod& gp : p_.gpus.at(kk_)) {
+    for (const GpuPeriod& gp : gpus()) {
       if (gp.owned_hours <= 0) continue;
       const double held = held_hours(gp);
       const double kw = gp.owned_kw_hours / gp.owned_hours;
@@ -657,7 +714,7 @@ class EntityStep {
                        sc.stochastic.demand.utilization_beta * m_.demand[kk_],
                    0.0, 1.0);
     double running_hours = 0, power = 0, idle_hours = 0;
-    for (const GpuPeriod& gp : p_.gpus.at(kk_)) {
+    for (const GpuPeriod& gp : gpus()) {
       const int g = gp.gpu;
       report_overcontracted(gp);
       if (gp.owned_hours <= 0) continue;
@@ -701,7 +758,7 @@ class EntityStep {
     f_.lease += site_lease_;
     f_.ebitda -= penalties + site_lease_;
     f_.contracted_mw = p_.contracted_mw[kk_];
-    f_.powered_utilization = capacity > 0 ? p_.installed_kwh[kk_] / capacity : 0.0;
+    f_.powered_utilization = capacity > 0 ? installed_kwh() / capacity : 0.0;
     s_.short_of_power = false;
   }
 
@@ -1328,13 +1385,77 @@ class EntityStep {
       if (new_money > 0) prepay_debt(d, new_money);
       if (!terms(d).pays[kk_]) continue;
       if (rule.borrowing_base > 0) {
-        const double base = rule.borrowing_base * detail::lots_value(p_, p_.collateral[d], m_,
-                                                                     state_.index, k_, rule.basis);
-        if (s_.debt[d].balance > base) prepay_debt(d, s_.debt[d].balance - base);
+        const double base = borrowing_base(d);
+        if (s_.debt[d].balance > base) {
+          const double excess = s_.debt[d].balance - base;
+          // What cash cannot pay of the excess is met by selling collateral, when the rule says
+          // so and the collateral can meet it; then cash pays what is left of the excess.
+          if (rule.sell_to_cure && excess > std::max(0.0, cash_) &&
+              sell_to_cure(d, excess - std::max(0.0, cash_)))
+            prepay_debt(d, std::clamp(s_.debt[d].balance - borrowing_base(d), 0.0,
+                                      std::max(0.0, cash_)));
+          else
+            prepay_debt(d, excess);
+        }
       }
       if (rule.sweep_share > 0 && cash_ > rule.sweep_above)
         prepay_debt(d, rule.sweep_share * (cash_ - rule.sweep_above));
     }
+  }
+
+  double borrowing_base(Index d) const {
+    const Prepayments& rule = debt(d).prepayment;
+    return rule.borrowing_base *
+           detail::lots_value(p_, p_.collateral[d], m_, state_.index, s_, k_, rule.basis);
+  }
+
+  // Forced sale (docs/model.md, Forced sales): sells debt d's collateral at market less the
+  // generation's liquidation haircut h, lot by lot in its order (the last in part), and prepays
+  // d with the proceeds, until the excess left is what cash pays (`need` is the rest). A dollar
+  // of value sold raises 1 - h and lowers the base by the advance rate a: it cures 1 - h - a of
+  // the excess. When the whole collateral could not cure `need`, sells nothing and returns false
+  // (the entity then defaults as without the rule).
+  [[gnu::noinline]] bool sell_to_cure(Index d, double need) {
+    const Scenario& sc = *plan_.scenario;
+    const double a = debt(d).prepayment.borrowing_base;
+    const auto haircut = [&](const LotPlan& lot) {
+      return sc.market.gpus[static_cast<Index>(lot.gpu)].liquidation_haircut;
+    };
+    const auto value = [&](int i) {  // what is left of lot i, at market, now
+      const LotPlan& lot = p_.lots[static_cast<Index>(i)];
+      if (lot.first_period > k_) return 0.0;
+      return lot.market_value(m_.rent_end_at(lot.gpu, k_), k_) *
+             state_.index[static_cast<Index>(lot.gpu)] * s_.sales[static_cast<Index>(i)];
+    };
+    double can = 0;
+    for (int i : p_.collateral[d])
+      can += value(i) * std::max(0.0, 1 - haircut(p_.lots[static_cast<Index>(i)]) - a);
+    if (can < need) return false;
+    double left = need;
+    for (int i : p_.collateral[d]) {
+      const LotPlan& lot = p_.lots[static_cast<Index>(i)];
+      const auto l = static_cast<Index>(i), g = static_cast<Index>(lot.gpu);
+      const double v = value(i), cure = 1 - haircut(lot) - a;
+      if (v <= 0 || cure <= 0) continue;
+      const double take = std::min(1.0, left / (v * cure));  // of what is left of the lot
+      const double units = lot.units * s_.sales[l] * take;
+      const double proceeds = v * take * (1 - haircut(lot));
+      s_.sales[l] = take >= 1 ? 0.0 : s_.sales[l] * (1 - take);
+      units_sold(g) += units;
+      kw_sold(g) += units * lot.kw_per_gpu;
+      s_.sold_lots = true;
+      state_.sold[g] += units;  // moves the index in the loop's fire-sale passes
+      receive(FlowKind::GpuSale, Source::Lot, i, proceeds);
+      Event sale{k_, entity_, EventType::FireSale, Source::Lot, i, Covenant::None,
+                 FlowKind::Revenue, units, state_.index[g], 1, Cause::FireSale, 0, proceeds,
+                 static_cast<int>(g)};
+      sale.facility = idx(d);
+      sink_.event(sale);
+      prepay_debt(d, proceeds);
+      if (take < 1) break;
+      left -= v * cure;
+    }
+    return true;
   }
 
   // 6. Revolvers: top cash up to `draw_below`, or repay from cash above `repay_above`.
@@ -1370,7 +1491,8 @@ class EntityStep {
       case CovenantKind::MaxLtv: {
         const double balance = s_.debt[d].balance;
         if (balance <= 0) return 0.0;
-        const double value = detail::lots_value(p_, p_.collateral[d], m_, state_.index, k_);
+        const double value =
+            detail::lots_value(p_, p_.collateral[d], m_, state_.index, s_, k_);
         // No collateral value at all: the loan-to-value is unbounded, a breach of any limit.
         return value > 0 ? balance / value : std::numeric_limits<double>::infinity();
       }
@@ -1452,14 +1574,22 @@ class EntityStep {
   // What selling lot `lot` at this period end raises: its market value, moved by the fire-sale
   // index, less the generation's liquidation haircut. Without a fire-sale iteration (no other
   // entity's collateral can be moved) the index first takes this sale.
-  double sale_proceeds(const LotPlan& lot) {
+  // The share of lot i still owned: forced sales may have sold the rest.
+  double kept(Index i) const { return s_.sold_lots ? s_.sales[i] : 1.0; }
+  // Per GPU generation: the units sold by forced sales so far, and their kW.
+  double& units_sold(Index g) const { return s_.sales[p_.lots.size() + g]; }
+  double& kw_sold(Index g) const { return s_.sales[p_.lots.size() + state_.index.size() + g]; }
+
+  // `kept`: the share of the lot still owned.
+  double sale_proceeds(const LotPlan& lot, double kept) {
     const Scenario& sc = *plan_.scenario;
     const auto g = static_cast<Index>(lot.gpu);
-    state_.sold[g] += lot.units;
+    const double units = lot.units * kept;
+    state_.sold[g] += units;
     const double pressure = plan_.network.pressure[g];
-    if (pressure > 0 && !plan_.network.fire_sales) state_.index[g] *= std::exp(-pressure * lot.units);
+    if (pressure > 0 && !plan_.network.fire_sales) state_.index[g] *= std::exp(-pressure * units);
     return lot.market_value(m_.rent_end_at(lot.gpu, k_), k_) * state_.index[g] *
-           (1 - sc.market.gpus[g].liquidation_haircut);
+           (1 - sc.market.gpus[g].liquidation_haircut) * kept;
   }
 
   // 8. Default: each lender's claim (balance, accrued interest and fees) is met from the
@@ -1480,7 +1610,9 @@ class EntityStep {
       in.seniority.push_back(Seniority::Senior);
       in.collateral.emplace_back();
     }
-    for (const LotPlan& lot : p_.lots) in.lot_value.push_back(lot.first_period <= k_ ? sale_proceeds(lot) : 0.0);
+    for (Index i = 0; i < p_.lots.size(); ++i)
+      in.lot_value.push_back(p_.lots[i].first_period <= k_ ? sale_proceeds(p_.lots[i], kept(i))
+                                                           : 0.0);
     for (Index g = 0; g < state_.sold.size(); ++g) report_sale(g);
     // A holder found insolvent at the period end may still have cash: it goes to its creditors.
     if (cash_ > 0) sink_.flow(Flow{k_, entity_, FlowKind::Liquidation, Source::None, 0, -cash_});
@@ -1514,8 +1646,9 @@ class EntityStep {
   // A fire-sale event per generation whose units this default sold (the loop sets its round).
   void report_sale(Index g) {
     double units = 0;
-    for (const LotPlan& lot : p_.lots)
-      if (lot.first_period <= k_ && static_cast<Index>(lot.gpu) == g) units += lot.units;
+    for (Index i = 0; i < p_.lots.size(); ++i)
+      if (p_.lots[i].first_period <= k_ && static_cast<Index>(p_.lots[i].gpu) == g)
+        units += p_.lots[i].units * kept(i);
     if (units > 0 && plan_.network.pressure[g] > 0)
       sink_.event(Event{k_, entity_, EventType::FireSale, Source::None, 0, Covenant::None,
                         FlowKind::Revenue, units, state_.index[g], 0, Cause::FireSale, 0, 0,
@@ -1550,6 +1683,7 @@ class EntityStep {
       f_.collateral_book = f_.collateral_market = 0;
       return;
     }
+    if (s_.sold_lots) [[unlikely]] return fleet_values_after_sales();
     f_.collateral_book = p_.collateral_book[kk_];
     double market = 0;
     if (plan_.network.index_moves) {
@@ -1561,6 +1695,20 @@ class EntityStep {
       for (const OwnedLot& lot : p_.owned_lots.at(kk_))
         market += lot_market_value(m_.rent_end_at(lot.gpu, k_), lot.cost_per_hour, lot.value_factor);
     }
+    f_.collateral_market = market;
+  }
+
+  // close() once forced sales have sold lots, or parts of them: what is left of each.
+  [[gnu::noinline]] void fleet_values_after_sales() {
+    double book = 0, market = 0;
+    for (Index i = 0; i < p_.lots.size(); ++i) {
+      const LotPlan& lot = p_.lots[i];
+      if (lot.first_period > k_) continue;
+      book += lot.book[kk_] * s_.sales[i];
+      market += lot.market_value(m_.rent_end_at(lot.gpu, k_), k_) *
+                state_.index[static_cast<Index>(lot.gpu)] * s_.sales[i];
+    }
+    f_.collateral_book = book;
     f_.collateral_market = market;
   }
 

@@ -25,6 +25,7 @@ const char* flow_kind_name(FlowKind k) {
     case FlowKind::Funding: return "funding";
     case FlowKind::Liquidation: return "liquidation";
     case FlowKind::Distribution: return "distribution";
+    case FlowKind::GpuSale: return "gpu_sale";
   }
   return "?";
 }

@@ -14,7 +14,8 @@ enum class FlowKind : std::uint8_t {
   // default costs destroy (Rogers-Veraart); a holder raising money from its own funders.
   Purchase, Guarantee, Investment, DefaultCost, Funding,
   Liquidation,  // the cash of a defaulted entity handed to its creditors or its estate
-  Distribution  // an spv's cash paid up to its parent
+  Distribution,  // an spv's cash paid up to its parent
+  GpuSale        // a forced sale of collateral to cure a borrowing base (docs/model.md, Forced sales)
 };
 const char* flow_kind_name(FlowKind k);
 
@@ -22,10 +23,10 @@ const char* flow_kind_name(FlowKind k);
 // (for Spot, the GPU generation).
 // Network sources: a holder's liability; an spv's parent guarantee; an invest-to-buy deal; a
 // holder's capital call (Funding, when it has no liability to draw). Site: a data-center site
-// (capacity).
+// (capacity). Lot: a GPU lot (the opening fleet, then one per capex item), for forced sales.
 enum class Source : std::uint8_t {
   None, Contract, Spot, Lease, Capex, Equity, Debt, Site, Liability, Guarantee, Deal, Funding,
-  Distribution
+  Distribution, Lot
 };
 
 // A flow is booked from `entity`'s side, except `recovery` and `loss`: those are what the
@@ -93,6 +94,9 @@ struct Event {
   // purchase, a lease, a guarantee, an investment): the part it leaves unpaid is lost with it,
   // where what it leaves unpaid on its debt stays a claim in its recovery.
   double network_owed = 0;
+  // A forced sale (a fire_sale event with source Lot, index the lot): the debt whose borrowing
+  // base it cures; `received` is what it raised.
+  int facility = -1;
 };
 
 // One entity's figures for one period ($M; balances at the period end, flows over the period).

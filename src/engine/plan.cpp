@@ -273,6 +273,7 @@ void lay_out_network(const Scenario& s, const Timeline& t, std::vector<EntityPla
                      NetworkPlan& net) {
   const std::size_t n = s.entities.size();
   int with_lots = 0;
+  bool forced = false;  // some borrowing base is cured by forced sales, which move the index
   for (std::size_t i = 0; i < n; ++i) {
     const Entity& e = s.entities[i];
     EntityPlan& p = plans[i];
@@ -294,6 +295,7 @@ void lay_out_network(const Scenario& s, const Timeline& t, std::vector<EntityPla
     if (e.parent >= 0 && e.guarantee.type != GuaranteeType::None)
       plans[static_cast<std::size_t>(e.parent)].spvs.push_back(static_cast<int>(i));
     if (p.operates && (!e.fleet.empty() || !e.capex.empty())) ++with_lots;
+    for (const Debt& d : e.debt) forced = forced || (p.operates && d.prepayment.sell_to_cure);
   }
   for (std::size_t c = 0; c < n; ++c) {  // purchases: customer c, by provider then contract
     for (int k = 0; k < t.periods; ++k) {
@@ -347,7 +349,8 @@ void lay_out_network(const Scenario& s, const Timeline& t, std::vector<EntityPla
     net.index_moves = net.index_moves || model;
     net.recovery.push_back(model ? std::pow(0.5, t.months_per_period / g.recovery_half_life_months)
                                  : 1.0);
-    if (model && with_lots >= 2) net.fire_sales = net.linked = true;
+    // A forced sale moves the index its own borrowing base is valued at: iterate even alone.
+    if (model && (with_lots >= 2 || forced)) net.fire_sales = net.linked = true;
   }
   // Every spv before its parent (the loader refuses cycles of parents): an entity's depth is its
   // number of ancestors, and deeper entities come first.

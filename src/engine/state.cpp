@@ -1,5 +1,7 @@
 #include "engine/entity_step.h"
 
+#include <algorithm>
+
 namespace tinderbox {
 
 void State::reset(const Plan& plan) {
@@ -67,8 +69,17 @@ void State::reset(const Plan& plan) {
     s.net_due.clear();
     s.net_due.reserve(p.max_obligations);
     s.own = s.pending = s.slack = 0;
+    // Forced sales: the books of what was sold are read only once something is (sold_lots), so
+    // only an entity that can sell (a borrowing base with `cure: sell`) keeps them.
+    s.sold_lots = false;
+    if (std::any_of(e.debt.begin(), e.debt.end(),
+                    [](const Debt& d) { return d.prepayment.sell_to_cure; })) {
+      s.sales.assign(p.lots.size() + 2 * sc.market.gpus.size(), 0.0);
+      std::fill(s.sales.begin(), s.sales.begin() + static_cast<std::ptrdiff_t>(p.lots.size()), 1.0);
+    }
   }
   index.assign(sc.market.gpus.size(), 1.0);
+  gpus_now.reserve(sc.market.gpus.size());
   sold.assign(sc.market.gpus.size(), 0.0);
   round = 1;
   calls = false;

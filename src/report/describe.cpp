@@ -49,6 +49,10 @@ std::string instrument_name(const Scenario& s, int entity, Source src, int index
     case Source::Deal: return item(e.invest_to_buy, index).id;
     case Source::Funding: return "capital_call";
     case Source::Distribution: return "distribution";
+    case Source::Lot: {
+      const auto i = static_cast<std::size_t>(index);
+      return i < e.fleet.size() ? e.fleet[i].id : e.capex[i - e.fleet.size()].id;
+    }
   }
   return "";
 }
@@ -57,7 +61,8 @@ std::string counterparty_name(const Scenario& s, int entity, Source src, int ind
   const Entity& e = entity_of(s, entity);
   switch (src) {
     case Source::Contract: return item(e.contracts, index).customer.name;
-    case Source::Spot: return "market";
+    case Source::Spot:
+    case Source::Lot: return "market";
     case Source::Lease: return item(e.leases, index).lessor.name;
     case Source::Site: return item(e.sites, index).host.name;
     case Source::Guarantee:
@@ -131,6 +136,13 @@ std::string event_detail(const Scenario& s, const Event& ev) {
       return fmt::format("paid {:.1f} of the {:.1f} shortfall of spv {}", ev.limit, ev.value,
                          entity_of(s, ev.other).id);
     case EventType::FireSale:
+      if (ev.source == Source::Lot)
+        return fmt::format("forced sale to cure the borrowing base of {}: sold {:.1f} {} GPUs of "
+                           "{} for {:.1f}; the {} market-value index is {:.4f} after {} pass{}",
+                           instrument_name(s, ev.entity, Source::Debt, ev.facility), ev.value,
+                           item(s.market.gpus, ev.other).name, what, ev.received,
+                           item(s.market.gpus, ev.other).name, ev.limit, ev.round,
+                           ev.round == 1 ? "" : "es");
       return fmt::format("sold {:.0f} {} GPUs; the {} market-value index is {:.4f} after {} "
                          "pass{}", ev.value, item(s.market.gpus, ev.other).name,
                          item(s.market.gpus, ev.other).name, ev.limit, ev.round,

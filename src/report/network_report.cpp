@@ -67,10 +67,29 @@ std::string lost_customers(const RunResult& r, const Event& d) {
   return out;
 }
 
+// For a default the period's fire sales caused: the forced sales (docs/model.md, Forced sales)
+// of that period by others, whose units moved the index it was valued at.
+std::string forced_sales_before(const RunResult& r, const Event& d) {
+  if (d.cause != Cause::FireSale) return "";
+  const Scenario& s = *r.scenario;
+  std::string out;
+  for (const Event& e : r.events) {
+    if (e.type != EventType::FireSale || e.source != Source::Lot || e.period != d.period ||
+        e.entity == d.entity)
+      continue;
+    out += fmt::format("{}{} ({:.1f} {})", out.empty() ? "after the forced sales of " : ", ",
+                       s.entities[static_cast<std::size_t>(e.entity)].id, e.value,
+                       s.market.gpus[static_cast<std::size_t>(e.other)].name);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string contagion_detail(const RunResult& r, const Event& d) {
-  const std::string after = lost_customers(r, d);
+  std::string after = lost_customers(r, d);
+  const std::string sales = forced_sales_before(r, d);
+  if (!sales.empty()) after += (after.empty() ? "" : "; ") + sales;
   return event_detail(*r.scenario, d) + (after.empty() ? "" : "; " + after);
 }
 
@@ -138,6 +157,12 @@ json network_json(const RunResult& r, const NetworkReport& n) {
     sales.push_back({{"date", date(e.period)}, {"entity", s.entities[static_cast<std::size_t>(e.entity)].id},
                      {"gpu", s.market.gpus[static_cast<std::size_t>(e.other)].name},
                      {"units", e.value}, {"index", e.limit}, {"passes", e.round}});
+    if (e.source == Source::Lot) {  // a forced sale: its lot and the facility it cures
+      sales.back()["forced"] = true;
+      sales.back()["lot"] = instrument_name(s, e.entity, e.source, e.index);
+      sales.back()["facility"] = instrument_name(s, e.entity, Source::Debt, e.facility);
+      sales.back()["proceeds"] = e.received;
+    }
   }
   return {{"contagion", trace},
           {"losses_by_class", classes},

@@ -203,7 +203,10 @@ constexpr Key kPrepaymentKeys[] = {{"borrowing_base", false},
 constexpr NumberField<Prepayments> kPrepaymentNumbers[] = {
     {"from_new_debt", Bound::Share, &Prepayments::from_new_debt},
     {"from_equity", Bound::Share, &Prepayments::from_equity}};
-constexpr Key kBorrowingBaseKeys[] = {{"advance_rate", true}, {"value", false}};
+constexpr Key kBorrowingBaseKeys[] = {{"advance_rate", true}, {"value", false}, {"cure", false}};
+// How a borrowing base's excess is met: from cash (the entity defaults if it cannot), or by
+// selling collateral for what cash cannot pay (forced sales).
+constexpr Choice<bool> kBorrowingBaseCures[] = {{"pay", false}, {"sell", true}};
 constexpr Key kCashSweepKeys[] = {{"share", true}, {"above", true}};
 constexpr NumberField<Prepayments> kCashSweepNumbers[] = {
     {"share", Bound::PositiveShare, &Prepayments::sweep_share},
@@ -1795,6 +1798,10 @@ class ScenarioReader {
       if (const auto b = open(p_, *n, kBorrowingBaseKeys, "'borrowing_base'")) {
         b->get("advance_rate", d.prepayment.borrowing_base, Bound::PositiveShare);
         b->get("value", d.prepayment.basis, "collateral value", kCollateralBases);
+        b->get("cure", d.prepayment.sell_to_cure, "borrowing-base cure", kBorrowingBaseCures);
+        if (d.prepayment.sell_to_cure && d.prepayment.basis == CollateralBasis::Book)
+          p_.at(*b->find("cure"), "'cure: sell' needs 'value: market': the GPUs sell at their "
+                                  "market value, so a base at book cannot tell what to sell");
         const YNode* lots = f.find("secured_by");
         const bool listed = lots && !lots->is_null() && !(lots->is_seq() && lots->items.empty());
         if (!listed && !d.id.empty()) sc.uncollateralized.push_back({d.id, n});

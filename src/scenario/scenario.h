@@ -229,6 +229,9 @@ enum class CollateralBasis { Market, Book };
 struct Prepayments {
   double borrowing_base = 0;  // advance rate; 0 = no borrowing base
   CollateralBasis basis = CollateralBasis::Market;
+  // Forced sales (`cure: sell`): what cash cannot pay of the borrowing base's excess is met by
+  // selling the facility's collateral at market (docs/model.md, Forced sales).
+  bool sell_to_cure = false;
   double sweep_share = 0;     // share of cash above sweep_above swept at payment dates
   double sweep_above = 0;
   double from_new_debt = 0;   // share of other instruments' draws in the period
