@@ -97,6 +97,9 @@ struct Event {
   // A forced sale (a fire_sale event with source Lot, index the lot): the debt whose borrowing
   // base it cures; `received` is what it raised.
   int facility = -1;
+  // A fire sale: whether the period's passes reached the fixed point within network.max_rounds
+  // (when not, the last pass is reported and the event says so: no silent approximation).
+  bool settled = true;
 };
 
 // One entity's figures for one period ($M; balances at the period end, flows over the period).

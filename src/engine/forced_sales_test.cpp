@@ -294,4 +294,37 @@ TEST(ForcedSale, TheContagionTraceNamesTheForcedSalesBeforeADefault) {
 }
 
 }  // namespace
+// A bound below the passes the fixed point needs is not a silent approximation: the period's
+// fire-sale events say that the sales had not settled (and the JSON's `settled` is false).
+TEST(ForcedSale, APeriodThatHitsTheBoundOfPassesSaysItDidNotSettle) {
+  const LoadResult l = load_scenario(std::string(TINDERBOX_SOURCE_DIR) +
+                                     "/scenarios/examples/forced-sales.yaml");
+  ASSERT_TRUE(l.scenario);
+  const auto sales_of = [](const RunResult& r) {
+    std::vector<const Event*> out;
+    for (const Event& e : r.events)
+      if (e.type == EventType::FireSale) out.push_back(&e);
+    return out;
+  };
+  const RunResult settled = run_deterministic(*l.scenario);
+  const auto first = sales_of(settled);
+  ASSERT_FALSE(first.empty());
+  const int needed = first.front()->round;
+  ASSERT_GT(needed, 2);
+  ASSERT_LT(needed, l.scenario->network.max_rounds);
+  for (const Event* e : first) EXPECT_TRUE(e->settled);
+
+  Scenario bounded = *l.scenario;
+  bounded.network.max_rounds = needed - 1;
+  const RunResult cut = run_deterministic(bounded);
+  const auto cut_sales = sales_of(cut);
+  ASSERT_FALSE(cut_sales.empty());
+  const Event& e = *cut_sales.front();
+  EXPECT_EQ(e.period, first.front()->period);
+  EXPECT_FALSE(e.settled);
+  EXPECT_EQ(e.round, needed - 1);
+  EXPECT_NE(event_detail(bounded, e).find("not settled"), std::string::npos)
+      << event_detail(bounded, e);
+}
+
 }  // namespace tinderbox

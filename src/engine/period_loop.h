@@ -482,6 +482,7 @@ void fire_sale_passes(const Plan& plan, const MarketPath& m, int k, State& st, S
   std::vector<double>& sold_before = st.sold_before;
   sold_before.assign(gens, 0.0);
   int offset = 0, passes = 0;
+  bool settled = false;
   std::vector<Flow>& flows = st.buffer_flows;
   std::vector<Event>& events = st.buffer_events;
   for (int pass = 0; pass < plan.scenario->network.max_rounds; ++pass) {
@@ -505,13 +506,19 @@ void fire_sale_passes(const Plan& plan, const MarketPath& m, int k, State& st, S
       most = std::max(most, offset + e.round);
     }
     offset = std::max(offset, most);
-    if (sales_settled(st.sold, sold_before)) break;
+    if (sales_settled(st.sold, sold_before)) {
+      settled = true;
+      break;
+    }
     sold_before = st.sold;
   }
   for (std::size_t g = 0; g < gens; ++g)
     st.index[g] = st.saved_index[g] * std::exp(-plan.network.pressure[g] * st.sold[g]);
   for (Event& e : events) {
-    if (e.type == EventType::FireSale) e.round = passes;
+    if (e.type == EventType::FireSale) {
+      e.round = passes;
+      e.settled = settled;
+    }
     if (e.type != EventType::Default) continue;
     const auto i = static_cast<std::size_t>(e.entity);
     e.round = st.first_round[i];

@@ -31,6 +31,11 @@ const T& item(const std::vector<T>& v, int index) {
   return v[static_cast<std::size_t>(index)];
 }
 
+// A fire sale whose passes hit network.max_rounds before the units sold settled.
+std::string unsettled(const Event& ev) {
+  return ev.settled ? "" : " (not settled: network.max_rounds reached, the last pass is reported)";
+}
+
 }  // namespace
 
 std::string instrument_name(const Scenario& s, int entity, Source src, int index) {
@@ -142,11 +147,13 @@ std::string event_detail(const Scenario& s, const Event& ev) {
                            instrument_name(s, ev.entity, Source::Debt, ev.facility), ev.value,
                            item(s.market.gpus, ev.other).name, what, ev.received,
                            item(s.market.gpus, ev.other).name, ev.limit, ev.round,
-                           ev.round == 1 ? "" : "es");
+                           ev.round == 1 ? "" : "es") +
+               unsettled(ev);
       return fmt::format("sold {:.0f} {} GPUs; the {} market-value index is {:.4f} after {} "
                          "pass{}", ev.value, item(s.market.gpus, ev.other).name,
                          item(s.market.gpus, ev.other).name, ev.limit, ev.round,
-                         ev.round == 1 ? "" : "es");
+                         ev.round == 1 ? "" : "es") +
+             unsettled(ev);
     case EventType::Overcontracted:
       return fmt::format("{} contracts take {:.0f} GPU-hours, above the {:.0f} owned; "
                          "the excess earns its contract price but uses no modelled power",

@@ -156,7 +156,8 @@ json network_json(const RunResult& r, const NetworkReport& n) {
     const Event& e = r.events[i];
     sales.push_back({{"date", date(e.period)}, {"entity", s.entities[static_cast<std::size_t>(e.entity)].id},
                      {"gpu", s.market.gpus[static_cast<std::size_t>(e.other)].name},
-                     {"units", e.value}, {"index", e.limit}, {"passes", e.round}});
+                     {"units", e.value}, {"index", e.limit}, {"passes", e.round},
+                     {"settled", e.settled}});
     if (e.source == Source::Lot) {  // a forced sale: its lot and the facility it cures
       sales.back()["forced"] = true;
       sales.back()["lot"] = instrument_name(s, e.entity, e.source, e.index);
