@@ -3,6 +3,8 @@
 // same bytes for any number of threads on a network with fire sales.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "report/network_report.h"
 #include "report/simulation.h"
 #include "sim/simulate.h"
@@ -53,6 +55,22 @@ TEST(NetSimulate, SameBytesForAnyThreadsOnANetwork) {
   ASSERT_TRUE(loaded.scenario);
   const Scenario& s = *loaded.scenario;
   EXPECT_EQ(simulate(s, 1100, 1).dump(), simulate(s, 1100, 2).dump());
+}
+
+// With the shocks off every path is the run: a bound on the fire-sale passes below what the
+// run's forced sales need leaves the same periods unsettled on every path, and Monte Carlo
+// counts them (paths x the run's unsettled periods), on any number of threads.
+TEST(NetSimulate, CountsThePeriodsWhoseFireSalesDidNotSettle) {
+  Scenario s = shocks_off(std::string(TINDERBOX_SOURCE_DIR) + "/scenarios/examples/forced-sales.yaml");
+  EXPECT_EQ(simulate(s, 30, 2)["fire_sale_unsettled_periods"].get<std::int64_t>(), 0);
+  s.network.max_rounds = 5;
+  std::set<int> periods;
+  for (const Event& e : run_deterministic(s).events)
+    if (e.type == EventType::FireSale && !e.settled) periods.insert(e.period);
+  ASSERT_FALSE(periods.empty());
+  const auto want = static_cast<std::int64_t>(30 * periods.size());
+  EXPECT_EQ(simulate(s, 30, 1)["fire_sale_unsettled_periods"].get<std::int64_t>(), want);
+  EXPECT_EQ(simulate(s, 30, 2)["fire_sale_unsettled_periods"].get<std::int64_t>(), want);
 }
 
 }  // namespace

@@ -92,6 +92,7 @@ json simulation_to_json(const Plan& plan, const SimLayout& layout, Tally& t, std
     classes[creditor_class_name(static_cast<CreditorClass>(c))] =
         loss_json(t.class_loss[static_cast<std::size_t>(c)], t.paths);
   j["creditor_classes"] = classes;
+  j["fire_sale_unsettled_periods"] = t.unsettled_periods;
   json market = json::object();
   const auto deterministic = deterministic_market(s, plan.timeline);
   for (std::size_t d = 0; d < layout.drivers.size(); ++d) {
@@ -158,6 +159,11 @@ void write_simulation_summary(const json& j, std::ostream& out) {
     out << fmt::format("  {:<24} EL {:>9.2f}   VaR99 {:>9.1f}   ES99 {:>9.1f}   P(loss) {:.2f} %\n",
                        name, l["el"].get<double>(), l["var99"].get<double>(),
                        l["es99"].get<double>(), 100 * l["p_loss"].get<double>());
+  const auto unsettled = j["fire_sale_unsettled_periods"].get<std::int64_t>();
+  if (unsettled > 0)
+    out << fmt::format("\nwarning: in {} period{} (summed over paths) the fire sales had not settled "
+                       "when network.max_rounds stopped the passes; the last pass is reported\n",
+                       unsettled, unsettled == 1 ? "" : "s");
 }
 
 }  // namespace tinderbox

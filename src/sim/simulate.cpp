@@ -29,6 +29,8 @@ struct PathSink {
   std::vector<double>& loss;         // per lender, this path
   double& liability_loss;            // this path
   int periods;
+  std::int64_t& unsettled_periods;  // the tally's count
+  int unsettled_at = -1;            // this path's last period counted (its sales are one event each)
 
   void flow(const Flow& f) {
     if (f.kind != FlowKind::Loss) return;
@@ -40,7 +42,11 @@ struct PathSink {
          layout.debt_lenders[static_cast<std::size_t>(f.entity)][static_cast<std::size_t>(f.index)])
       loss[static_cast<std::size_t>(lender)] -= f.amount * share;
   }
-  void event(const Event&) {}
+  void event(const Event& e) {
+    if (e.type != EventType::FireSale || e.settled || e.period == unsettled_at) return;
+    unsettled_at = e.period;
+    ++unsettled_periods;
+  }
   void figures(int k, int entity, const PeriodFigures& f) {
     const int row = book_row[static_cast<std::size_t>(entity)];
     if (row >= 0) cash[static_cast<std::size_t>(row * periods + k)] = f.cash;
@@ -113,7 +119,7 @@ void run_block(const Plan& plan, const SimLayout& layout, const SimOptions& o, s
     w.liability_loss = 0;
     const auto slot = static_cast<std::size_t>(path - first) % kCashBatch;
     PathSink sink{layout, w.book_row, &w.cash[slot * w.rows * static_cast<std::size_t>(n)], w.loss,
-                  w.liability_loss, n};
+                  w.liability_loss, n, w.tally.unsettled_periods};
     for (int k = 0; k < n; ++k) step(plan, w.market, k, w.state, sink);
     if (slot + 1 == kCashBatch || path + 1 == last) w.flush_cash(slot + 1);
 

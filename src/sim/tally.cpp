@@ -65,6 +65,7 @@ Tally::Tally(int entities, int periods_, int lenders, int drivers)
 
 void Tally::merge(const Tally& o) {
   paths += o.paths;
+  unsettled_periods += o.unsettled_periods;
   for (std::size_t i = 0; i < defaults.size(); ++i) defaults[i] += o.defaults[i];
   for (std::size_t i = 0; i < default_count.size(); ++i) default_count[i] += o.default_count[i];
   for (std::size_t i = 0; i < cash.size(); ++i) cash[i].merge(o.cash[i]);
@@ -80,7 +81,7 @@ void Tally::merge(const Tally& o) {
 }
 
 std::vector<std::int64_t> Tally::serialize() const {
-  std::vector<std::int64_t> out{paths, periods};
+  std::vector<std::int64_t> out{paths, periods, unsettled_periods};
   write_counts(defaults, out);
   write_counts(default_count, out);
   out.push_back(static_cast<std::int64_t>(cash.size()));
@@ -103,6 +104,7 @@ Tally Tally::deserialize(const std::vector<std::int64_t>& in) {
   std::size_t pos = 0;
   t.paths = in[pos++];
   t.periods = static_cast<int>(in[pos++]);
+  t.unsettled_periods = in[pos++];
   t.defaults = read_counts(in, pos);
   t.default_count = read_counts(in, pos);
   t.cash.resize(static_cast<std::size_t>(in[pos++]));

@@ -44,6 +44,9 @@ struct Tally {
   std::vector<std::vector<double>> class_loss;
   // [driver * periods + k]: sums of (value - deterministic value) and of its square.
   std::vector<ExactSum> driver_sum, driver_sum2;
+  // Periods, summed over paths, whose fire-sale passes reached network.max_rounds before the
+  // units sold settled (reported, never silently approximated: docs/model.md, Forced sales).
+  std::int64_t unsettled_periods = 0;
 
   Tally() = default;
   Tally(int entities, int periods, int lenders, int drivers);

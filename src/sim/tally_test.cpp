@@ -108,9 +108,11 @@ TEST(Tally, SerializesAndReadsBack) {
   t.lender_loss[1] = {1.5, 2.5};
   t.system_loss = {4.0};
   t.driver_sum[2].add_block(-0.25);
+  t.unsettled_periods = 3;
   const Tally r = Tally::deserialize(t.serialize());
   EXPECT_EQ(r.serialize(), t.serialize());
   EXPECT_EQ(r.paths, 7);
+  EXPECT_EQ(r.unsettled_periods, 3);
   EXPECT_EQ(r.lender_loss[1], t.lender_loss[1]);
   EXPECT_EQ(r.driver_sum[2].value(), -0.25);
   EXPECT_EQ(r.cash[1].quantile(0.5), 5.5);
