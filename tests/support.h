@@ -50,6 +50,22 @@ inline double flow_sum(const RunResult& r, int k, FlowKind kind, Source src = So
   return s;
 }
 
+// The index of the entity with id `name`; fails the test (and returns -1) when there is none.
+inline int entity_index(const Scenario& s, const std::string& name) {
+  for (std::size_t i = 0; i < s.entities.size(); ++i)
+    if (s.entities[i].id == name) return static_cast<int>(i);
+  ADD_FAILURE() << "no entity " << name;
+  return -1;
+}
+
+// Sum of one entity's flows of one kind in period k (both own and counter-side flows).
+inline double entity_flow_sum(const RunResult& r, int entity, int k, FlowKind kind) {
+  double s = 0;
+  for (const Flow& f : r.flows)
+    if (f.entity == entity && f.period == k && f.kind == kind) s += f.amount;
+  return s;
+}
+
 inline std::string read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;

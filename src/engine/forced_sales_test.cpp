@@ -21,19 +21,8 @@ namespace {
 
 using test_support::scenario_from;
 
-int id(const Scenario& s, const std::string& name) {
-  for (std::size_t i = 0; i < s.entities.size(); ++i)
-    if (s.entities[i].id == name) return static_cast<int>(i);
-  ADD_FAILURE() << "no entity " << name;
-  return -1;
-}
-
-double flows_of(const RunResult& r, int entity, int k, FlowKind kind) {
-  double s = 0;
-  for (const Flow& f : r.flows)
-    if (f.entity == entity && f.period == k && f.kind == kind) s += f.amount;
-  return s;
-}
+constexpr auto id = test_support::entity_index;
+constexpr auto flows_of = test_support::entity_flow_sum;
 
 // The forced-sale events (fire_sale events with a lot as their source) of one entity.
 std::vector<const Event*> forced_sales(const RunResult& r, int entity) {
@@ -101,6 +90,18 @@ double bisect(const std::function<double(double)>& f, double lo, double hi) {
   return 0.5 * (lo + hi);
 }
 
+// The passes the engine's fixed point runs on units sold U_n = f(U_{n-1}) from U_0 = 0: until a
+// pass moves U by at most max(1e-9, 1e-12 U) (docs/model.md, Forced sales), that pass included.
+int passes_to_settle(const std::function<double(double)>& f) {
+  int passes = 0;
+  for (double before = 0;;) {
+    ++passes;
+    const double now = f(before);
+    if (std::abs(now - before) <= std::max(1e-9, 1e-12 * now)) return passes;
+    before = now;
+  }
+}
+
 // One borrower, no fire-sale model (the index stays 1). Balance 40, cash 1, value v ~ 65.56:
 // base 0.5 v ~ 32.78, excess E = 40 - 0.5 v ~ 7.22, of which cash pays 1 and sales the rest,
 // R = 39 - 0.5 v ~ 6.22. Selling S of market value raises 0.8 S and lowers the base by 0.5 S, so
@@ -158,13 +159,7 @@ TEST(ForcedSale, OneBorrowerSellsAtTheFixedPointIndex) {
   // The passes: pass n values the lot at exp(-1e-4 U_{n-1}) (U_0 = 0) and sells U_n =
   // units(U_{n-1}); the loop stops at the first pass that sells what the one before did (to a
   // relative 1e-12). The error shrinks ~5-fold a pass (the map's slope is ~0.2).
-  int passes = 0;
-  for (double before = 0;;) {
-    ++passes;
-    const double now = units(before);
-    if (std::abs(now - before) <= std::max(1e-9, 1e-12 * now)) break;
-    before = now;
-  }
+  const int passes = passes_to_settle(units);
   EXPECT_FALSE(r.entities[a].default_period);
   const auto sales = forced_sales(r, a);
   ASSERT_EQ(sales.size(), 1u);
@@ -209,13 +204,7 @@ TEST(ForcedSale, OneBorrowersSaleForcesAnothersAndBreaksAnLtv) {
     return x_a(m) + x_b(m);
   };
   const double U = bisect(sold, 0, 2000), m = std::exp(-(0.3 / 10000) * U);
-  int passes = 0;
-  for (double before = 0;;) {
-    ++passes;
-    const double now = sold(before);
-    if (std::abs(now - before) <= std::max(1e-9, 1e-12 * now)) break;
-    before = now;
-  }
+  const int passes = passes_to_settle(sold);
   EXPECT_GT(passes, 2);
   EXPECT_FALSE(r.entities[a].default_period || r.entities[b].default_period ||
                r.entities[ci].default_period);

@@ -20,20 +20,8 @@ using test_support::scenario_from;
 
 constexpr double kTight = 1e-9;
 
-int id(const Scenario& s, const std::string& name) {
-  for (std::size_t i = 0; i < s.entities.size(); ++i)
-    if (s.entities[i].id == name) return static_cast<int>(i);
-  ADD_FAILURE() << "no entity " << name;
-  return -1;
-}
-
-// Sum of one entity's flows of one kind in period k (both own and counter-side flows).
-double flows_of(const RunResult& r, int entity, int k, FlowKind kind) {
-  double s = 0;
-  for (const Flow& f : r.flows)
-    if (f.entity == entity && f.period == k && f.kind == kind) s += f.amount;
-  return s;
-}
+constexpr auto id = test_support::entity_index;
+constexpr auto flows_of = test_support::entity_flow_sum;
 
 const Event* default_of(const RunResult& r, int entity) {
   for (const Event& e : r.events)
