@@ -1423,9 +1423,7 @@ class EntityStep {
     };
     const auto value = [&](int i) {  // what is left of lot i, at market, now
       const LotPlan& lot = p_.lots[static_cast<Index>(i)];
-      if (lot.first_period > k_) return 0.0;
-      return lot.market_value(m_.rent_end_at(lot.gpu, k_), k_) *
-             state_.index[static_cast<Index>(lot.gpu)] * s_.sales[static_cast<Index>(i)];
+      return lot.first_period > k_ ? 0.0 : market_now(lot) * s_.sales[static_cast<Index>(i)];
     };
     double can = 0;
     for (int i : p_.collateral[d])
@@ -1571,16 +1569,20 @@ class EntityStep {
     if (!failed_) x.closed = true;
   }
 
-  // What selling lot `lot` at this period end raises: its market value, moved by the fire-sale
-  // index, less the generation's liquidation haircut. Without a fire-sale iteration (no other
-  // entity's collateral can be moved) the index first takes this sale.
   // The share of lot i still owned: forced sales may have sold the rest.
   double kept(Index i) const { return s_.sold_lots ? s_.sales[i] : 1.0; }
   // Per GPU generation: the units sold by forced sales so far, and their kW.
   double& units_sold(Index g) const { return s_.sales[p_.lots.size() + g]; }
   double& kw_sold(Index g) const { return s_.sales[p_.lots.size() + state_.index.size() + g]; }
+  // A whole lot's market value at this period end, moved by the fire-sale index as it is now.
+  double market_now(const LotPlan& lot) const {
+    return lot.market_value(m_.rent_end_at(lot.gpu, k_), k_) *
+           state_.index[static_cast<Index>(lot.gpu)];
+  }
 
-  // `kept`: the share of the lot still owned.
+  // What selling the share `kept` of lot `lot` at this period end raises: its market value, moved
+  // by the fire-sale index, less the generation's liquidation haircut. Without a fire-sale
+  // iteration (no other entity's collateral can be moved) the index first takes this sale.
   double sale_proceeds(const LotPlan& lot, double kept) {
     const Scenario& sc = *plan_.scenario;
     const auto g = static_cast<Index>(lot.gpu);
@@ -1588,8 +1590,7 @@ class EntityStep {
     state_.sold[g] += units;
     const double pressure = plan_.network.pressure[g];
     if (pressure > 0 && !plan_.network.fire_sales) state_.index[g] *= std::exp(-pressure * units);
-    return lot.market_value(m_.rent_end_at(lot.gpu, k_), k_) * state_.index[g] *
-           (1 - sc.market.gpus[g].liquidation_haircut) * kept;
+    return market_now(lot) * (1 - sc.market.gpus[g].liquidation_haircut) * kept;
   }
 
   // 8. Default: each lender's claim (balance, accrued interest and fees) is met from the
@@ -1705,8 +1706,7 @@ class EntityStep {
       const LotPlan& lot = p_.lots[i];
       if (lot.first_period > k_) continue;
       book += lot.book[kk_] * s_.sales[i];
-      market += lot.market_value(m_.rent_end_at(lot.gpu, k_), k_) *
-                state_.index[static_cast<Index>(lot.gpu)] * s_.sales[i];
+      market += market_now(lot) * s_.sales[i];
     }
     f_.collateral_book = book;
     f_.collateral_market = market;

@@ -295,7 +295,9 @@ void lay_out_network(const Scenario& s, const Timeline& t, std::vector<EntityPla
     if (e.parent >= 0 && e.guarantee.type != GuaranteeType::None)
       plans[static_cast<std::size_t>(e.parent)].spvs.push_back(static_cast<int>(i));
     if (p.operates && (!e.fleet.empty() || !e.capex.empty())) ++with_lots;
-    for (const Debt& d : e.debt) forced = forced || (p.operates && d.prepayment.sell_to_cure);
+    p.sells_to_cure = std::any_of(e.debt.begin(), e.debt.end(),
+                                  [](const Debt& d) { return d.prepayment.sell_to_cure; });
+    forced = forced || (p.operates && p.sells_to_cure);
   }
   for (std::size_t c = 0; c < n; ++c) {  // purchases: customer c, by provider then contract
     for (int k = 0; k < t.periods; ++k) {

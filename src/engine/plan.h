@@ -125,6 +125,7 @@ struct EntityPlan {
   std::vector<double> capex_premium;
   std::vector<int> equity_period;        // per equity item: likewise
   bool operates = false;                 // has anything to model at all
+  bool sells_to_cure = false;            // some debt's borrowing base is cured by forced sales
 
   // Operations, per period:
   PerPeriod<ContractPeriod> contracts;  // contracts with revenue or hours in the period

@@ -72,8 +72,7 @@ void State::reset(const Plan& plan) {
     // Forced sales: the books of what was sold are read only once something is (sold_lots), so
     // only an entity that can sell (a borrowing base with `cure: sell`) keeps them.
     s.sold_lots = false;
-    if (std::any_of(e.debt.begin(), e.debt.end(),
-                    [](const Debt& d) { return d.prepayment.sell_to_cure; })) {
+    if (p.sells_to_cure) {
       s.sales.assign(p.lots.size() + 2 * sc.market.gpus.size(), 0.0);
       std::fill(s.sales.begin(), s.sales.begin() + static_cast<std::ptrdiff_t>(p.lots.size()), 1.0);
     }
