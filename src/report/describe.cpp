@@ -31,11 +31,6 @@ const T& item(const std::vector<T>& v, int index) {
   return v[static_cast<std::size_t>(index)];
 }
 
-// A fire sale whose passes hit network.max_rounds before the units sold settled.
-std::string unsettled(const Event& ev) {
-  return ev.settled ? "" : " (not settled: network.max_rounds reached, the last pass is reported)";
-}
-
 }  // namespace
 
 std::string instrument_name(const Scenario& s, int entity, Source src, int index) {
@@ -140,20 +135,20 @@ std::string event_detail(const Scenario& s, const Event& ev) {
     case EventType::GuaranteeCall:
       return fmt::format("paid {:.1f} of the {:.1f} shortfall of spv {}", ev.limit, ev.value,
                          entity_of(s, ev.other).id);
-    case EventType::FireSale:
+    case EventType::FireSale: {
+      const std::string& gpu = item(s.market.gpus, ev.other).name;
+      // A period whose passes hit network.max_rounds before the units sold settled says so.
+      const std::string index = fmt::format(
+          "the {} market-value index is {:.4f} after {} pass{}{}", gpu, ev.limit, ev.round,
+          ev.round == 1 ? "" : "es",
+          ev.settled ? "" : " (not settled: network.max_rounds reached, the last pass is reported)");
       if (ev.source == Source::Lot)
         return fmt::format("forced sale to cure the borrowing base of {}: sold {:.1f} {} GPUs of "
-                           "{} for {:.1f}; the {} market-value index is {:.4f} after {} pass{}",
-                           instrument_name(s, ev.entity, Source::Debt, ev.facility), ev.value,
-                           item(s.market.gpus, ev.other).name, what, ev.received,
-                           item(s.market.gpus, ev.other).name, ev.limit, ev.round,
-                           ev.round == 1 ? "" : "es") +
-               unsettled(ev);
-      return fmt::format("sold {:.0f} {} GPUs; the {} market-value index is {:.4f} after {} "
-                         "pass{}", ev.value, item(s.market.gpus, ev.other).name,
-                         item(s.market.gpus, ev.other).name, ev.limit, ev.round,
-                         ev.round == 1 ? "" : "es") +
-             unsettled(ev);
+                           "{} for {:.1f}; {}",
+                           instrument_name(s, ev.entity, Source::Debt, ev.facility), ev.value, gpu,
+                           what, ev.received, index);
+      return fmt::format("sold {:.0f} {} GPUs; {}", ev.value, gpu, index);
+    }
     case EventType::Overcontracted:
       return fmt::format("{} contracts take {:.0f} GPU-hours, above the {:.0f} owned; "
                          "the excess earns its contract price but uses no modelled power",
