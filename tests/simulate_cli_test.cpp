@@ -70,11 +70,12 @@ TEST(SimulateCli, ProgressBarOnATerminal) {
 
 // The same seed gives the same bytes for 1 and 2 threads and, under mpirun, for 1 and 2 ranks.
 TEST(SimulateCli, SameBytesForAnyThreadsAndRanks) {
-  const std::string args = "simulate coreweave-2025 --paths 2500 --seed 42 --json";
+  // 1100 paths: two blocks of the command line's 1024, one per thread or rank.
+  const std::string args = "simulate coreweave-2025 --paths 1100 --seed 42 --json";
   const auto one = run_cli(args + " --threads 1");
   ASSERT_EQ(one.code, 0) << one.err;
   EXPECT_EQ(run_cli(args + " --threads 2").out, one.out);
-  EXPECT_NE(run_cli("simulate coreweave-2025 --paths 2500 --seed 43 --json").out, one.out);
+  EXPECT_NE(run_cli("simulate coreweave-2025 --paths 1100 --seed 43 --json").out, one.out);
 #ifdef TINDERBOX_MPIEXEC
   // Open MPI refuses to run as root unless told; --oversubscribe lets 2 ranks share 1 core.
   // Open MPI's own start-up allocations are never freed, which LeakSanitizer (the asan preset)

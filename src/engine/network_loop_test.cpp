@@ -457,13 +457,9 @@ Record run_with(const Scenario& s, bool phased) {
   return r;
 }
 
-class NetPhases : public ::testing::TestWithParam<std::string> {};
-
-TEST_P(NetPhases, PhasedLoopEqualsSequentialWithoutLinks) {
-  const LoadResult loaded = load_scenario(GetParam());
-  ASSERT_TRUE(loaded.scenario);
-  const Scenario& s = *loaded.scenario;
-  ASSERT_FALSE(Plan(s).network.linked);
+// The phased loop (network passes) against the sequential one on a scenario without links:
+// every flow, event and period figure the same.
+void expect_phased_equals_sequential(const Scenario& s) {
   const Record a = run_with(s, false), b = run_with(s, true);
   for (std::size_t i = 0; i < s.entities.size(); ++i) {
     ASSERT_EQ(a.flows[i].size(), b.flows[i].size()) << s.entities[i].id;
@@ -490,18 +486,24 @@ TEST_P(NetPhases, PhasedLoopEqualsSequentialWithoutLinks) {
   }
 }
 
-// The built-in and example scenarios without links (the others always run phased).
-std::vector<std::string> unlinked_scenarios() {
-  std::vector<std::string> out;
+// Every built-in and example scenario without links (the others always run phased). One test,
+// not one per scenario: which scenarios qualify is known only once each is loaded and planned,
+// and doing that while registering tests cost every test process of the suite a fifth of a
+// second under the sanitizers.
+TEST(NetPhases, PhasedLoopEqualsSequentialWithoutLinks) {
+  std::vector<std::string> unlinked;
   for (const std::string& name : test_support::all_scenarios()) {
     const LoadResult loaded = load_scenario(name);
-    if (loaded.scenario && !Plan(*loaded.scenario).network.linked) out.push_back(name);
+    ASSERT_TRUE(loaded.scenario) << name;
+    if (Plan(*loaded.scenario).network.linked) continue;
+    SCOPED_TRACE(name);
+    unlinked.push_back(name);
+    expect_phased_equals_sequential(*loaded.scenario);
   }
-  return out;
+  // coreweave-2025h2 (no SPV) and eight of the examples, when this was written.
+  EXPECT_NE(std::find(unlinked.begin(), unlinked.end(), "coreweave-2025h2"), unlinked.end());
+  EXPECT_GE(unlinked.size(), 9u);
 }
-
-INSTANTIATE_TEST_SUITE_P(Unlinked, NetPhases, ::testing::ValuesIn(unlinked_scenarios()),
-                         test_support::scenario_test_name);
 
 }  // namespace
 }  // namespace tinderbox

@@ -108,7 +108,7 @@ void run_block(const Plan& plan, const SimLayout& layout, const SimOptions& o, s
                Worker& w) {
   const int n = plan.timeline.periods;
   const auto entities = plan.entities.size();
-  const std::int64_t first = block * kBlock, last = std::min(o.paths, first + kBlock);
+  const std::int64_t first = block * o.block, last = std::min(o.paths, first + o.block);
   w.block_sum.assign(layout.drivers.size() * static_cast<std::size_t>(n), 0.0);
   w.block_sum2.assign(w.block_sum.size(), 0.0);
   const MarketPath& base = w.generator.deterministic();
@@ -199,10 +199,10 @@ SimLayout::SimLayout(const Plan& plan) {
 }
 
 Tally simulate_share(const Plan& plan, const SimLayout& layout, const SimOptions& o, Share share) {
-  const std::int64_t blocks = (o.paths + kBlock - 1) / kBlock;
+  const std::int64_t blocks = (o.paths + o.block - 1) / o.block;
   const std::int64_t first = blocks * share.rank / share.size;
   const std::int64_t last = blocks * (share.rank + 1) / share.size;
-  const std::int64_t mine = std::min(o.paths, last * kBlock) - std::min(o.paths, first * kBlock);
+  const std::int64_t mine = std::min(o.paths, last * o.block) - std::min(o.paths, first * o.block);
 
   tbb::enumerable_thread_specific<Worker> workers([&] { return Worker(plan, layout); });
   std::atomic<std::int64_t> done{0};

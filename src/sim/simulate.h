@@ -1,5 +1,5 @@
 // Monte Carlo (SPEC §4): the period loop of the deterministic run, once per path, over paths
-// drawn by market/stochastic.h. Paths come in fixed blocks of kBlock; threads (oneTBB) take
+// drawn by market/stochastic.h. Paths come in fixed blocks (kBlock); threads (oneTBB) take
 // blocks in any order and MPI ranks take contiguous ranges of blocks, and since every tally
 // merges exactly (sim/tally.h) the result is the same for any split.
 #pragma once
@@ -15,10 +15,17 @@
 
 namespace tinderbox {
 
+inline constexpr std::int64_t kBlock = 1024;
+
 struct SimOptions {
   std::int64_t paths = 0;  // 1 .. 2^32
   std::uint32_t seed = 1;
   int threads = 0;         // 0: every core
+  // Paths per block: what a thread takes at a time and what MPI ranks' ranges are made of. The
+  // drivers' moments are summed in doubles within a block (then exactly across blocks), so the
+  // last bits of the drivers' sd depend on it; the command line always uses kBlock. Tests use
+  // smaller blocks to give two threads several blocks of a few paths.
+  std::int64_t block = kBlock;
   // Called after each block with the paths done so far by this process; from worker threads,
   // one call at a time. May be empty.
   std::function<void(std::int64_t done, std::int64_t total)> progress;
@@ -46,8 +53,6 @@ struct SimLayout {
 
   explicit SimLayout(const Plan& plan);
 };
-
-inline constexpr std::int64_t kBlock = 1024;
 
 // Runs this process's share of the paths and returns its tally (merge the ranks' tallies for
 // the whole run).
