@@ -5,7 +5,8 @@
 #include <cmath>
 #include <map>
 
-#include "engine/period_loop.h"
+#include "engine/entity_step.h"  // State
+#include "engine/run.h"
 #include "report/simulation.h"
 #include "sim/simulate.h"
 #include "support.h"
@@ -135,28 +136,25 @@ entities:
   MarketPath m = deterministic_market(s, plan.timeline);
   m.contract_stop[0][0] = 3;
   m.demand.assign(6, 0.5);  // utilization 0.5 + 0.2 x 0.5 = 0.6
-  struct Revenue {
-    std::vector<double> contract = std::vector<double>(6, 0.0), spot = std::vector<double>(6, 0.0);
-    int stopped = -1;
-    void flow(const Flow& f) {
-      if (f.kind != FlowKind::Revenue) return;
-      (f.source == Source::Contract ? contract : spot)[static_cast<std::size_t>(f.period)] += f.amount;
-    }
-    void event(const Event& e) {
-      if (e.type == EventType::ContractStopped) stopped = e.period;
-    }
-    void figures(int, int, const PeriodFigures&) {}
-  } sink;
   State state;
   state.reset(plan);
-  for (int k = 0; k < 6; ++k) step(plan, m, k, state, sink);
+  Recording rec;
+  rec.start(plan);
+  record_periods(plan, m, 0, 6, state, rec);
+  std::vector<double> contract(6, 0.0), spot(6, 0.0);
+  for (const Flow& f : rec.flows)
+    if (f.kind == FlowKind::Revenue)
+      (f.source == Source::Contract ? contract : spot)[static_cast<std::size_t>(f.period)] += f.amount;
+  int stopped = -1;
+  for (const Event& e : rec.events)
+    if (e.type == EventType::ContractStopped) stopped = e.period;
   for (std::size_t k = 0; k < 6; ++k) {
     const double hours = 24.0 * plan.timeline.days[k];
     const double contracted = k < 3 ? 1000 * hours : 0.0;
-    EXPECT_NEAR(sink.contract[k], contracted * 3.0 / 1e6, 1e-12) << k;
-    EXPECT_NEAR(sink.spot[k], 0.6 * (2000 * hours - contracted) * 2.0 / 1e6, 1e-12) << k;
+    EXPECT_NEAR(contract[k], contracted * 3.0 / 1e6, 1e-12) << k;
+    EXPECT_NEAR(spot[k], 0.6 * (2000 * hours - contracted) * 2.0 / 1e6, 1e-12) << k;
   }
-  EXPECT_EQ(sink.stopped, 3);
+  EXPECT_EQ(stopped, 3);
 }
 
 }  // namespace

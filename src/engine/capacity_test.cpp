@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "../../tests/support.h"
-#include "engine/period_loop.h"
+#include "engine/entity_step.h"  // State
 #include "engine/run.h"
 #include "sim/simulate.h"
 #include "report/describe.h"
@@ -57,7 +57,7 @@ struct HeldRun : Held, RunResult {
   explicit HeldRun(Scenario x) : Held{std::move(x)}, RunResult(run_deterministic(s)) {}
 };
 
-const PeriodFigures& fig(const RunResult& r, int k) {
+const PeriodFigures& fig(const Recording& r, int k) {
   return r.entities[0].periods[static_cast<std::size_t>(k)];
 }
 
@@ -334,14 +334,6 @@ TEST(Capacity, JsonHasTheCapacitySeriesAndYears) {
 // A Monte Carlo path on which a site is d months late is the deterministic run with
 // delay_months: d, flow for flow: the loop's path arithmetic (site_in_period) and the plan's
 // agree, escalator and term included.
-struct Recorder {
-  std::vector<Flow> flows;
-  std::vector<PeriodFigures> periods;
-  void flow(const Flow& f) { flows.push_back(f); }
-  void event(const Event&) {}
-  void figures(int, int, const PeriodFigures& f) { periods.push_back(f); }
-};
-
 TEST(Capacity, ALatePathIsTheRunWithThatDelay) {
   const std::string sites =
       "      - {id: a, type: leased, mw: 3, delivery: 2024-01-01, payment_per_mw_per_period: 0.1}\n"
@@ -367,8 +359,9 @@ TEST(Capacity, ALatePathIsTheRunWithThatDelay) {
   m.moved_sites[0] = {1, 2};
   State state;
   state.reset(plan);
-  Recorder got;
-  for (int k = 0; k < plan.timeline.periods; ++k) step(plan, m, k, state, got);
+  Recording got;
+  got.start(plan);
+  record_periods(plan, m, 0, plan.timeline.periods, state, got);
   ASSERT_EQ(got.flows.size(), want.flows.size());
   for (std::size_t i = 0; i < got.flows.size(); ++i) {
     EXPECT_EQ(got.flows[i].kind, want.flows[i].kind) << i;
@@ -376,8 +369,8 @@ TEST(Capacity, ALatePathIsTheRunWithThatDelay) {
     EXPECT_NEAR(got.flows[i].amount, want.flows[i].amount, 1e-12) << i;
   }
   for (int k = 0; k < plan.timeline.periods; ++k) {
-    EXPECT_NEAR(got.periods[static_cast<std::size_t>(k)].active_mw, fig(want, k).active_mw, 1e-12);
-    EXPECT_NEAR(got.periods[static_cast<std::size_t>(k)].cash, fig(want, k).cash, 1e-9);
+    EXPECT_NEAR(fig(got, k).active_mw, fig(want, k).active_mw, 1e-12);
+    EXPECT_NEAR(fig(got, k).cash, fig(want, k).cash, 1e-9);
   }
 }
 

@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "../../tests/support.h"
-#include "engine/period_loop.h"
+#include "engine/entity_step.h"  // State
 #include "engine/run.h"
 #include "market/market_path.h"
 
@@ -443,24 +443,21 @@ TEST(Facilities, ContractRealizationCountsWhatCustomersStoppedPaying) {
   const Plan plan(s);
   MarketPath m = deterministic_market(s, plan.timeline);
   m.contract_stop[0][1] = 4;
-  struct Breaches {
-    std::vector<Event> events;
-    void flow(const Flow&) {}
-    void event(const Event& e) {
-      if (e.type == EventType::CovenantBreach) events.push_back(e);
-    }
-    void figures(int, int, const PeriodFigures&) {}
-  } sink;
   State state;
   state.reset(plan);
-  for (int k = 0; k < 15; ++k) step(plan, m, k, state, sink);
-  ASSERT_EQ(sink.events.size(), 2u);
-  EXPECT_EQ(sink.events[0].period, 11);
-  EXPECT_EQ(sink.events[0].covenant, Covenant::MinContractRealization);
-  EXPECT_NEAR(sink.events[0].value, 40.0 / 48.0, 1e-12);
-  EXPECT_NEAR(sink.events[0].limit, 0.85, 1e-15);
-  EXPECT_EQ(sink.events[1].period, 14);
-  EXPECT_NEAR(sink.events[1].value, 37.0 / 48.0, 1e-12);
+  Recording rec;
+  rec.start(plan);
+  record_periods(plan, m, 0, 15, state, rec);
+  std::vector<Event> breaches;
+  for (const Event& e : rec.events)
+    if (e.type == EventType::CovenantBreach) breaches.push_back(e);
+  ASSERT_EQ(breaches.size(), 2u);
+  EXPECT_EQ(breaches[0].period, 11);
+  EXPECT_EQ(breaches[0].covenant, Covenant::MinContractRealization);
+  EXPECT_NEAR(breaches[0].value, 40.0 / 48.0, 1e-12);
+  EXPECT_NEAR(breaches[0].limit, 0.85, 1e-15);
+  EXPECT_EQ(breaches[1].period, 14);
+  EXPECT_NEAR(breaches[1].value, 37.0 / 48.0, 1e-12);
   // Without the stop every contract is paid: no breach.
   EXPECT_EQ(find_event(run_deterministic(s), EventType::CovenantBreach), nullptr);
 }

@@ -6,7 +6,7 @@ namespace tinderbox {
 namespace {
 
 struct RecordingSink {
-  RunResult& r;
+  Recording& r;
   void flow(const Flow& f) { r.flows.push_back(f); }
   void event(const Event& e) { r.events.push_back(e); }
   void figures(int period, int entity, const PeriodFigures& f) {
@@ -17,19 +17,32 @@ struct RecordingSink {
 
 }  // namespace
 
+void Recording::start(const Plan& plan) {
+  entities.resize(plan.entities.size());
+  for (EntitySeries& es : entities) {
+    es.periods.assign(static_cast<std::size_t>(plan.timeline.periods), PeriodFigures{});
+    es.default_period.reset();
+  }
+  flows.clear();
+  events.clear();
+}
+
+void record_periods(const Plan& plan, const MarketPath& m, int first, int last, State& state,
+                    Recording& out) {
+  RecordingSink sink{out};
+  for (int k = first; k < last; ++k) step(plan, m, k, state, sink);
+  for (std::size_t i = 0; i < out.entities.size(); ++i)
+    if (state.entities[i].default_period >= 0)
+      out.entities[i].default_period = state.entities[i].default_period;
+}
+
 RunResult run_deterministic(const Scenario& s) {
   RunResult r(s);
   const MarketPath m = deterministic_market(s, r.plan.timeline);
   State state;
   state.reset(r.plan);
-  r.entities.resize(s.entities.size());
-  for (EntitySeries& es : r.entities)
-    es.periods.resize(static_cast<std::size_t>(r.plan.timeline.periods));
-  RecordingSink sink{r};
-  for (int k = 0; k < r.plan.timeline.periods; ++k) step(r.plan, m, k, state, sink);
-  for (std::size_t i = 0; i < s.entities.size(); ++i)
-    if (state.entities[i].default_period >= 0)
-      r.entities[i].default_period = state.entities[i].default_period;
+  r.start(r.plan);
+  record_periods(r.plan, m, 0, r.plan.timeline.periods, state, r);
   return r;
 }
 

@@ -5,20 +5,12 @@
 
 #include <fmt/format.h>
 
-#include "engine/period_loop.h"
+#include "engine/entity_step.h"  // State
+#include "engine/run.h"
 #include "network/debtrank.h"
 
 namespace tinderbox {
 namespace {
-
-struct Figures {
-  std::vector<PeriodFigures> last;  // per entity, at the period reached
-  void flow(const Flow&) {}
-  void event(const Event&) {}
-  void figures(int, int entity, const PeriodFigures& f) {
-    last[static_cast<std::size_t>(entity)] = f;
-  }
-};
 
 // Payments scheduled in the twelve months after period k (within the horizon).
 double next_year(const PerPeriod<ContractPeriod>& list, std::size_t contract, int k, int periods,
@@ -108,8 +100,9 @@ ExposureNetwork exposure_network(const Scenario& s, int period) {
   const MarketPath m = deterministic_market(s, plan.timeline);
   State st;
   st.reset(plan);
-  Figures fig{std::vector<PeriodFigures>(s.entities.size())};
-  for (int k = 0; k <= period; ++k) step(plan, m, k, st, fig);
+  Recording rec;
+  rec.start(plan);
+  record_periods(plan, m, 0, period + 1, st, rec);
   ExposureNetwork x;
   x.period = period;
   const std::size_t n = s.entities.size();
@@ -118,9 +111,9 @@ ExposureNetwork exposure_network(const Scenario& s, int period) {
     x.defaulted.push_back(st.entities[i].default_period >= 0);
     // Without holders or stakes the loop does not mark: an entity's equity is then its own
     // equity value, or its net assets at market.
-    double mark = fig.last[i].mark;
+    const PeriodFigures& f = rec.entities[i].periods[static_cast<std::size_t>(period)];
+    double mark = f.mark;
     if (!plan.network.valued && x.defaulted.back() == 0) {
-      const PeriodFigures& f = fig.last[i];
       mark = s.entities[i].equity_value
                  ? *s.entities[i].equity_value
                  : std::max(0.0, f.cash + f.collateral_market - f.debt - f.liabilities);
