@@ -109,6 +109,10 @@ struct PeriodFigures {
   double interest_expense = 0, interest_paid = 0, principal = 0, prepayments = 0;
   double service = 0;  // interest and fees paid plus scheduled principal (for the DSCR)
   double cash = 0, debt = 0, collateral_book = 0, collateral_market = 0;
+  // The fleet sold at once: each lot at market (moved by the fire-sale index) less its
+  // generation's liquidation haircut; 0 once the lenders have taken it. Only for a sink that
+  // asks (entity_step.h): the deterministic run's, not Monte Carlo's.
+  double collateral_fire_sale = 0;
   double shares = 0;  // millions of shares outstanding at the period end (when counted)
   // Capacity (entities with sites): MW active (average over the period) and under contract,
   // the share of the active IT capacity holding GPUs, the GPUs (average over the period) idle for

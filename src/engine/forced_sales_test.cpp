@@ -120,6 +120,8 @@ TEST(ForcedSale, APartialSaleCuresTheBorrowingBase) {
   EXPECT_NEAR(f.debt, 0.5 * (v - S), 1e-9);
   EXPECT_NEAR(f.cash, 0, 1e-9);
   EXPECT_NEAR(f.collateral_market, v - S, 1e-9);
+  // What is left, sold at once: less the haircut of 0.2 (the store's collateral_fire_sale).
+  EXPECT_NEAR(f.collateral_fire_sale, 0.8 * (v - S), 1e-9);
   // Book value: 30 x (1 - (30/365) / 6) for the whole lot, of which 1 - S / v is left.
   EXPECT_NEAR(f.collateral_book, 30 * (1 - 30.0 / 365 / 6) * (1 - S / v), 1e-9);
   const auto sales = forced_sales(r, a);
@@ -169,6 +171,7 @@ TEST(ForcedSale, OneBorrowerSellsAtTheFixedPointIndex) {
   EXPECT_NEAR(flows_of(r, a, 0, FlowKind::GpuSale), 0.8 * v * m * x / 1000, 1e-6);
   EXPECT_NEAR(r.entities[a].periods[0].debt, 0.5 * v * m * (1 - x / 1000), 1e-6);
   EXPECT_NEAR(r.entities[a].periods[0].collateral_market, v * m * (1 - x / 1000), 1e-6);
+  EXPECT_NEAR(r.entities[a].periods[0].collateral_fire_sale, 0.8 * v * m * (1 - x / 1000), 1e-6);
 }
 
 // A spiral: A (balance 40, cash 1) must sell at any index; B (balance 32.7, cash 0) is within
@@ -225,6 +228,8 @@ TEST(ForcedSale, OneBorrowersSaleForcesAnothersAndBreaksAnLtv) {
   ASSERT_NE(breach, nullptr);
   EXPECT_NEAR(breach->value, 60 / (v * m), 1e-9);
   EXPECT_NEAR(r.entities[ci].periods[0].collateral_market, v * m, 1e-6);
+  // C sold nothing, but its fleet sold at once would fetch the moved market less the haircut.
+  EXPECT_NEAR(r.entities[ci].periods[0].collateral_fire_sale, 0.8 * v * m, 1e-6);
 }
 
 // A sale that cannot cover the excess: balance 60, cash 1, excess 60 - 0.5 v ~ 27.2. Selling the

@@ -24,8 +24,12 @@ namespace tinderbox {
 
 namespace detail {
 
-// Keeps a pass's output while fire sales may make the loop compute the period again.
+// Keeps a pass's output while fire sales may make the loop compute the period again. The figures
+// of the last pass reach the outer sink from the state (report_figures_of), so they are computed
+// as it asks.
+template <class Outer>
 struct BufferSink {
+  static constexpr bool kFireSaleValue = Outer::kFireSaleValue;
   std::vector<Flow>& flows;
   std::vector<Event>& events;
   void flow(const Flow& f) { flows.push_back(f); }
@@ -492,7 +496,7 @@ void fire_sale_passes(const Plan& plan, const MarketPath& m, int k, State& st, S
     std::fill(st.sold.begin(), st.sold.end(), 0.0);
     flows.clear();
     events.clear();
-    BufferSink buffer{flows, events};
+    BufferSink<Sink> buffer{flows, events};
     network_pass(plan, m, k, st, buffer);
     ++passes;
     int most = 0;

@@ -6,6 +6,7 @@ namespace tinderbox {
 namespace {
 
 struct RecordingSink {
+  static constexpr bool kFireSaleValue = true;
   Recording& r;
   void flow(const Flow& f) { r.flows.push_back(f); }
   void event(const Event& e) { r.events.push_back(e); }

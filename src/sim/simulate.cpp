@@ -23,6 +23,7 @@ constexpr std::size_t kCashBatch = 64;
 // Keeps what a path leaves behind: its cash for the sketches, each lender's loss from the loss
 // rows, and what the creditors of holders' liabilities lose (counted in the `other` class).
 struct PathSink {
+  static constexpr bool kFireSaleValue = false;  // not reported by Monte Carlo
   const SimLayout& layout;
   const std::vector<int>& book_row;  // per entity: its row of cash, -1 without books
   double* cash;                      // this path's slot: [row * periods + k]

@@ -8,7 +8,6 @@
 
 #include "market/market_path.h"
 #include "report/describe.h"
-#include "report/fire_sale.h"
 #include "report/ledger_csv.h"
 #include "report/json_output.h"
 
@@ -83,8 +82,7 @@ void write_events(ResultSink& sink, const RunResult& r) {
               std::string(event_type_name(ev.type)), event_detail(s, ev), ev.value, ev.limit});
 }
 
-void write_series(ResultSink& sink, const RunResult& r, const json& entity_json, std::size_t e,
-                  const std::vector<double>& fire_sale) {
+void write_series(ResultSink& sink, const RunResult& r, const json& entity_json, std::size_t e) {
   const Timeline& t = r.plan.timeline;
   const std::string& id = r.scenario->entities[e].id;
   const auto put = [&](const std::string& name, const auto& values) {
@@ -94,6 +92,8 @@ void write_series(ResultSink& sink, const RunResult& r, const json& entity_json,
   };
   for (const auto& [name, values] : entity_json["series"].items())
     put(name, values.get<std::vector<double>>());
+  std::vector<double> fire_sale;
+  for (const PeriodFigures& f : r.entities[e].periods) fire_sale.push_back(f.collateral_fire_sale);
   put("collateral_fire_sale", fire_sale);
 }
 
@@ -173,7 +173,6 @@ void write_base_case(ResultSink& sink, const RunResult& r) {
   const json j = run_to_json(r);
   for (int k = 0; k < t.periods; ++k)
     sink.row(Table::Periods, {int_value(k), format_date(t.ends[static_cast<std::size_t>(k)])});
-  const auto fire_sale = fire_sale_values(r);
   for (std::size_t e = 0; e < s.entities.size(); ++e) {
     const std::string& id = s.entities[e].id;
     const json& ej = j["entities"][id];
@@ -183,7 +182,7 @@ void write_base_case(ResultSink& sink, const RunResult& r) {
               int_value(r.plan.entities[e].operates ? 1 : 0), opt_value(r.entities[e].default_period),
               def.is_null() ? Value{} : Value{def["date"].get<std::string>()},
               def.is_null() ? Value{} : Value{def["reason"].get<std::string>()}});
-    write_series(sink, r, ej, e, fire_sale[e]);
+    write_series(sink, r, ej, e);
     write_metrics(sink, id, ej["metrics"]);
     if (!def.is_null())
       for (const json& rec : def["recoveries"])

@@ -186,10 +186,13 @@ TEST(Store, RunValuesEqualTheResults) {
   for (std::size_t e = 0; e < s.entities.size(); ++e) {
     const auto& cash = series[{s.entities[e].id, "cash"}];
     const auto& debt = series[{s.entities[e].id, "debt"}];
+    const auto& fire_sale = series[{s.entities[e].id, "collateral_fire_sale"}];
     ASSERT_EQ(cash.size(), r.entities[e].periods.size());
+    ASSERT_EQ(fire_sale.size(), r.entities[e].periods.size());
     for (std::size_t k = 0; k < cash.size(); ++k) {
       EXPECT_EQ(cash[k], r.entities[e].periods[k].cash);
       EXPECT_EQ(debt[k], r.entities[e].periods[k].debt);
+      EXPECT_EQ(fire_sale[k], r.entities[e].periods[k].collateral_fire_sale);
     }
   }
 
