@@ -4,6 +4,7 @@
 #include <map>
 
 #include "report/describe.h"
+#include "report/network_report.h"
 
 namespace tinderbox {
 namespace {
@@ -128,7 +129,8 @@ NetworkView exposure_network(const RunResult& r) {
     // The engine counts a period's contagion rounds from 1 (docs/model.md, Contagion trace).
     const int round = std::max(0, ev.round - 1);
     n.failed_round = round;
-    v.contagion.push_back({ev.period, date, round, id, cause_name(ev.cause), event_detail(s, ev)});
+    // The run's contagion trace's own words (lost customers, forced sales before it).
+    v.contagion.push_back({ev.period, date, round, id, cause_name(ev.cause), contagion_detail(r, ev)});
   }
   v.nodes = nodes.take();
   const auto balances = debt_balances(r);

@@ -14,6 +14,7 @@
 #include "../../tests/support.h"
 #include "report/json_output.h"
 #include "report/ledger_csv.h"
+#include "report/network_report.h"
 #include "report/simulation.h"
 #include "store/record.h"
 #include "store/report_data.h"
@@ -346,6 +347,30 @@ TEST(Store, ADefaultFailsInRoundZero) {
   EXPECT_EQ(v.contagion[0].reason, "liquidity");
   for (const NetworkNode& n : v.nodes)
     EXPECT_EQ(n.failed_round.has_value(), n.id == "coreweave") << n.id;
+}
+
+// The stored trace (and so the report's) says what the run's contagion trace (`run --json`,
+// network.contagion) says of each default: the customers lost before it ("after the default of")
+// and the forced sales that moved the market ("after the forced sales of").
+TEST(Store, TheStoredContagionDetailIsTheNetworksOwn) {
+  for (const char* file : {"ai-web-stress.yaml", "forced-sales.yaml"}) {
+    SCOPED_TRACE(file);
+    LoadResult l = load_scenario(std::string(TINDERBOX_SOURCE_DIR) + "/scenarios/examples/" + file);
+    ASSERT_TRUE(l.scenario);
+    const RunResult r = run_deterministic(*l.scenario);
+    const NetworkView v = exposure_network(r);
+    const json j = network_json(r, network_report(r));
+    std::map<std::string, std::string> detail;  // entity -> its first default's detail
+    for (const json& c : j["contagion"])
+      detail.emplace(c["entity"].get<std::string>(), c["detail"].get<std::string>());
+    ASSERT_EQ(v.contagion.size(), detail.size());
+    bool explained = false;  // some detail names what came before the default
+    for (const ContagionStep& c : v.contagion) {
+      EXPECT_EQ(c.detail, detail.at(c.entity)) << c.entity;
+      explained |= c.detail.find("; after the ") != std::string::npos;
+    }
+    EXPECT_TRUE(explained);
+  }
 }
 
 TEST(Store, NetworkResultFromClearingJson) {
