@@ -218,7 +218,8 @@ void write_simulation(ResultSink& sink, const json& sim, const Timeline& t) {
              {lender, real(l["el"]), real(l["var99"]), real(l["es99"]), real(l["p_loss"])});
   const json& sys = sim["system"];
   sink.row(Table::SystemLosses,
-           {real(sys["loss_mean"]), real(sys["loss_var99"]), real(sys["loss_es99"])});
+           {real(sys["loss_mean"]), real(sys["loss_var99"]), real(sys["loss_es99"]),
+            int_value(sim["fire_sale_unsettled_periods"].get<std::int64_t>())});
   for (std::size_t n = 0; n < sys["default_count_hist"].size(); ++n)
     sink.row(Table::DefaultCounts,
              {int_value(static_cast<std::int64_t>(n)), real(sys["default_count_hist"][n])});

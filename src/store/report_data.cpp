@@ -86,7 +86,10 @@ json simulation(Connection& db, std::int64_t run) {
       db, "SELECT lender, el, var99, es99, p_loss FROM lender_losses WHERE run = ? ORDER BY rowid",
       run);
   sim["system"] =
-      first_row(db, "SELECT loss_mean, loss_var99, loss_es99 FROM system_losses WHERE run = ?", run);
+      first_row(db,
+                "SELECT loss_mean, loss_var99, loss_es99, fire_sale_unsettled_periods "
+                "FROM system_losses WHERE run = ?",
+                run);
   sim["default_counts"] = rows(
       db, "SELECT defaulted, share FROM default_counts WHERE run = ? ORDER BY defaulted", run);
   return sim;

@@ -69,7 +69,10 @@ constexpr Column kRunwayQuantiles[] = {
 constexpr Column kLenderLosses[] = {
     {"lender", kText}, {"el", kReal}, {"var99", kReal}, {"es99", kReal}, {"p_loss", kReal}};
 constexpr Column kSystemLosses[] = {
-    {"loss_mean", kReal}, {"loss_var99", kReal}, {"loss_es99", kReal}};
+    {"loss_mean", kReal}, {"loss_var99", kReal}, {"loss_es99", kReal},
+    // Version 3: periods, summed over paths, whose fire-sale passes reached network.max_rounds
+    // before the units sold settled (simulate --json); NULL in runs stored by versions 1 and 2.
+    {"fire_sale_unsettled_periods", kIntOrNull, 3}};
 constexpr Column kDefaultCounts[] = {{"defaulted", kInt}, {"share", kReal}};
 constexpr Column kMarket[] = {{"basis", kText}, {"driver", kText}, {"period", kInt},
                               {"date", kText},  {"mean", kReal},   {"sd", kReal}};

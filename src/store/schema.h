@@ -11,8 +11,9 @@ namespace tinderbox::store {
 
 // PRAGMA user_version of a database this build writes. A newer one is refused (not understood);
 // an older one is read as it is and migrated in place, step by step, before a run is written to
-// it (migration_sql). Version 2 added the yearly customer concentration and capacity to `years`.
-inline constexpr int kSchemaVersion = 2;
+// it (migration_sql). Version 2 added the yearly customer concentration and capacity to `years`;
+// version 3 the count of unsettled fire-sale periods to `system_losses`.
+inline constexpr int kSchemaVersion = 3;
 
 enum class Table : std::uint8_t {
   Runs, ScenarioFiles, Periods, Entities, Series, Metrics, Years, Recoveries, Ledger, Events,

@@ -123,7 +123,7 @@ TEST(Store, RefusesWhatItCannotRead) {
     SqliteStore::open_for_reading(newer);
     ADD_FAILURE() << "opened a database of schema 99";
   } catch (const StoreError& e) {
-    EXPECT_STREQ(e.what(), "written by a newer tinderbox (schema version 99; this one reads 2)");
+    EXPECT_STREQ(e.what(), "written by a newer tinderbox (schema version 99; this one reads 3)");
   }
   // Another program's database.
   const auto other = (dir / "other.db").string();
@@ -246,6 +246,28 @@ TEST(Store, RunValuesEqualTheResults) {
   EXPECT_EQ(text(files[0][4]), std::string(find_builtin("coreweave-2025")->text));
 }
 
+// Periods whose fire-sale passes hit network.max_rounds are counted in the store as in the JSON:
+// forced-sales.yaml (no shocks, so every path is the run) with the bound below what its April
+// sales need leaves that period unsettled on each of 30 paths.
+TEST(Store, TheUnsettledFireSalePeriodsAreStored) {
+  LoadResult l = load_scenario(std::string(TINDERBOX_SOURCE_DIR) + "/scenarios/examples/forced-sales.yaml");
+  ASSERT_TRUE(l.scenario);
+  Scenario s = *l.scenario;
+  s.network.max_rounds = 5;
+  std::set<int> unsettled;
+  for (const Event& e : run_deterministic(s).events)
+    if (e.type == EventType::FireSale && !e.settled) unsettled.insert(e.period);
+  ASSERT_FALSE(unsettled.empty());
+  const json sim = simulate_json(s, 30, 1);
+  ASSERT_EQ(sim["fire_sale_unsettled_periods"].get<std::int64_t>(),
+            static_cast<std::int64_t>(30 * unsettled.size()));
+  auto db = SqliteStore::open_for_writing((fresh_temp_dir() / "r.db").string());
+  store_simulation(*db, info_for("simulate", l), run_deterministic(s), sim);
+  const Row system = read_table(*db, Table::SystemLosses).at(0);
+  EXPECT_EQ(number(system[col(Table::SystemLosses, "fire_sale_unsettled_periods")]),
+            static_cast<double>(30 * unsettled.size()));
+}
+
 TEST(Store, SimulationValuesEqualTheJson) {
   const RunResult r = run_deterministic(coreweave().scenario());
   const json sim = simulate_json(coreweave().scenario(), 1500, 3);
@@ -274,6 +296,7 @@ TEST(Store, SimulationValuesEqualTheJson) {
   const Row system = read_table(*db, Table::SystemLosses).at(0);
   EXPECT_EQ(number(system[1]), sim["system"]["loss_mean"].get<double>());
   EXPECT_EQ(number(system[3]), sim["system"]["loss_es99"].get<double>());
+  EXPECT_EQ(number(system[4]), 0);  // coreweave-2025 has no fire-sale passes
   std::size_t market = 0;
   for (const Row& row : read_table(*db, Table::Market))
     if (text(row[1]) == "paths") {
