@@ -14,6 +14,7 @@
 #include "conventions/date.h"
 #include "engine/run.h"
 #include "report/describe.h"
+#include "report/exposures.h"
 #include "report/network_report.h"
 
 namespace tinderbox {
@@ -285,6 +286,30 @@ TEST(ForcedSale, TheContagionTraceNamesTheForcedSalesBeforeADefault) {
   const std::string detail = contagion_detail(r, *e);
   EXPECT_NE(detail.find("after the forced sales of cloud_a ("), std::string::npos) << detail;
   EXPECT_NE(detail.find("cloud_b ("), std::string::npos) << detail;
+}
+
+// `network --at` the month of the sales (forced-sales.yaml, April 2025) marks each cloud's equity
+// at its net assets after them (none of the clouds has holders: docs/model.md, Marks): cash +
+// the fleet it has left at the moved index - debt, from the run's own figures; cloud_d, which
+// defaulted that month, is marked 0 and defaulted.
+TEST(ForcedSale, TheNetworkAtTheMonthOfTheSalesSeesWhatIsLeft) {
+  LoadResult l = load_scenario(std::string(TINDERBOX_SOURCE_DIR) + "/scenarios/examples/forced-sales.yaml");
+  ASSERT_TRUE(l.scenario);
+  const Scenario& s = *l.scenario;
+  const RunResult r = run_deterministic(s);
+  const ExposureNetwork x = exposure_network(s, 3);
+  for (const char* name : {"cloud_a", "cloud_b", "cloud_c"}) {
+    const auto i = static_cast<std::size_t>(id(s, name));
+    const PeriodFigures& f = r.entities[i].periods[3];
+    EXPECT_FALSE(x.defaulted[i]) << name;
+    EXPECT_NEAR(x.equity[i], f.cash + f.collateral_market - f.debt, 1e-9) << name;
+  }
+  const auto a = static_cast<std::size_t>(id(s, "cloud_a"));
+  EXPECT_LT(r.entities[a].periods[3].collateral_market,
+            0.8 * r.entities[a].periods[2].collateral_market);  // about a third sold
+  const auto d = static_cast<std::size_t>(id(s, "cloud_d"));
+  EXPECT_TRUE(x.defaulted[d]);
+  EXPECT_EQ(x.equity[d], 0.0);
 }
 
 }  // namespace
