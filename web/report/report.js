@@ -136,6 +136,10 @@
     if (r.simulation && r.simulation.system) {
       const s = r.simulation.system;
       card('all lenders: expected loss', usd(s.loss_mean, 2), `VaR99 ${usd(s.loss_var99, 0)}, ES99 ${usd(s.loss_es99, 0)}`);
+      // Not a silent approximation: periods whose fire-sale passes stopped at network.max_rounds.
+      if (s.fire_sale_unsettled_periods > 0)
+        card('fire sales not settled', `${num(s.fire_sale_unsettled_periods, 0)} periods`,
+          'summed over paths: the passes reached network.max_rounds before the GPUs sold stopped changing; the last pass is reported');
     }
     col.append(cards);
   }
