@@ -585,10 +585,7 @@ class EntityStep {
     for (const ContractPeriod& c : p_.contracts.at(kk_)) {
       due += c.revenue;
       if (k_ >= stop[c.contract] || (p_.sells_to_network && stopped(c, stop))) {
-        if (stops_now(c, stop) && c.revenue > 0)
-          sink_.event(Event{k_, entity_, EventType::ContractStopped, Source::Contract,
-                            static_cast<int>(c.contract), Covenant::None, FlowKind::Revenue,
-                            c.revenue, 0});
+        report_stop(c, stop);
         if (c.gpu >= 0) {
           s_.freed_hours[static_cast<Index>(c.gpu)] += c.hours;
           freed = true;
@@ -790,6 +787,15 @@ class EntityStep {
     s_.short_of_power = idle;
   }
 
+  // A stopped contract's event, in the period it first pays nothing (operate() and
+  // operate_within_capacity() both stop contracts).
+  void report_stop(const ContractPeriod& c, const std::vector<int>& stop) {
+    if (stops_now(c, stop) && c.revenue > 0)
+      sink_.event(Event{k_, entity_, EventType::ContractStopped, Source::Contract,
+                        static_cast<int>(c.contract), Covenant::None, FlowKind::Revenue,
+                        c.revenue, 0});
+  }
+
   // Contracts stopped (Monte Carlo) or cut by a delivery remedy free their GPU-hours for the
   // spot market; says whether any were freed.
   bool free_contract_hours(const std::vector<int>& stop) {
@@ -797,10 +803,7 @@ class EntityStep {
     if (k_ < s_.first_stop && !s_.cuts && !p_.sells_to_network) return false;
     for (const ContractPeriod& c : p_.contracts.at(kk_)) {
       const bool off = stopped(c, stop);
-      if (off && stops_now(c, stop) && c.revenue > 0)
-        sink_.event(Event{k_, entity_, EventType::ContractStopped, Source::Contract,
-                          static_cast<int>(c.contract), Covenant::None, FlowKind::Revenue,
-                          c.revenue, 0});
+      if (off) report_stop(c, stop);
       if (c.gpu < 0) continue;
       const double gone = off ? c.hours : c.hours * (1 - kept_share(c.contract));
       if (gone > 0) {
