@@ -1422,28 +1422,24 @@ class EntityStep {
   // the excess. When the whole collateral could not cure `need`, sells nothing and returns false
   // (the entity then defaults as without the rule).
   [[gnu::noinline]] bool sell_to_cure(Index d, double need) {
-    const Scenario& sc = *plan_.scenario;
     const double a = debt(d).prepayment.borrowing_base;
-    const auto haircut = [&](const LotPlan& lot) {
-      return sc.market.gpus[static_cast<Index>(lot.gpu)].liquidation_haircut;
-    };
     const auto value = [&](int i) {  // what is left of lot i, at market, now
       const LotPlan& lot = p_.lots[static_cast<Index>(i)];
       return lot.first_period > k_ ? 0.0 : market_now(lot) * s_.sales[static_cast<Index>(i)];
     };
     double can = 0;
     for (int i : p_.collateral[d])
-      can += value(i) * std::max(0.0, 1 - haircut(p_.lots[static_cast<Index>(i)]) - a);
+      can += value(i) * std::max(0.0, keep(p_.lots[static_cast<Index>(i)].gpu) - a);
     if (can < need) return false;
     double left = need;
     for (int i : p_.collateral[d]) {
       const LotPlan& lot = p_.lots[static_cast<Index>(i)];
       const auto l = static_cast<Index>(i), g = static_cast<Index>(lot.gpu);
-      const double v = value(i), cure = 1 - haircut(lot) - a;
+      const double v = value(i), cure = keep(lot.gpu) - a;
       if (v <= 0 || cure <= 0) continue;
       const double take = std::min(1.0, left / (v * cure));  // of what is left of the lot
       const double units = lot.units * s_.sales[l] * take;
-      const double proceeds = v * take * (1 - haircut(lot));
+      const double proceeds = v * take * keep(lot.gpu);
       s_.sales[l] = take >= 1 ? 0.0 : s_.sales[l] * (1 - take);
       units_sold(g) += units;
       kw_sold(g) += units * lot.kw_per_gpu;
@@ -1585,18 +1581,21 @@ class EntityStep {
     return lot.market_value(m_.rent_end_at(lot.gpu, k_), k_) *
            state_.index[static_cast<Index>(lot.gpu)];
   }
+  // The share of a generation's market value a sale realizes: 1 less its liquidation haircut.
+  double keep(int gpu) const {
+    return 1 - plan_.scenario->market.gpus[static_cast<Index>(gpu)].liquidation_haircut;
+  }
 
   // What selling the share `kept` of lot `lot` at this period end raises: its market value, moved
   // by the fire-sale index, less the generation's liquidation haircut. Without a fire-sale
   // iteration (no other entity's collateral can be moved) the index first takes this sale.
   double sale_proceeds(const LotPlan& lot, double kept) {
-    const Scenario& sc = *plan_.scenario;
     const auto g = static_cast<Index>(lot.gpu);
     const double units = lot.units * kept;
     state_.sold[g] += units;
     const double pressure = plan_.network.pressure[g];
     if (pressure > 0 && !plan_.network.fire_sales) state_.index[g] *= std::exp(-pressure * units);
-    return market_now(lot) * (1 - sc.market.gpus[g].liquidation_haircut) * kept;
+    return market_now(lot) * keep(lot.gpu) * kept;
   }
 
   // 8. Default: each lender's claim (balance, accrued interest and fees) is met from the
@@ -1711,11 +1710,6 @@ class EntityStep {
     }
     f_.collateral_market = market;
     f_.collateral_fire_sale = fire_sale;
-  }
-
-  // The share of a generation's market value a sale realizes: 1 less its liquidation haircut.
-  double keep(int gpu) const {
-    return 1 - plan_.scenario->market.gpus[static_cast<Index>(gpu)].liquidation_haircut;
   }
 
   // close() once forced sales have sold lots, or parts of them: what is left of each.
