@@ -66,9 +66,7 @@ TEST(NetSimulate, CountsThePeriodsWhoseFireSalesDidNotSettle) {
   Scenario s = shocks_off(std::string(TINDERBOX_SOURCE_DIR) + "/scenarios/examples/forced-sales.yaml");
   EXPECT_EQ(simulate(s, 30, 2)["fire_sale_unsettled_periods"].get<std::int64_t>(), 0);
   s.network.max_rounds = 5;
-  std::set<int> periods;
-  for (const Event& e : run_deterministic(s).events)
-    if (e.type == EventType::FireSale && !e.settled) periods.insert(e.period);
+  const std::set<int> periods = test_support::unsettled_fire_sale_periods(run_deterministic(s));
   ASSERT_FALSE(periods.empty());
   const auto want = static_cast<std::int64_t>(30 * periods.size());
   EXPECT_EQ(simulate(s, 30, 1)["fire_sale_unsettled_periods"].get<std::int64_t>(), want);

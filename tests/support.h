@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -56,6 +57,15 @@ inline int entity_index(const Scenario& s, const std::string& name) {
     if (s.entities[i].id == name) return static_cast<int>(i);
   ADD_FAILURE() << "no entity " << name;
   return -1;
+}
+
+// The periods of a run whose fire-sale passes reached network.max_rounds before the units sold
+// settled (their fire_sale events say settled: false).
+inline std::set<int> unsettled_fire_sale_periods(const RunResult& r) {
+  std::set<int> periods;
+  for (const Event& e : r.events)
+    if (e.type == EventType::FireSale && !e.settled) periods.insert(e.period);
+  return periods;
 }
 
 // Sum of one entity's flows of one kind in period k (both own and counter-side flows).

@@ -254,15 +254,14 @@ TEST(Store, TheUnsettledFireSalePeriodsAreStored) {
   ASSERT_TRUE(l.scenario);
   Scenario s = *l.scenario;
   s.network.max_rounds = 5;
-  std::set<int> unsettled;
-  for (const Event& e : run_deterministic(s).events)
-    if (e.type == EventType::FireSale && !e.settled) unsettled.insert(e.period);
+  const RunResult r = run_deterministic(s);
+  const std::set<int> unsettled = test_support::unsettled_fire_sale_periods(r);
   ASSERT_FALSE(unsettled.empty());
   const json sim = simulate_json(s, 30, 1);
   ASSERT_EQ(sim["fire_sale_unsettled_periods"].get<std::int64_t>(),
             static_cast<std::int64_t>(30 * unsettled.size()));
   auto db = SqliteStore::open_for_writing((fresh_temp_dir() / "r.db").string());
-  store_simulation(*db, info_for("simulate", l), run_deterministic(s), sim);
+  store_simulation(*db, info_for("simulate", l), r, sim);
   const Row system = read_table(*db, Table::SystemLosses).at(0);
   EXPECT_EQ(number(system[col(Table::SystemLosses, "fire_sale_unsettled_periods")]),
             static_cast<double>(30 * unsettled.size()));
