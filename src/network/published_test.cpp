@@ -146,9 +146,12 @@ TEST(NetPublished, EisenbergNoeNetworkValuationExampleThroughTheCli) {
 // totalliab = rowSums(L) + el is our p̄), alpha/beta the shares realized in default, as ours.
 // Without costs the package solves EN's linear program; with costs it runs RV's Greatest
 // Clearing Vector Algorithm (their Definition 3.6), defaults read off e + Πᵀp − p̄ < 0 as ours.
-// The package prints no output for these calls (its examples are not run on the documentation
-// sites, and no .Rout.save is published), and we could not check whether the network is RV
-// 2013's own; the values below are computed independently in exact fractions:
+// The package's documentation prints the output of both calls (rdrr.io's "Example output",
+// documentation built on 2019-05-02):
+//   $defaultind 1 1 0   $clearingvec 1.473214 1.419643 1.500000
+//   $defaultind 1 1 1   $clearingvec 0.5020200 0.5147049 0.5653806
+// We could not check whether the network is RV 2013's own. The values are also computed
+// independently in exact fractions, and the test checks both, the printed ones to their digits:
 //   p̄ = (1 + 3/2, 1 + 1/2, 1 + 1/2) = (5/2, 3/2, 3/2); Π₁ = (0, 1/5, 1/5), Π₂ = (1/3, 0, 1/3),
 //   Π₃ = (1/3, 1/3, 0). At full payment: bank 1 has 1/2 + 1/2 + 1/2 = 3/2 < 5/2 → default;
 //   bank 2 has 5/8 + 1 = 13/8 ≥ 3/2; bank 3 has 3/4 + 1 = 7/4 ≥ 3/2.
@@ -170,6 +173,10 @@ TEST(NetPublished, RogersVeraartSystemicRiskExample) {
   const Liabilities L = to_liabilities(m, load_vector("rv_systemicrisk_external.csv", m.names));
   Clearer c;
   const ClearingResult& en = c.clear(L, e);
+  // As printed: six decimals (half a unit of the last digit), then exact.
+  const std::vector<double> printed_en = {1.473214, 1.419643, 1.500000};
+  const std::vector<double> printed_rv = {0.5020200, 0.5147049, 0.5653806};
+  for (int i = 0; i < 3; ++i) EXPECT_NEAR(en.payments[i], printed_en[i], 5e-7) << i;
   EXPECT_NEAR(en.payments[0], 165.0 / 112, 1e-9 * 2.5);
   EXPECT_NEAR(en.payments[1], 159.0 / 112, 1e-9 * 1.5);
   EXPECT_NEAR(en.payments[2], 1.5, 1e-9 * 1.5);
@@ -177,6 +184,7 @@ TEST(NetPublished, RogersVeraartSystemicRiskExample) {
   EXPECT_EQ(en.rounds, (std::vector<std::vector<int>>{{0}, {1}}));
 
   const ClearingResult& rv = c.clear(L, e, {.alpha = 0.5, .beta = 0.7});
+  for (int i = 0; i < 3; ++i) EXPECT_NEAR(rv.payments[i], printed_rv[i], 5e-8) << i;
   EXPECT_NEAR(rv.payments[0], 4225.0 / 8416, 1e-9);
   EXPECT_NEAR(rv.payments[1], 160275.0 / 311392, 1e-9);
   EXPECT_NEAR(rv.payments[2], 176055.0 / 311392, 1e-9);
