@@ -88,9 +88,10 @@ class Clearer {
   } d_;
   // D's obligations to D: as found (`debtor` and `creditor` positions in D, `amount`; the first
   // `count`), and by creditor in compressed columns (`start`, the debtor's position `from` and its
-  // share Π_ij = L_ij / p̄_i), which the sweeps read.
+  // share Π_ij = L_ij / p̄_i), which the sweeps read; each column padded with 0 shares of the
+  // spare position n to an even length of at least 2 (`cursor`: the counting sort's scratch).
   struct Block {
-    std::vector<int> start, from;
+    std::vector<int> start, from, cursor;
     std::vector<double> share;
     std::vector<int> debtor, creditor;
     std::vector<double> amount;
