@@ -36,6 +36,10 @@ namespace {
     const std::uint64_t ki = std::bit_cast<std::uint64_t>(kd) - shift_bits;
     y[i] = er * std::bit_cast<double>((ki + 1023) << 52);
   }
+  // Counted first in a loop that vectorises: such arguments are rare.
+  std::size_t outside = 0;
+  for (std::size_t i = 0; i < n; ++i) outside += !(std::fabs(x[i]) <= 708.0);
+  if (outside == 0) return;
   for (std::size_t i = 0; i < n; ++i)
     if (!(std::fabs(x[i]) <= 708.0)) y[i] = std::exp(x[i]);
 }
@@ -69,6 +73,10 @@ namespace {
     const double hfsq = 0.5 * f * f;
     y[i] = k * kLn2Hi - ((hfsq - (s * (hfsq + r) + k * kLn2Lo)) - f);
   }
+  std::size_t outside = 0;  // counted first in a loop that vectorises: such arguments are rare
+  for (std::size_t i = 0; i < n; ++i)
+    outside += !(x[i] >= 0x1p-1022 && x[i] <= 0x1.fffffffffffffp1023);
+  if (outside == 0) return;
   for (std::size_t i = 0; i < n; ++i)
     if (!(x[i] >= 0x1p-1022 && x[i] <= 0x1.fffffffffffffp1023)) y[i] = std::log(x[i]);
 }
