@@ -87,8 +87,7 @@ struct Worker {
       if (book_row[i] < 0) continue;
       const double* row = &cash[static_cast<std::size_t>(book_row[i]) * n];
       for (std::size_t k = 0; k < n; ++k) {
-        QuantileSketch& q = tally.cash[i * n + k];
-        for (std::size_t p = 0; p < paths; ++p) q.add(row[p * rows * n + k]);
+        tally.cash[i * n + k].add_n(&row[k], rows * n, paths);
       }
     }
   }
