@@ -290,16 +290,15 @@ void PathGenerator::gpus(const PathRandom& rng, MarketPath& m) {
       jump_[k + 1] = j;
     }
     for (std::size_t g = 0; g < gens; ++g)
-      if (hit_[g])
-        for (std::size_t k = first_cut; k <= n; ++k) level_[g * w + k] *= jump_[k];
+      if (hit_[g] && first_cut <= n)
+        mul_n(&level_[g * w + first_cut], &jump_[first_cut], &level_[g * w + first_cut],
+              n + 1 - first_cut);
   }
   for (std::size_t g = 0; g < gens; ++g) {
     if (!gpu_steps_[g].moves && !hit_[g]) continue;
     const double* level = &level_[g * w];
-    for (std::size_t k = 0; k < n; ++k) {
-      m.rent[g * n + k] = base_.rent[g * n + k] * level[k];
-      m.rent_end[g * n + k] = base_.rent_end[g * n + k] * level[k + 1];
-    }
+    mul_n(&base_.rent[g * n], level, &m.rent[g * n], n);
+    mul_n(&base_.rent_end[g * n], level + 1, &m.rent_end[g * n], n);
   }
 }
 

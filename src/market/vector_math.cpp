@@ -89,6 +89,12 @@ namespace {
     for (std::size_t k = 0; k < n; ++k) e[k] += w[j] * z[j * n + k];
 }
 
+[[gnu::always_inline]] inline void mul_kernel(const double* a, const double* __restrict b,
+                                              double* y, std::size_t n) {
+  // a and y may be one array (each y[k] is written after a[k] is read); b is never written.
+  for (std::size_t k = 0; k < n; ++k) y[k] = a[k] * b[k];
+}
+
 [[gnu::always_inline]] inline void moments_kernel(const double* __restrict value,
                                                   const double* __restrict curve,
                                                   double* __restrict sum, double* __restrict sum2,
@@ -105,6 +111,10 @@ namespace {
 void add_moments_n(const double* value, const double* curve, double* sum, double* sum2,
                    std::size_t n, Simd simd) {
   simd_detail::run<moments_kernel>(simd, value, curve, sum, sum2, n);
+}
+
+void mul_n(const double* a, const double* b, double* y, std::size_t n, Simd simd) {
+  simd_detail::run<mul_kernel>(simd, a, b, y, n);
 }
 
 void combine_n(const double* w, std::size_t rows, const double* z, std::size_t n, double* e,
