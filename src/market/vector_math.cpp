@@ -21,10 +21,12 @@ namespace {
                    kP3 = 6.61375632143793436117e-05, kP4 = -1.65339022054652515390e-06,
                    kP5 = 4.13813679705723846039e-08;
   const auto shift_bits = std::bit_cast<std::uint64_t>(kShift);
+  std::size_t outside = 0;  // counted in the loop (it still vectorises): such arguments are rare
   for (std::size_t i = 0; i < n; ++i) {
     // Out-of-range arguments give garbage here (unsigned arithmetic: no overflow) and are redone
     // below, so that the loop has no branch.
     const double v = x[i];
+    outside += !(std::fabs(v) <= 708.0);
     const double kd = v * kInvLn2 + kShift;
     const double k = kd - kShift;
     const double hi = v - k * kLn2Hi, lo = k * kLn2Lo;
@@ -36,9 +38,6 @@ namespace {
     const std::uint64_t ki = std::bit_cast<std::uint64_t>(kd) - shift_bits;
     y[i] = er * std::bit_cast<double>((ki + 1023) << 52);
   }
-  // Counted first in a loop that vectorises: such arguments are rare.
-  std::size_t outside = 0;
-  for (std::size_t i = 0; i < n; ++i) outside += !(std::fabs(x[i]) <= 708.0);
   if (outside == 0) return;
   for (std::size_t i = 0; i < n; ++i)
     if (!(std::fabs(x[i]) <= 708.0)) y[i] = std::exp(x[i]);
