@@ -24,14 +24,15 @@ int poisson(double mean, double p0, double u) {
   return n;
 }
 
-// L lanes of OU recursions side by side, each x in a register: x_{k+1} = decay_k x_k + sd_k e_k.
+// L lanes of OU recursions side by side, each x in a register: x_{k+1} = decay_k x_k + step_k,
+// step_k = sd_k e_k taken beforehand for all lanes at once (a product that vectorises).
 template <std::size_t L>
-void step_ou(std::size_t n, const std::size_t* in, const std::size_t* out, const double* decay,
-             const double* sd, const double* z, double* ou) {
+void step_ou(std::size_t n, const std::size_t* out, const double* decay, const double* step,
+             double* ou) {
   double x[L] = {};
   for (std::size_t k = 0; k < n; ++k)
     for (std::size_t l = 0; l < L; ++l) {
-      x[l] = x[l] * decay[l * n + k] + sd[l * n + k] * z[in[l] + k];
+      x[l] = x[l] * decay[l * n + k] + step[l * n + k];
       ou[out[l] + k + 1] = x[l];
     }
 }
@@ -179,6 +180,7 @@ PathGenerator::PathGenerator(const Scenario& s, const Timeline& t)
   demand_out_ = rows * w;
   if (demand_steps_.moves) add_lane(demand_steps_, static_cast<std::size_t>(demand_shocks_), rows++ * w);
   ou_.assign(rows * w, 0.0);
+  lane_step_.assign(lane_sd_.size(), 0.0);
   // One pass of Philox a path for the shocks' uniforms and the release counts' (after them).
   std::vector<std::pair<Stream, std::uint32_t>> uniform_draws;
   for (const ShockDraw& d : shock_draws_) uniform_draws.emplace_back(d.stream, d.draw);
@@ -228,22 +230,23 @@ void PathGenerator::step_lanes() {
       combine_n(&chol_[g * gens], g + 1, z, n, &correlated[g * n]);
     }
   }
+  for (std::size_t l = 0; l < lane_in_.size(); ++l)
+    mul_n(&lane_sd_[l * n], &z_[lane_in_[l]], &lane_step_[l * n], n);
   // Up to eight lanes at a time, their x in registers.
   for (std::size_t l0 = 0; l0 < lane_in_.size(); l0 += 8) {
     const std::size_t count = std::min<std::size_t>(8, lane_in_.size() - l0);
-    const std::size_t* in = &lane_in_[l0];
     const std::size_t* out = &lane_out_[l0];
     const double* decay = &lane_decay_[l0 * n];
-    const double* sd = &lane_sd_[l0 * n];
+    const double* step = &lane_step_[l0 * n];
     switch (count) {
-      case 1: step_ou<1>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
-      case 2: step_ou<2>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
-      case 3: step_ou<3>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
-      case 4: step_ou<4>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
-      case 5: step_ou<5>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
-      case 6: step_ou<6>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
-      case 7: step_ou<7>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
-      default: step_ou<8>(n, in, out, decay, sd, z_.data(), ou_.data()); break;
+      case 1: step_ou<1>(n, out, decay, step, ou_.data()); break;
+      case 2: step_ou<2>(n, out, decay, step, ou_.data()); break;
+      case 3: step_ou<3>(n, out, decay, step, ou_.data()); break;
+      case 4: step_ou<4>(n, out, decay, step, ou_.data()); break;
+      case 5: step_ou<5>(n, out, decay, step, ou_.data()); break;
+      case 6: step_ou<6>(n, out, decay, step, ou_.data()); break;
+      case 7: step_ou<7>(n, out, decay, step, ou_.data()); break;
+      default: step_ou<8>(n, out, decay, step, ou_.data()); break;
     }
   }
 }
@@ -290,16 +293,15 @@ void PathGenerator::gpus(const PathRandom& rng, MarketPath& m) {
       jump_[k + 1] = j;
     }
     for (std::size_t g = 0; g < gens; ++g)
-      if (hit_[g])
-        for (std::size_t k = first_cut; k <= n; ++k) level_[g * w + k] *= jump_[k];
+      if (hit_[g] && first_cut <= n)
+        mul_n(&level_[g * w + first_cut], &jump_[first_cut], &level_[g * w + first_cut],
+              n + 1 - first_cut);
   }
   for (std::size_t g = 0; g < gens; ++g) {
     if (!gpu_steps_[g].moves && !hit_[g]) continue;
     const double* level = &level_[g * w];
-    for (std::size_t k = 0; k < n; ++k) {
-      m.rent[g * n + k] = base_.rent[g * n + k] * level[k];
-      m.rent_end[g * n + k] = base_.rent_end[g * n + k] * level[k + 1];
-    }
+    mul_n(&base_.rent[g * n], level, &m.rent[g * n], n);
+    mul_n(&base_.rent_end[g * n], level + 1, &m.rent_end[g * n], n);
   }
 }
 

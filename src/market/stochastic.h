@@ -100,6 +100,7 @@ class PathGenerator {
   // its shocks at z_[lane_in[l] + k] and writes x on d_k at ou_[lane_out[l] + k].
   std::vector<std::size_t> lane_in_, lane_out_;
   std::vector<double> lane_decay_, lane_sd_;  // [l * periods + k]
+  std::vector<double> lane_step_;            // [l * periods + k]: sd x shock, per path
   std::vector<int> rate_out_;              // per rate: where its row starts in ou_, or -1
   std::size_t y_at_ = 0, demand_out_ = 0;  // where generation 0's y row, the demand's row start
   PeriodUniforms uniforms_;  // the shocks' draws, then the release counts' (Stream::Releases, 0)

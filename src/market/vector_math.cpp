@@ -21,10 +21,12 @@ namespace {
                    kP3 = 6.61375632143793436117e-05, kP4 = -1.65339022054652515390e-06,
                    kP5 = 4.13813679705723846039e-08;
   const auto shift_bits = std::bit_cast<std::uint64_t>(kShift);
+  std::size_t outside = 0;  // counted in the loop (it still vectorises): such arguments are rare
   for (std::size_t i = 0; i < n; ++i) {
     // Out-of-range arguments give garbage here (unsigned arithmetic: no overflow) and are redone
     // below, so that the loop has no branch.
     const double v = x[i];
+    outside += !(std::fabs(v) <= 708.0);
     const double kd = v * kInvLn2 + kShift;
     const double k = kd - kShift;
     const double hi = v - k * kLn2Hi, lo = k * kLn2Lo;
@@ -36,6 +38,7 @@ namespace {
     const std::uint64_t ki = std::bit_cast<std::uint64_t>(kd) - shift_bits;
     y[i] = er * std::bit_cast<double>((ki + 1023) << 52);
   }
+  if (outside == 0) return;
   for (std::size_t i = 0; i < n; ++i)
     if (!(std::fabs(x[i]) <= 708.0)) y[i] = std::exp(x[i]);
 }
@@ -69,6 +72,10 @@ namespace {
     const double hfsq = 0.5 * f * f;
     y[i] = k * kLn2Hi - ((hfsq - (s * (hfsq + r) + k * kLn2Lo)) - f);
   }
+  std::size_t outside = 0;  // counted first in a loop that vectorises: such arguments are rare
+  for (std::size_t i = 0; i < n; ++i)
+    outside += !(x[i] >= 0x1p-1022 && x[i] <= 0x1.fffffffffffffp1023);
+  if (outside == 0) return;
   for (std::size_t i = 0; i < n; ++i)
     if (!(x[i] >= 0x1p-1022 && x[i] <= 0x1.fffffffffffffp1023)) y[i] = std::log(x[i]);
 }
@@ -79,6 +86,12 @@ namespace {
   for (std::size_t k = 0; k < n; ++k) e[k] = 0.0;
   for (std::size_t j = 0; j < rows; ++j)
     for (std::size_t k = 0; k < n; ++k) e[k] += w[j] * z[j * n + k];
+}
+
+[[gnu::always_inline]] inline void mul_kernel(const double* a, const double* __restrict b,
+                                              double* y, std::size_t n) {
+  // a and y may be one array (each y[k] is written after a[k] is read); b is never written.
+  for (std::size_t k = 0; k < n; ++k) y[k] = a[k] * b[k];
 }
 
 [[gnu::always_inline]] inline void moments_kernel(const double* __restrict value,
@@ -97,6 +110,10 @@ namespace {
 void add_moments_n(const double* value, const double* curve, double* sum, double* sum2,
                    std::size_t n, Simd simd) {
   simd_detail::run<moments_kernel>(simd, value, curve, sum, sum2, n);
+}
+
+void mul_n(const double* a, const double* b, double* y, std::size_t n, Simd simd) {
+  simd_detail::run<mul_kernel>(simd, a, b, y, n);
 }
 
 void combine_n(const double* w, std::size_t rows, const double* z, std::size_t n, double* e,

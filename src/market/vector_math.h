@@ -22,6 +22,9 @@ void log_n(const double* x, double* y, std::size_t n, Simd simd = simd_best());
 void combine_n(const double* w, std::size_t rows, const double* z, std::size_t n, double* e,
                Simd simd = simd_best());
 
+// y[k] = a[k] b[k] for k < n; y may be a (the product in place), not b.
+void mul_n(const double* a, const double* b, double* y, std::size_t n, Simd simd = simd_best());
+
 // With d = value[k] - curve[k]: sum[k] += d and sum2[k] += d d, for k < n (Monte Carlo's driver
 // moments, path after path).
 void add_moments_n(const double* value, const double* curve, double* sum, double* sum2,

@@ -127,6 +127,13 @@ TEST(VectorMath, EverySimdLevelGivesTheSameBits) {
       ASSERT_EQ(std::bit_cast<std::uint64_t>(s1[k]), std::bit_cast<std::uint64_t>(t1[k])) << k;
       ASSERT_EQ(std::bit_cast<std::uint64_t>(s2[k]), std::bit_cast<std::uint64_t>(t2[k])) << k;
     }
+    std::vector<double> y(x.size()), in_place(x);
+    mul_n(x.data(), p.data(), y.data(), x.size(), s);
+    mul_n(in_place.data(), p.data(), in_place.data(), x.size(), s);
+    for (std::size_t k = 0; k < x.size(); ++k) {
+      ASSERT_EQ(std::bit_cast<std::uint64_t>(y[k]), std::bit_cast<std::uint64_t>(x[k] * p[k])) << k;
+      ASSERT_EQ(std::bit_cast<std::uint64_t>(in_place[k]), std::bit_cast<std::uint64_t>(y[k])) << k;
+    }
     for (std::size_t k = 0; k < c.size(); ++k)
       ASSERT_EQ(std::bit_cast<std::uint64_t>(c[k]), std::bit_cast<std::uint64_t>(c0[k]))
           << simd_name(s) << " combine " << k;

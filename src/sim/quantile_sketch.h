@@ -36,6 +36,27 @@ class QuantileSketch {
     else
       negative_.add(key(-x));
   }
+  // add(x[0]), add(x[stride]), ... add(x[(n - 1) stride]): the same sketch, with its count and
+  // extremes kept in registers over the batch (Monte Carlo adds a batch of paths at a time).
+  void add_n(const double* x, std::size_t stride, std::size_t n) {
+    double lo = min_, hi = max_;
+    std::int64_t zeros = 0;
+    for (std::size_t p = 0; p < n; ++p) {
+      const double v = x[p * stride];
+      lo = v < lo ? v : lo;
+      hi = v > hi ? v : hi;
+      if (std::fabs(v) < kZero)
+        ++zeros;
+      else if (v > 0)
+        positive_.add(key(v));
+      else
+        negative_.add(key(-v));
+    }
+    count_ += static_cast<std::int64_t>(n);
+    zeros_ += zeros;
+    min_ = lo;
+    max_ = hi;
+  }
   void merge(const QuantileSketch& o);
   std::int64_t count() const { return count_; }
   // The value of rank ceil(q n) (1-based, at least 1) to within kAccuracy; NaN when empty.
@@ -62,11 +83,13 @@ class QuantileSketch {
   };
   // Keys come from a piecewise-linear log2 read off the double's bits (quantile_sketch.cpp).
   static std::int64_t key(double magnitude) {
-    const auto bits = std::bit_cast<std::uint64_t>(magnitude);
-    const auto exponent = static_cast<std::int64_t>((bits >> 52) & 0x7ff) - 1023;
-    const double fraction = double(bits & ((std::uint64_t(1) << 52) - 1)) * 0x1p-52;
+    // exponent + fraction, e + m 2^-52 for magnitude = (1 + m 2^-52) 2^e, rounded once: the
+    // integer e 2^52 + m is the bits less 1023 2^52, and its conversion rounds it the same way
+    // (scaling by 2^-52 is exact), in one signed conversion rather than an unsigned one and an add.
+    const auto bits = std::bit_cast<std::int64_t>(magnitude) & 0x7fffffffffffffff;  // (a NaN's sign)
+    const double l = double(bits - (std::int64_t(1023) << 52)) * 0x1p-52;
     // floor() without a call into libm (x86-64's baseline has no rounding instruction).
-    const double t = (double(exponent) + fraction) * kPerOctave;
+    const double t = l * kPerOctave;
     const auto k = static_cast<std::int64_t>(t);
     return double(k) > t ? k - 1 : k;
   }

@@ -25,7 +25,9 @@ constexpr std::size_t kCashBatch = 64;
 struct PathSink {
   static constexpr bool kFireSaleValue = false;  // not reported by Monte Carlo
   const SimLayout& layout;
-  const std::vector<int>& book_row;  // per entity: its row of cash, -1 without books
+  // Per entity: where its row of cash starts in this path's slot, row * periods (a product taken
+  // once per worker, not per entity and period), -1 without books.
+  const std::vector<std::ptrdiff_t>& book_at;
   double* cash;                      // this path's slot: [row * periods + k]
   std::vector<double>& loss;         // per lender, this path
   double& liability_loss;            // this path
@@ -49,8 +51,8 @@ struct PathSink {
     ++unsettled_periods;
   }
   void figures(int k, int entity, const PeriodFigures& f) {
-    const int row = book_row[static_cast<std::size_t>(entity)];
-    if (row >= 0) cash[static_cast<std::size_t>(row * periods + k)] = f.cash;
+    const std::ptrdiff_t at = book_at[static_cast<std::size_t>(entity)];
+    if (at >= 0) cash[at + k] = f.cash;
   }
 };
 
@@ -67,6 +69,7 @@ struct Worker {
   // kCashBatch paths' cash at each period end of the entities with books, path after path:
   // [(p * rows + row) * periods + k]. Small enough to stay in the first-level cache.
   std::vector<int> book_row;
+  std::vector<std::ptrdiff_t> book_at;  // book_row[i] * periods, or -1
   std::size_t rows = 0;
   std::vector<double> cash;
 
@@ -77,6 +80,8 @@ struct Worker {
         loss(layout.lenders.size(), 0.0) {
     for (std::uint8_t books : layout.has_books)
       book_row.push_back(books ? static_cast<int>(rows++) : -1);
+    for (int row : book_row)
+      book_at.push_back(row < 0 ? -1 : std::ptrdiff_t(row) * plan.timeline.periods);
     cash.assign(kCashBatch * rows * static_cast<std::size_t>(plan.timeline.periods), 0.0);
   }
 
@@ -87,8 +92,7 @@ struct Worker {
       if (book_row[i] < 0) continue;
       const double* row = &cash[static_cast<std::size_t>(book_row[i]) * n];
       for (std::size_t k = 0; k < n; ++k) {
-        QuantileSketch& q = tally.cash[i * n + k];
-        for (std::size_t p = 0; p < paths; ++p) q.add(row[p * rows * n + k]);
+        tally.cash[i * n + k].add_n(&row[k], rows * n, paths);
       }
     }
   }
@@ -119,7 +123,7 @@ void run_block(const Plan& plan, const SimLayout& layout, const SimOptions& o, s
     std::fill(w.loss.begin(), w.loss.end(), 0.0);
     w.liability_loss = 0;
     const auto slot = static_cast<std::size_t>(path - first) % kCashBatch;
-    PathSink sink{layout, w.book_row, &w.cash[slot * w.rows * static_cast<std::size_t>(n)], w.loss,
+    PathSink sink{layout, w.book_at, &w.cash[slot * w.rows * static_cast<std::size_t>(n)], w.loss,
                   w.liability_loss, n, w.tally.unsettled_periods};
     for (int k = 0; k < n; ++k) step(plan, w.market, k, w.state, sink);
     if (slot + 1 == kCashBatch || path + 1 == last) w.flush_cash(slot + 1);

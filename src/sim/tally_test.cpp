@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <limits>
 #include <cmath>
 #include <random>
 
@@ -32,6 +35,43 @@ TEST(QuantileSketch, WithinItsRelativeAccuracyOfTheExactQuantile) {
   }
   EXPECT_EQ(q.quantile(0.0), xs.front());  // rank 1, clamped to the smallest value
   EXPECT_EQ(q.quantile(1.0), xs.back());
+}
+
+// add_n() over a strided batch is add() value after value: the same words.
+TEST(QuantileSketch, AddingABatchIsAddingEachValue) {
+  std::mt19937_64 rng(11);
+  std::lognormal_distribution<double> size(0.0, 20.0);
+  std::vector<double> xs;
+  for (int i = 0; i < 3000; ++i) xs.push_back(i % 13 == 0 ? 1e-12 : (i % 3 == 0 ? -1 : 1) * size(rng));
+  xs.push_back(std::numeric_limits<double>::infinity());
+  xs.push_back(-std::numeric_limits<double>::denorm_min());
+  xs.push_back(std::numeric_limits<double>::max());
+  QuantileSketch one, batch;
+  for (std::size_t i = 0; i < xs.size(); i += 3) one.add(xs[i]);
+  batch.add_n(xs.data(), 3, (xs.size() + 2) / 3);
+  std::vector<std::int64_t> a, b;
+  one.write(a);
+  batch.write(b);
+  EXPECT_EQ(a, b);
+}
+
+// A value's bucket is floor((e + m 2^-52) 100) for the value (1 + m 2^-52) 2^e (the key the
+// sketch was first written with: exponent and fraction converted apart and added).
+TEST(QuantileSketch, BucketsAreThePiecewiseLinearLog) {
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 20000; ++i) {
+    const std::uint64_t bits = (rng() >> 1) % 0x7ff0000000000000;  // finite, positive
+    const double x = std::bit_cast<double>(bits);
+    if (x < QuantileSketch::kZero) continue;
+    const auto exponent = static_cast<std::int64_t>(bits >> 52) - 1023;
+    const double fraction = double(bits & ((std::uint64_t(1) << 52) - 1)) * 0x1p-52;
+    const auto key = static_cast<std::int64_t>(std::floor((double(exponent) + fraction) * 100));
+    QuantileSketch q;
+    q.add(x);
+    std::vector<std::int64_t> words;
+    q.write(words);
+    ASSERT_EQ(words[4], key) << x;  // count, zeros, min, max, then the positive store's offset
+  }
 }
 
 TEST(QuantileSketch, EqualValuesGiveTheValueAndMergingIsExact) {
