@@ -4,9 +4,14 @@
 //   void flow(const Flow&);  void event(const Event&);
 //   void figures(int period, int entity, const PeriodFigures&);
 //   static constexpr bool kFireSaleValue;  // whether its figures need collateral_fire_sale
+//   static constexpr bool kBalances;  // optional (default kFireSaleValue): whether they need the
+//                                     // period-end debt, liabilities and fleet values
 // It is a template parameter, so a sink that ignores flows costs nothing (STYLE.md 6). Monte
 // Carlo reports no fire-sale value of the fleet, and summing it costs 1.3 % of a path's
-// instructions on coreweave-2025: only the deterministic run's record asks for it.
+// instructions on coreweave-2025: only the deterministic run's record asks for it. Nor does it
+// keep the balances and fleet values of its figures (only their cash): valuing the lots and
+// summing the debts at every close is 5 % of a path's instructions there, done only for a sink
+// that asks or a network whose valuation reads them.
 //
 // An entity's period runs in phases: accrue, operate, raise new money and list what falls due
 // (prepare); pay it (pay_scheduled); prepay, manage revolvers, raise contingent equity, test
@@ -159,6 +164,15 @@ struct State {
 };
 
 namespace detail {
+
+// Whether Sink's figures need the balances and fleet values at the period end (the header).
+template <class Sink>
+constexpr bool wants_balances() {
+  if constexpr (requires { Sink::kBalances; })
+    return Sink::kBalances;
+  else
+    return Sink::kFireSaleValue;
+}
 
 // Value of a set of lots owned at the end of period k, at market (moved by the fire-sale index)
 // or at book; with `kept`, each lot's value times the share of it still owned (forced sales).
@@ -1676,12 +1690,15 @@ class EntityStep {
   void close() {
     f_.cash = cash_;
     f_.shares = s_.shares;
-    double debt = 0;
-    for (const DebtState& x : s_.debt) debt += x.balance;
-    f_.debt = debt;
     // What was drawn in this period stops counting as drawn in the current one.
     if (f_.draws > 0)
       for (DebtState& x : s_.debt) x.drawn_now = 0;
+    // The rest is figures only: a valued network's marks read them, and a sink that asks.
+    if constexpr (!detail::wants_balances<Sink>())
+      if (!plan_.network.valued) return;
+    double debt = 0;
+    for (const DebtState& x : s_.debt) debt += x.balance;
+    f_.debt = debt;
     double liabilities = 0;
     for (double l : s_.liability) liabilities += l;
     f_.liabilities = liabilities;
