@@ -101,7 +101,10 @@ struct EntityState {
   // site can differ from the plan; whether a remedy cuts any contract; the first period in which
   // a contract is stopped.
   std::vector<std::pair<int, int>> site_window;
-  std::vector<std::uint8_t> site_moved;  // per site: late or stopped on this path
+  // Per SiteFlow::skip slot: the first period from which the plan's flows in that slot are not
+  // paid on this path (a late or stopped site's payments are the path's; a host in default
+  // builds, and is reimbursed, no more); INT_MAX: paid as planned.
+  std::vector<int> site_skip;
   bool cuts = false;
   bool missed = false;  // some deadline is missed on this path
   int first_stop = 0;
@@ -882,10 +885,13 @@ class EntityStep {
     const std::vector<int>& stop = m_.contract_stop[static_cast<Index>(entity_)];
     s_.first_stop = plan_.timeline.periods;
     for (int k : stop) s_.first_stop = std::min(s_.first_stop, k);
-    std::fill(s_.site_moved.begin(), s_.site_moved.end(), 0);
+    std::fill(s_.site_skip.begin(), s_.site_skip.end(), std::numeric_limits<int>::max());
+    const std::vector<int>& site_stop = m_.site_stop[static_cast<Index>(entity_)];
     for (int i : m_.moved_sites[static_cast<Index>(entity_)]) {
-      s_.site_moved[static_cast<Index>(i)] = 1;
-      settle_window(static_cast<Index>(i));
+      const auto ii = static_cast<Index>(i);
+      s_.site_skip[2 * ii] = 0;                     // its payments: always the path's
+      s_.site_skip[2 * ii + 1] = site_stop[ii];  // its reimbursements: until its host stops
+      settle_window(ii);
     }
     settle_deliveries();
   }
@@ -986,13 +992,11 @@ class EntityStep {
   void each_site_payment(Visit visit) {
     if (p_.sites.empty()) return;
     const std::vector<int>& moved = m_.moved_sites[static_cast<Index>(entity_)];
-    const std::vector<int>& stop = m_.site_stop[static_cast<Index>(entity_)];
-    const bool any_moved = !moved.empty();
+    // A late or stopped site's payment is the path's (below); a host in default builds, and is
+    // reimbursed, no more (settle_path()): one test per flow.
+    const int* skip = s_.site_skip.data();
     for (const SiteFlow& x : l_.site_flows) {
-      if (any_moved && s_.site_moved[x.site]) {
-        // Its payment is the path's (below); a host in default builds, and is reimbursed, no more.
-        if (x.kind == FlowKind::Lease || (x.reimbursement && k_ >= stop[x.site])) continue;
-      }
+      if (k_ >= skip[x.skip]) continue;
       if (x.kind == FlowKind::Capex) f_.capex += x.amount;
       const bool to_host = x.kind == FlowKind::Lease || x.reimbursement;
       visit(x.kind, Source::Site, static_cast<int>(x.site), x.amount,

@@ -189,9 +189,10 @@ void lay_out_capacity(EntityPlan& p, const Entity& e, const Timeline& t) {
       p.capacity_kwh[k] += s.active_mw[k] * s.it_share;  // MW of IT load, for now
       p.site_lease_total[k] += s.payment[k];
       if (!e.sites[i].signed_on || *e.sites[i].signed_on <= t.ends[k]) p.contracted_mw[k] += s.mw;
-      const SiteFlow flows[] = {{i, FlowKind::Lease, s.payment[k], false},
-                                {i, FlowKind::Capex, s.build[k], false},
-                                {i, FlowKind::Capex, s.reimbursement[k], true}};
+      const std::size_t never = 2 * e.sites.size();
+      const SiteFlow flows[] = {{i, FlowKind::Lease, s.payment[k], false, 2 * i},
+                                {i, FlowKind::Capex, s.build[k], false, never},
+                                {i, FlowKind::Capex, s.reimbursement[k], true, 2 * i + 1}};
       for (const SiteFlow& x : flows)
         if (x.amount != 0) p.site_flows.items.push_back(x);
     }
