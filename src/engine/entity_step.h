@@ -4,9 +4,14 @@
 //   void flow(const Flow&);  void event(const Event&);
 //   void figures(int period, int entity, const PeriodFigures&);
 //   static constexpr bool kFireSaleValue;  // whether its figures need collateral_fire_sale
+//   static constexpr bool kBalances;  // optional (default kFireSaleValue): whether they need the
+//                                     // period-end debt, liabilities and fleet values
 // It is a template parameter, so a sink that ignores flows costs nothing (STYLE.md 6). Monte
 // Carlo reports no fire-sale value of the fleet, and summing it costs 1.3 % of a path's
-// instructions on coreweave-2025: only the deterministic run's record asks for it.
+// instructions on coreweave-2025: only the deterministic run's record asks for it. Nor does it
+// keep the balances and fleet values of its figures (only their cash): valuing the lots and
+// summing the debts at every close is 5 % of a path's instructions there, done only for a sink
+// that asks or a network whose valuation reads them.
 //
 // An entity's period runs in phases: accrue, operate, raise new money and list what falls due
 // (prepare); pay it (pay_scheduled); prepay, manage revolvers, raise contingent equity, test
@@ -96,7 +101,10 @@ struct EntityState {
   // site can differ from the plan; whether a remedy cuts any contract; the first period in which
   // a contract is stopped.
   std::vector<std::pair<int, int>> site_window;
-  std::vector<std::uint8_t> site_moved;  // per site: late or stopped on this path
+  // Per SiteFlow::skip slot: the first period from which the plan's flows in that slot are not
+  // paid on this path (a late or stopped site's payments are the path's; a host in default
+  // builds, and is reimbursed, no more); INT_MAX: paid as planned.
+  std::vector<int> site_skip;
   bool cuts = false;
   bool missed = false;  // some deadline is missed on this path
   int first_stop = 0;
@@ -160,6 +168,15 @@ struct State {
 
 namespace detail {
 
+// Whether Sink's figures need the balances and fleet values at the period end (the header).
+template <class Sink>
+constexpr bool wants_balances() {
+  if constexpr (requires { Sink::kBalances; })
+    return Sink::kBalances;
+  else
+    return Sink::kFireSaleValue;
+}
+
 // Value of a set of lots owned at the end of period k, at market (moved by the fire-sale index)
 // or at book; with `kept`, each lot's value times the share of it still owned (forced sales).
 template <bool Sold>
@@ -219,7 +236,7 @@ class EntityStep {
         e_(plan.scenario->entities[static_cast<std::size_t>(entity)]),
         p_(plan.entities[static_cast<std::size_t>(entity)]),
         s_(state.entities[static_cast<std::size_t>(entity)]), sink_(sink), k_(k),
-        kk_(static_cast<std::size_t>(k)), entity_(entity), cash_(s_.cash),
+        kk_(static_cast<std::size_t>(k)), entity_(entity), l_(p_.period[kk_]), cash_(s_.cash),
         f_(initial_figures(s_)) {}
 
   // The whole period of an entity with no links to another (sequential loop). Monte Carlo spends
@@ -522,14 +539,14 @@ class EntityStep {
   // 1. Interest and undrawn fees accrue on what was held through the period; a new accrual
   //    fixes its rate.
   void accrue() {
-    for (Index d : p_.fixing.at(kk_)) {
+    for (Index d : l_.fixing) {
       if (!open(d)) continue;
       const Rate& r = debt(d).rate;
       s_.debt[d].rate = coupon_rate(r, r.index < 0 ? 0.0 : m_.rate_at(r.index, k_),
                                     r.alt_index < 0 ? 0.0 : m_.rate_at(r.alt_index, k_));
     }
     double expense = 0;  // summed here, not in f_, so that it can stay in a register
-    for (const Accrual& a : p_.accruing.at(kk_)) {
+    for (const Accrual& a : l_.accruing) {
       DebtState& x = s_.debt[a.debt];
       if (x.closed) continue;
       double premium = x.premium;
@@ -540,7 +557,7 @@ class EntityStep {
       expense += interest;
     }
     f_.interest_expense = expense;
-    for (Index d : p_.fee_accruing.at(kk_))
+    for (Index d : l_.fee_accruing)
       if (open(d)) s_.debt[d].fee_accrued += debt(d).fees.undrawn * available(d) * yf(d);
     // The annual fee is on the average balance over its fee year.
     for (Index d : p_.annual_fee)
@@ -582,7 +599,7 @@ class EntityStep {
     bool freed = false;
     // Locals, kept in registers (see receive()).
     double cash = cash_, revenue = 0, due = 0, cut = 0;
-    for (const ContractPeriod& c : p_.contracts.at(kk_)) {
+    for (const ContractPeriod& c : l_.contracts) {
       due += c.revenue;
       if (k_ >= stop[c.contract] || (p_.sells_to_network && stopped(c, stop))) {
         report_stop(c, stop);
@@ -649,11 +666,11 @@ class EntityStep {
   // The period's generations as owned: the plan's, less what forced sales have sold.
   std::span<const GpuPeriod> gpus() {
     if (s_.sold_lots) [[unlikely]] return gpus_after_sales();
-    return p_.gpus.at(kk_);
+    return l_.gpus;
   }
   // Out of line: the hot loop keeps only the test above.
   [[gnu::noinline]] std::span<const GpuPeriod> gpus_after_sales() {
-    const std::span<const GpuPeriod> planned = p_.gpus.at(kk_);
+    const std::span<const GpuPeriod> planned = l_.gpus;
     const double hours = 24.0 * plan_.timeline.days[kk_];
     state_.gpus_now.assign(planned.begin(), planned.end());
     for (GpuPeriod& gp : state_.gpus_now) {
@@ -696,7 +713,7 @@ class EntityStep {
     const double powered = open_kwh > rest ? rest / open_kwh : 1.0;
 
     double cash = cash_, revenue = 0, lost = 0, due = 0;
-    for (const ContractPeriod& c : p_.contracts.at(kk_)) {
+    for (const ContractPeriod& c : l_.contracts) {
       due += c.revenue;
       if (stopped(c, stop)) continue;
       // A modelled customer pays through the clearing, in full: its purchase is its own
@@ -801,7 +818,7 @@ class EntityStep {
   bool free_contract_hours(const std::vector<int>& stop) {
     bool freed = false;
     if (k_ < s_.first_stop && !s_.cuts && !p_.sells_to_network) return false;
-    for (const ContractPeriod& c : p_.contracts.at(kk_)) {
+    for (const ContractPeriod& c : l_.contracts) {
       const bool off = stopped(c, stop);
       if (off) report_stop(c, stop);
       if (c.gpu < 0) continue;
@@ -868,10 +885,13 @@ class EntityStep {
     const std::vector<int>& stop = m_.contract_stop[static_cast<Index>(entity_)];
     s_.first_stop = plan_.timeline.periods;
     for (int k : stop) s_.first_stop = std::min(s_.first_stop, k);
-    std::fill(s_.site_moved.begin(), s_.site_moved.end(), 0);
+    std::fill(s_.site_skip.begin(), s_.site_skip.end(), std::numeric_limits<int>::max());
+    const std::vector<int>& site_stop = m_.site_stop[static_cast<Index>(entity_)];
     for (int i : m_.moved_sites[static_cast<Index>(entity_)]) {
-      s_.site_moved[static_cast<Index>(i)] = 1;
-      settle_window(static_cast<Index>(i));
+      const auto ii = static_cast<Index>(i);
+      s_.site_skip[2 * ii] = 0;                     // its payments: always the path's
+      s_.site_skip[2 * ii + 1] = site_stop[ii];  // its reimbursements: until its host stops
+      settle_window(ii);
     }
     settle_deliveries();
   }
@@ -972,13 +992,11 @@ class EntityStep {
   void each_site_payment(Visit visit) {
     if (p_.sites.empty()) return;
     const std::vector<int>& moved = m_.moved_sites[static_cast<Index>(entity_)];
-    const std::vector<int>& stop = m_.site_stop[static_cast<Index>(entity_)];
-    const bool any_moved = !moved.empty();
-    for (const SiteFlow& x : p_.site_flows.at(kk_)) {
-      if (any_moved && s_.site_moved[x.site]) {
-        // Its payment is the path's (below); a host in default builds, and is reimbursed, no more.
-        if (x.kind == FlowKind::Lease || (x.reimbursement && k_ >= stop[x.site])) continue;
-      }
+    // A late or stopped site's payment is the path's (below); a host in default builds, and is
+    // reimbursed, no more (settle_path()): one test per flow.
+    const int* skip = s_.site_skip.data();
+    for (const SiteFlow& x : l_.site_flows) {
+      if (k_ >= skip[x.skip]) continue;
       if (x.kind == FlowKind::Capex) f_.capex += x.amount;
       const bool to_host = x.kind == FlowKind::Lease || x.reimbursement;
       visit(x.kind, Source::Site, static_cast<int>(x.site), x.amount,
@@ -1007,9 +1025,9 @@ class EntityStep {
 
   // 3. New money: equity, scheduled draws (bond issues), facility draws for capex.
   void raise_new_money() {
-    for (Index q : p_.equity_in.at(kk_)) issue_shares(q);
-    for (Index d : p_.drawing.at(kk_)) draw(d, terms(d).draws[kk_]);
-    for (Index c : p_.capex_in.at(kk_)) {
+    for (Index q : l_.equity_in) issue_shares(q);
+    for (Index d : l_.drawing) draw(d, terms(d).draws[kk_]);
+    for (Index c : l_.capex_in) {
       const Capex& cx = e_.capex[c];
       f_.capex += cx.units * cx.unit_cost;
       if (cx.funded_by >= 0)
@@ -1081,16 +1099,16 @@ class EntityStep {
     owe(FlowKind::Power, Source::None, 0, f_.power);
     owe(FlowKind::Opex, Source::None, 0, f_.opex);
     owe(FlowKind::Sga, Source::None, 0, f_.sga);
-    for (const LeasePayment& l : p_.leases.at(kk_))
+    for (const LeasePayment& l : l_.leases)
       owe(FlowKind::Lease, Source::Lease, static_cast<int>(l.lease), l.amount,
           p_.lessor.empty() || !alive(p_.lessor[l.lease]) ? -1 : p_.lessor[l.lease]);
-    for (const Purchase& x : p_.purchases.at(kk_)) {
+    for (const Purchase& x : l_.purchases) {
       if (!alive(x.provider)) continue;
       f_.purchases += x.amount;
       f_.ebitda -= x.amount;
       owe(FlowKind::Purchase, Source::Contract, static_cast<int>(x.contract), x.amount, x.provider);
     }
-    for (Index c : p_.capex_in.at(kk_))
+    for (Index c : l_.capex_in)
       owe(FlowKind::Capex, Source::Capex, static_cast<int>(c),
           e_.capex[c].units * e_.capex[c].unit_cost);
     each_site_payment([&](FlowKind kind, Source src, int index, double amount, int host) {
@@ -1102,13 +1120,13 @@ class EntityStep {
       f_.interest_expense += interest;
       owe(FlowKind::Interest, Source::Liability, static_cast<int>(l), interest);
     }
-    for (Index d : p_.paying.at(kk_))
+    for (Index d : l_.paying)
       if (!s_.debt[d].closed) owe(FlowKind::Interest, Source::Debt, idx(d), s_.debt[d].accrued);
-    for (Index d : p_.fee_due.at(kk_))
+    for (Index d : l_.fee_due)
       if (!s_.debt[d].closed) owe(FlowKind::Fee, Source::Debt, idx(d), fee_due(d));
     if (plan_.timeline.year_ends[kk_])  // a new fee year starts
       for (Index d : p_.annual_fee) s_.debt[d].balance_days = 0;
-    for (const Repayment& r : p_.repaying.at(kk_)) {
+    for (const Repayment& r : l_.repaying) {
       const Index d = r.debt;
       if (!open(d)) continue;
       if (r.at_maturity && converts(d)) continue;
@@ -1153,9 +1171,9 @@ class EntityStep {
     pay(cash, FlowKind::Power, Source::None, 0, f_.power);
     pay(cash, FlowKind::Opex, Source::None, 0, f_.opex);
     pay(cash, FlowKind::Sga, Source::None, 0, f_.sga);
-    for (const LeasePayment& l : p_.leases.at(kk_))
+    for (const LeasePayment& l : l_.leases)
       pay(cash, FlowKind::Lease, Source::Lease, static_cast<int>(l.lease), l.amount);
-    for (Index c : p_.capex_in.at(kk_))
+    for (Index c : l_.capex_in)
       pay(cash, FlowKind::Capex, Source::Capex, static_cast<int>(c),
           e_.capex[c].units * e_.capex[c].unit_cost);
     cash_ = cash;
@@ -1164,7 +1182,7 @@ class EntityStep {
   // 4b. Debt service: interest, then fees, then scheduled principal, each in file order.
   void service_debt() {
     double cash = cash_;
-    for (Index d : p_.paying.at(kk_)) {
+    for (Index d : l_.paying) {
       DebtState& x = s_.debt[d];
       if (x.closed) continue;
       const double paid = pay(cash, FlowKind::Interest, Source::Debt, idx(d), x.accrued);
@@ -1172,11 +1190,11 @@ class EntityStep {
       f_.interest_paid += paid;
       f_.service += paid;
     }
-    for (Index d : p_.fee_due.at(kk_))
+    for (Index d : l_.fee_due)
       if (!s_.debt[d].closed) f_.service += pay(cash, FlowKind::Fee, Source::Debt, idx(d), fee_due(d));
     if (plan_.timeline.year_ends[kk_])  // a new fee year starts
       for (Index d : p_.annual_fee) s_.debt[d].balance_days = 0;
-    for (const Repayment& r : p_.repaying.at(kk_)) {
+    for (const Repayment& r : l_.repaying) {
       const Index d = r.debt;
       if (!open(d)) continue;
       if (r.at_maturity && converts(d)) continue;
@@ -1365,7 +1383,7 @@ class EntityStep {
     s_.ebitda[kk_] = f_.ebitda;
     s_.interest[kk_] = f_.interest_expense;
     s_.service[kk_] = f_.service;
-    if (!failed_ && !p_.testing.at(kk_).empty()) test_covenants();
+    if (!failed_ && !l_.testing.empty()) test_covenants();
     if (!failed_) distribute();
     if (failed_) resolve_default(0.0);
   }
@@ -1511,7 +1529,7 @@ class EntityStep {
     bool accelerate_all = false;
     std::vector<Index> accelerate;
     const Date today = plan_.timeline.ends[kk_];
-    for (Index d : p_.testing.at(kk_)) {
+    for (Index d : l_.testing) {
       if (!open(d)) continue;
       for (Index t = 0; t < debt(d).covenants.tests.size(); ++t) {
         const CovenantTest& test = debt(d).covenants.tests[t];
@@ -1676,12 +1694,15 @@ class EntityStep {
   void close() {
     f_.cash = cash_;
     f_.shares = s_.shares;
-    double debt = 0;
-    for (const DebtState& x : s_.debt) debt += x.balance;
-    f_.debt = debt;
     // What was drawn in this period stops counting as drawn in the current one.
     if (f_.draws > 0)
       for (DebtState& x : s_.debt) x.drawn_now = 0;
+    // The rest is figures only: a valued network's marks read them, and a sink that asks.
+    if constexpr (!detail::wants_balances<Sink>())
+      if (!plan_.network.valued) return;
+    double debt = 0;
+    for (const DebtState& x : s_.debt) debt += x.balance;
+    f_.debt = debt;
     double liabilities = 0;
     for (double l : s_.liability) liabilities += l;
     f_.liabilities = liabilities;
@@ -1693,7 +1714,7 @@ class EntityStep {
     f_.collateral_book = p_.collateral_book[kk_];
     double market = 0, fire_sale = 0;
     if (plan_.network.index_moves) {
-      for (const OwnedLot& lot : p_.owned_lots.at(kk_)) {
+      for (const OwnedLot& lot : l_.owned_lots) {
         const double v = lot_market_value(m_.rent_end_at(lot.gpu, k_), lot.cost_per_hour,
                                           lot.value_factor) *
                          state_.index[static_cast<Index>(lot.gpu)];
@@ -1701,7 +1722,7 @@ class EntityStep {
         if constexpr (Sink::kFireSaleValue) fire_sale += v * keep(lot.gpu);
       }
     } else {
-      for (const OwnedLot& lot : p_.owned_lots.at(kk_)) {
+      for (const OwnedLot& lot : l_.owned_lots) {
         const double v =
             lot_market_value(m_.rent_end_at(lot.gpu, k_), lot.cost_per_hour, lot.value_factor);
         market += v;
@@ -1738,6 +1759,7 @@ class EntityStep {
   const int k_;
   const std::size_t kk_;
   const int entity_;
+  const PeriodLists& l_;  // what can act in this period
   // The entity's cash through the step, written back at its end: every flow moves it, and a
   // value of the step's own stays in a register where the state's would go through memory.
   double cash_;

@@ -189,9 +189,10 @@ void lay_out_capacity(EntityPlan& p, const Entity& e, const Timeline& t) {
       p.capacity_kwh[k] += s.active_mw[k] * s.it_share;  // MW of IT load, for now
       p.site_lease_total[k] += s.payment[k];
       if (!e.sites[i].signed_on || *e.sites[i].signed_on <= t.ends[k]) p.contracted_mw[k] += s.mw;
-      const SiteFlow flows[] = {{i, FlowKind::Lease, s.payment[k], false},
-                                {i, FlowKind::Capex, s.build[k], false},
-                                {i, FlowKind::Capex, s.reimbursement[k], true}};
+      const std::size_t never = 2 * e.sites.size();
+      const SiteFlow flows[] = {{i, FlowKind::Lease, s.payment[k], false, 2 * i},
+                                {i, FlowKind::Capex, s.build[k], false, never},
+                                {i, FlowKind::Capex, s.reimbursement[k], true, 2 * i + 1}};
       for (const SiteFlow& x : flows)
         if (x.amount != 0) p.site_flows.items.push_back(x);
     }
@@ -375,12 +376,29 @@ void lay_out_network(const Scenario& s, const Timeline& t, std::vector<EntityPla
   });
 }
 
+// Each period's lists side by side (EntityPlan::period), once every list is laid out.
+void lay_out_period_lists(EntityPlan& p, int periods) {
+  // A list that was not laid out (site flows without sites) is empty in every period.
+  const auto at = [](const auto& list, std::size_t k) {
+    using Span = decltype(list.at(k));
+    return k + 1 < list.first.size() ? list.at(k) : Span{};
+  };
+  for (std::size_t k = 0; k < static_cast<std::size_t>(periods); ++k)
+    p.period.push_back(PeriodLists{at(p.accruing, k), at(p.fixing, k), at(p.fee_accruing, k),
+                                   at(p.paying, k), at(p.fee_due, k), at(p.testing, k),
+                                   at(p.drawing, k), at(p.capex_in, k), at(p.equity_in, k),
+                                   at(p.repaying, k), at(p.contracts, k), at(p.gpus, k),
+                                   at(p.leases, k), at(p.owned_lots, k), at(p.site_flows, k),
+                                   at(p.purchases, k)});
+}
+
 }  // namespace
 
 Plan::Plan(const Scenario& s)
     : scenario(&s), timeline(s) {
   for (const Entity& e : s.entities) entities.push_back(lay_out_entity(e, s.market, timeline));
   lay_out_network(s, timeline, entities, network);
+  for (EntityPlan& p : entities) lay_out_period_lists(p, timeline.periods);
 }
 
 }  // namespace tinderbox

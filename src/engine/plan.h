@@ -81,6 +81,9 @@ struct SiteFlow {
   FlowKind kind = FlowKind::Lease;  // Lease: a payment; Capex: a build cost or reimbursement
   double amount = 0;                // $M, not 0
   bool reimbursement = false;       // a reimbursement of the host's build-out
+  // Its slot in EntityState::site_skip: 2 site (a payment), 2 site + 1 (a reimbursement), or
+  // 2 sites (a build cost, which a path never skips).
+  std::size_t skip = 0;
 };
 
 // A contract's delivery terms on the period grid (Contract::delivery).
@@ -112,6 +115,22 @@ struct LoanHeld {
   int borrower = 0;
   std::size_t debt = 0;
   double share = 0;
+};
+
+// What can act in one period: the entity's per-period lists (below) at that period, side by side.
+// Monte Carlo looks a list up for every phase of every period of every path; from one row each is
+// two loads, where PerPeriod::at() takes four and their arithmetic, from as many cache lines.
+struct PeriodLists {
+  std::span<const Accrual> accruing;
+  std::span<const std::size_t> fixing, fee_accruing, paying, fee_due, testing, drawing, capex_in,
+      equity_in;
+  std::span<const Repayment> repaying;
+  std::span<const ContractPeriod> contracts;
+  std::span<const GpuPeriod> gpus;
+  std::span<const LeasePayment> leases;
+  std::span<const OwnedLot> owned_lots;
+  std::span<const SiteFlow> site_flows;  // empty without sites
+  std::span<const Purchase> purchases;
 };
 
 struct EntityPlan {
@@ -182,6 +201,10 @@ struct EntityPlan {
   // obligations every period (a holder with liabilities, an spv with a guarantee, an investor).
   std::vector<std::uint8_t> owes_network;
   bool lists = false;
+
+  // [k]: the lists above at period k, pointing into them (laid out last, by Plan: a Plan is not
+  // copied, and moving one keeps its vectors' storage).
+  std::vector<PeriodLists> period;
 };
 
 // What the loop needs to run the scenario as a network (docs/model.md, Network).
@@ -211,6 +234,11 @@ struct Plan {
   NetworkPlan network;
 
   explicit Plan(const Scenario& s);
+  // Each EntityPlan::period points into the plan's own lists.
+  Plan(const Plan&) = delete;
+  Plan& operator=(const Plan&) = delete;
+  Plan(Plan&&) = default;
+  Plan& operator=(Plan&&) = default;
 };
 
 }  // namespace tinderbox

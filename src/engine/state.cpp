@@ -46,7 +46,7 @@ void State::reset(const Plan& plan) {
     s.delivered.assign(p.deliveries.size(), EntityState::Delivered{});
     s.short_of_power = false;
     s.site_window.assign(p.sites.size(), {0, -1});
-    s.site_moved.assign(p.sites.size(), 0);
+    s.site_skip.assign(2 * p.sites.size() + 1, std::numeric_limits<int>::max());
     s.cuts = s.missed = false;
     s.first_stop = 0;
     // Network.
