@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <vector>
 
 #include "engine/entity_step.h"
@@ -137,15 +138,34 @@ inline double owed_total(const EntityState& s) { return s.owed; }
 // its parent is asked for, within the guarantee's cap. Returns whether any call changed.
 inline bool update_guarantees(const Plan& plan, State& st, bool cleared) {
   const Scenario& sc = *plan.scenario;
+  if (plan.network.guaranteed.empty()) return false;
+  const std::size_t n = st.entities.size();
+  // network_inflow() of every entity (guarantees left out) in one pass over the payers, not one
+  // pass per spv: each sum takes its terms in the same order. The calls below change only
+  // guarantees, which it leaves out, so it holds for every spv of the loop.
+  std::vector<double>& inflow = st.guarantee;
+  inflow.assign(n, 0.0);
+  for (std::size_t j = 0; j < n; ++j) {
+    const EntityState& payer = st.entities[j];
+    if (!payer.active) continue;
+    const double f = cleared ? st.fraction[j] : 1.0;
+    for (int x : payer.net_due) {
+      const Obligation& o = payer.due[static_cast<std::size_t>(x)];
+      if (o.kind != FlowKind::Guarantee && o.amount > 0)
+        network_parts(plan, st, static_cast<int>(j), o, [&](int c, double part) {
+          inflow[static_cast<std::size_t>(c)] += part * f;
+        });
+    }
+  }
   bool changed = false;
-  for (std::size_t i = 0; i < st.entities.size(); ++i) {
+  for (int spv : plan.network.guaranteed) {
+    const auto i = static_cast<std::size_t>(spv);
     const Entity& e = sc.entities[i];
     EntityState& s = st.entities[i];
     if (e.parent < 0 || e.guarantee.type == GuaranteeType::None || !s.active) continue;
     EntityState& parent = st.entities[static_cast<std::size_t>(e.parent)];
     if (!parent.active) continue;
-    const double need =
-        std::max(0.0, owed_total(s) - s.own - network_inflow(plan, st, static_cast<int>(i), cleared));
+    const double need = std::max(0.0, owed_total(s) - s.own - inflow[i]);
     const double cap = e.guarantee.type == GuaranteeType::Full ? need
                                                                : e.guarantee.cap - s.guarantee_paid;
     const double call = std::min(need, std::max(0.0, cap));
@@ -219,21 +239,25 @@ inline int clear_network(const Plan& plan, State& st) {
   for (std::size_t round = 0; round < r->rounds.size(); ++round)
     for (int i : r->rounds[round]) st.node_round[static_cast<std::size_t>(i)] = int(round) + 1;
   network_inflows(plan, st);
+  // An entity that owes the network nothing has no round in the clearing (its node_round is 0);
+  // if it is short, it defaults by its waterfall, in the round after the latest payer that
+  // short-paid it. One pass over the short payers' obligations keeps, in its node_round, the
+  // latest round of those that short-paid it (a max: the order does not matter).
+  for (std::size_t j = 0; j < n; ++j) {
+    if (!st.node[j] || !(st.fraction[j] < 1)) continue;
+    for (int x : st.entities[j].net_due)
+      network_parts(plan, st, static_cast<int>(j), st.entities[j].due[static_cast<std::size_t>(x)],
+                    [&](int c, double) {
+                      const auto u = static_cast<std::size_t>(c);
+                      if (!st.node[u] && st.entities[u].active)
+                        st.node_round[u] = std::max(st.node_round[u], st.node_round[j]);
+                    });
+  }
   for (std::size_t i = 0; i < n; ++i) {
     if (!st.entities[i].active) continue;
     if (!st.node[i]) {
-      // It owes the network nothing, so the clearing has no round for it; if it is short, it
-      // defaults by its waterfall, in the round after the latest payer that short-paid it.
-      int after = 0;
-      for (std::size_t j = 0; j < n; ++j)
-        if (st.node[j] && st.fraction[j] < 1)
-          for (int x : st.entities[j].net_due)
-            network_parts(plan, st, static_cast<int>(j),
-                          st.entities[j].due[static_cast<std::size_t>(x)], [&](int c, double) {
-                            if (c == static_cast<int>(i)) after = std::max(after, st.node_round[j]);
-                          });
-      if (after > 0) {
-        st.node_round[i] = after + 1;
+      if (st.node_round[i] > 0) {
+        st.node_round[i] += 1;
         st.node_cause[i] = Cause::Clearing;
       }
     } else if (st.node_round[i] > 1) {
@@ -472,6 +496,35 @@ inline bool sales_settled(const std::vector<double>& sold, const std::vector<dou
   return true;
 }
 
+// The per-period books of an entity's trailing-twelve-month covenants: period k writes only
+// their [k] (prepare, book_receipts and after_payments), so the fire-sale passes' snapshot of the
+// entities keeps that element alone instead of copying every period's.
+inline constexpr std::vector<double> EntityState::* kPeriodBooks[] = {
+    &EntityState::ebitda, &EntityState::interest, &EntityState::service,
+    &EntityState::contract_due, &EntityState::contract_received};
+
+// `to = from`, but of the per-period books only [k] (both keep their own arrays): the snapshot of
+// an entity at the period's start, and the entity put back to it.
+inline void copy_entity(EntityState& to, EntityState& from, std::size_t k) {
+  constexpr std::size_t kBooks = std::size(kPeriodBooks);
+  std::vector<double> to_books[kBooks], from_books[kBooks];
+  for (std::size_t b = 0; b < kBooks; ++b) {
+    to_books[b] = std::move(to.*kPeriodBooks[b]);
+    from_books[b] = std::move(from.*kPeriodBooks[b]);
+  }
+  to = from;  // their books empty: nothing to copy
+  for (std::size_t b = 0; b < kBooks; ++b) {
+    std::vector<double>& t = to.*kPeriodBooks[b];
+    std::vector<double>& f = from.*kPeriodBooks[b];
+    t = std::move(to_books[b]);
+    f = std::move(from_books[b]);
+    if (t.size() != f.size())
+      t = f;  // the first snapshot (or a party without books): all of them
+    else if (k < f.size())
+      t[k] = f[k];
+  }
+}
+
 // Period k computed again from its start until the GPUs that defaults and forced sales sell stop
 // changing; the passes' output is buffered and only the last is reported. A default that first
 // appears in a later pass was caused by the fire sales (its cause says so, and its round counts
@@ -479,7 +532,9 @@ inline bool sales_settled(const std::vector<double>& sold, const std::vector<dou
 template <class Sink>
 void fire_sale_passes(const Plan& plan, const MarketPath& m, int k, State& st, Sink& sink) {
   const std::size_t n = st.entities.size(), gens = st.index.size();
-  st.saved = st.entities;
+  st.saved.resize(n);
+  for (std::size_t i = 0; i < n; ++i)
+    copy_entity(st.saved[i], st.entities[i], static_cast<std::size_t>(k));
   st.saved_index = st.index;
   st.first_pass.assign(n, -1);
   st.first_round.assign(n, 0);
@@ -490,7 +545,9 @@ void fire_sale_passes(const Plan& plan, const MarketPath& m, int k, State& st, S
   std::vector<Flow>& flows = st.buffer_flows;
   std::vector<Event>& events = st.buffer_events;
   for (int pass = 0; pass < plan.scenario->network.max_rounds; ++pass) {
-    if (pass > 0) st.entities = st.saved;
+    if (pass > 0)
+      for (std::size_t i = 0; i < n; ++i)
+        copy_entity(st.entities[i], st.saved[i], static_cast<std::size_t>(k));
     for (std::size_t g = 0; g < gens; ++g)
       st.index[g] = st.saved_index[g] * std::exp(-plan.network.pressure[g] * sold_before[g]);
     std::fill(st.sold.begin(), st.sold.end(), 0.0);
