@@ -101,10 +101,6 @@ struct EntityState {
   // site can differ from the plan; whether a remedy cuts any contract; the first period in which
   // a contract is stopped.
   std::vector<std::pair<int, int>> site_window;
-  // Per SiteFlow::skip slot: the first period from which the plan's flows in that slot are not
-  // paid on this path (a late or stopped site's payments are the path's; a host in default
-  // builds, and is reimbursed, no more); INT_MAX: paid as planned.
-  std::vector<int> site_skip;
   bool cuts = false;
   bool missed = false;  // some deadline is missed on this path
   int first_stop = 0;
@@ -161,6 +157,12 @@ struct State {
   std::vector<Event> buffer_events;
   std::vector<int> first_round, first_pass;  // per entity: when it first defaulted (fire sales)
   std::vector<double> marks;       // per entity: equity mark (docs/model.md, Marks)
+  // Per entity, per SiteFlow::skip slot: the first period from which the plan's site flows in
+  // that slot are not paid on this path (a late or stopped site's payments are the path's; a
+  // host in default builds, and is reimbursed, no more); INT_MAX: paid as planned. Settled in
+  // the first period and fixed for the path, so kept here, not in the entities that fire-sale
+  // passes copy every period.
+  std::vector<std::vector<int>> site_skip;
   std::vector<GpuPeriod> gpus_now;  // forced sales: a period's generations less those sold
   // Sets the state at `start`; allocates only the first time (reuse one State per thread).
   void reset(const Plan& plan);
@@ -885,12 +887,13 @@ class EntityStep {
     const std::vector<int>& stop = m_.contract_stop[static_cast<Index>(entity_)];
     s_.first_stop = plan_.timeline.periods;
     for (int k : stop) s_.first_stop = std::min(s_.first_stop, k);
-    std::fill(s_.site_skip.begin(), s_.site_skip.end(), std::numeric_limits<int>::max());
+    std::vector<int>& skip = state_.site_skip[static_cast<Index>(entity_)];
+    std::fill(skip.begin(), skip.end(), std::numeric_limits<int>::max());
     const std::vector<int>& site_stop = m_.site_stop[static_cast<Index>(entity_)];
     for (int i : m_.moved_sites[static_cast<Index>(entity_)]) {
       const auto ii = static_cast<Index>(i);
-      s_.site_skip[2 * ii] = 0;                     // its payments: always the path's
-      s_.site_skip[2 * ii + 1] = site_stop[ii];  // its reimbursements: until its host stops
+      skip[2 * ii] = 0;                 // its payments: always the path's
+      skip[2 * ii + 1] = site_stop[ii];  // its reimbursements: until its host stops
       settle_window(ii);
     }
     settle_deliveries();
@@ -994,7 +997,7 @@ class EntityStep {
     const std::vector<int>& moved = m_.moved_sites[static_cast<Index>(entity_)];
     // A late or stopped site's payment is the path's (below); a host in default builds, and is
     // reimbursed, no more (settle_path()): one test per flow.
-    const int* skip = s_.site_skip.data();
+    const int* skip = state_.site_skip[static_cast<Index>(entity_)].data();
     for (const SiteFlow& x : l_.site_flows) {
       if (k_ >= skip[x.skip]) continue;
       if (x.kind == FlowKind::Capex) f_.capex += x.amount;

@@ -81,7 +81,7 @@ struct SiteFlow {
   FlowKind kind = FlowKind::Lease;  // Lease: a payment; Capex: a build cost or reimbursement
   double amount = 0;                // $M, not 0
   bool reimbursement = false;       // a reimbursement of the host's build-out
-  // Its slot in EntityState::site_skip: 2 site (a payment), 2 site + 1 (a reimbursement), or
+  // Its slot in State::site_skip: 2 site (a payment), 2 site + 1 (a reimbursement), or
   // 2 sites (a build cost, which a path never skips).
   std::size_t skip = 0;
 };

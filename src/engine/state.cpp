@@ -7,10 +7,12 @@ namespace tinderbox {
 void State::reset(const Plan& plan) {
   const Scenario& sc = *plan.scenario;
   entities.resize(sc.entities.size());
+  site_skip.resize(sc.entities.size());
   const auto n = static_cast<std::size_t>(plan.timeline.periods);
   for (std::size_t i = 0; i < sc.entities.size(); ++i) {
     const Entity& e = sc.entities[i];
     EntityState& s = entities[i];
+    site_skip[i].assign(2 * plan.entities[i].sites.size() + 1, std::numeric_limits<int>::max());
     s.cash = e.cash;
     // The vectors keep their memory from path to path: only the first reset allocates.
     s.debt.resize(e.debt.size());
@@ -46,7 +48,6 @@ void State::reset(const Plan& plan) {
     s.delivered.assign(p.deliveries.size(), EntityState::Delivered{});
     s.short_of_power = false;
     s.site_window.assign(p.sites.size(), {0, -1});
-    s.site_skip.assign(2 * p.sites.size() + 1, std::numeric_limits<int>::max());
     s.cuts = s.missed = false;
     s.first_stop = 0;
     // Network.
