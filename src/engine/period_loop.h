@@ -16,7 +16,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <iterator>
 #include <vector>
 
 #include "engine/entity_step.h"
@@ -496,35 +495,6 @@ inline bool sales_settled(const std::vector<double>& sold, const std::vector<dou
   return true;
 }
 
-// The per-period books of an entity's trailing-twelve-month covenants: period k writes only
-// their [k] (prepare, book_receipts and after_payments), so the fire-sale passes' snapshot of the
-// entities keeps that element alone instead of copying every period's.
-inline constexpr std::vector<double> EntityState::* kPeriodBooks[] = {
-    &EntityState::ebitda, &EntityState::interest, &EntityState::service,
-    &EntityState::contract_due, &EntityState::contract_received};
-
-// `to = from`, but of the per-period books only [k] (both keep their own arrays): the snapshot of
-// an entity at the period's start, and the entity put back to it.
-inline void copy_entity(EntityState& to, EntityState& from, std::size_t k) {
-  constexpr std::size_t kBooks = std::size(kPeriodBooks);
-  std::vector<double> to_books[kBooks], from_books[kBooks];
-  for (std::size_t b = 0; b < kBooks; ++b) {
-    to_books[b] = std::move(to.*kPeriodBooks[b]);
-    from_books[b] = std::move(from.*kPeriodBooks[b]);
-  }
-  to = from;  // their books empty: nothing to copy
-  for (std::size_t b = 0; b < kBooks; ++b) {
-    std::vector<double>& t = to.*kPeriodBooks[b];
-    std::vector<double>& f = from.*kPeriodBooks[b];
-    t = std::move(to_books[b]);
-    f = std::move(from_books[b]);
-    if (t.size() != f.size())
-      t = f;  // the first snapshot (or a party without books): all of them
-    else if (k < f.size())
-      t[k] = f[k];
-  }
-}
-
 // Period k computed again from its start until the GPUs that defaults and forced sales sell stop
 // changing; the passes' output is buffered and only the last is reported. A default that first
 // appears in a later pass was caused by the fire sales (its cause says so, and its round counts
@@ -532,9 +502,7 @@ inline void copy_entity(EntityState& to, EntityState& from, std::size_t k) {
 template <class Sink>
 void fire_sale_passes(const Plan& plan, const MarketPath& m, int k, State& st, Sink& sink) {
   const std::size_t n = st.entities.size(), gens = st.index.size();
-  st.saved.resize(n);
-  for (std::size_t i = 0; i < n; ++i)
-    copy_entity(st.saved[i], st.entities[i], static_cast<std::size_t>(k));
+  st.saved = st.entities;
   st.saved_index = st.index;
   st.first_pass.assign(n, -1);
   st.first_round.assign(n, 0);
@@ -545,9 +513,7 @@ void fire_sale_passes(const Plan& plan, const MarketPath& m, int k, State& st, S
   std::vector<Flow>& flows = st.buffer_flows;
   std::vector<Event>& events = st.buffer_events;
   for (int pass = 0; pass < plan.scenario->network.max_rounds; ++pass) {
-    if (pass > 0)
-      for (std::size_t i = 0; i < n; ++i)
-        copy_entity(st.entities[i], st.saved[i], static_cast<std::size_t>(k));
+    if (pass > 0) st.entities = st.saved;
     for (std::size_t g = 0; g < gens; ++g)
       st.index[g] = st.saved_index[g] * std::exp(-plan.network.pressure[g] * sold_before[g]);
     std::fill(st.sold.begin(), st.sold.end(), 0.0);
