@@ -30,6 +30,7 @@ namespace detail {
 template <class Outer>
 struct BufferSink {
   static constexpr bool kFireSaleValue = Outer::kFireSaleValue;
+  static constexpr bool kBalances = wants_balances<Outer>();
   std::vector<Flow>& flows;
   std::vector<Event>& events;
   void flow(const Flow& f) { flows.push_back(f); }

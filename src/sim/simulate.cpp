@@ -24,6 +24,7 @@ constexpr std::size_t kCashBatch = 64;
 // rows, and what the creditors of holders' liabilities lose (counted in the `other` class).
 struct PathSink {
   static constexpr bool kFireSaleValue = false;  // not reported by Monte Carlo
+  static constexpr bool kBalances = false;  // nor the period-end balances: only cash
   const SimLayout& layout;
   // Per entity: where its row of cash starts in this path's slot, row * periods (a product taken
   // once per worker, not per entity and period), -1 without books.
