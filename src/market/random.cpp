@@ -205,6 +205,29 @@ inline void tail_of(double x, double& p, double& sign) {
 }
 
 #if defined(__x86_64__)
+// The tails whose bits are set in `mask` (value i + b for bit b), appended in order with their p
+// and sign; returns the new count.
+inline std::size_t list_tails(unsigned mask, std::size_t i, const double* __restrict u,
+                              std::size_t tails, std::uint32_t* __restrict index,
+                              double* __restrict p, double* __restrict sign) {
+  for (; mask != 0; mask &= mask - 1, ++tails) {
+    const std::size_t at = i + static_cast<std::size_t>(std::countr_zero(mask));
+    index[tails] = static_cast<std::uint32_t>(at);
+    tail_of(u[at], p[tails], sign[tails]);
+  }
+  return tails;
+}
+
+// The values from i on that the vector loop left, by the scalar scan, with their p and sign.
+inline std::size_t finish_tails(const double* __restrict u, std::size_t i, std::size_t n,
+                                std::size_t tails, std::uint32_t* __restrict index,
+                                double* __restrict p, double* __restrict sign) {
+  const std::size_t listed = tails;
+  tails = tails_scalar(u, i, n, tails, index);
+  for (std::size_t j = listed; j < tails; ++j) tail_of(u[index[j]], p[j], sign[j]);
+  return tails;
+}
+
 // The same list, in the same order, with each tail's p and sign (tail_of()): the comparisons a
 // vector at a time into a bit mask, then one step per tail (15 % of the values) rather than one
 // per value.
@@ -220,16 +243,9 @@ inline std::size_t tails_sse2(const double* __restrict u, std::size_t n,
       const __m128d q = _mm_and_pd(_mm_sub_pd(_mm_loadu_pd(u + i + 2 * j), half), magnitude);
       mask |= static_cast<unsigned>(_mm_movemask_pd(_mm_cmpgt_pd(q, bound))) << (2 * j);
     }
-    for (; mask != 0; mask &= mask - 1, ++tails) {
-      const std::size_t at = i + static_cast<std::size_t>(std::countr_zero(mask));
-      index[tails] = static_cast<std::uint32_t>(at);
-      tail_of(u[at], p[tails], sign[tails]);
-    }
+    tails = list_tails(mask, i, u, tails, index, p, sign);
   }
-  const std::size_t listed = tails;
-  tails = tails_scalar(u, i, n, tails, index);
-  for (std::size_t j = listed; j < tails; ++j) tail_of(u[index[j]], p[j], sign[j]);
-  return tails;
+  return finish_tails(u, i, n, tails, index, p, sign);
 }
 
 #ifdef TINDERBOX_SIMD_X86
@@ -247,16 +263,9 @@ inline std::size_t tails_sse2(const double* __restrict u, std::size_t n,
       mask |= static_cast<unsigned>(_mm256_movemask_pd(_mm256_cmp_pd(q, bound, _CMP_GT_OQ)))
               << (4 * j);
     }
-    for (; mask != 0; mask &= mask - 1, ++tails) {
-      const std::size_t at = i + static_cast<std::size_t>(std::countr_zero(mask));
-      index[tails] = static_cast<std::uint32_t>(at);
-      tail_of(u[at], p[tails], sign[tails]);
-    }
+    tails = list_tails(mask, i, u, tails, index, p, sign);
   }
-  const std::size_t listed = tails;
-  tails = tails_scalar(u, i, n, tails, index);
-  for (std::size_t j = listed; j < tails; ++j) tail_of(u[index[j]], p[j], sign[j]);
-  return tails;
+  return finish_tails(u, i, n, tails, index, p, sign);
 }
 #endif
 #endif
