@@ -4,7 +4,7 @@
 //   void flow(const Flow&);  void event(const Event&);
 //   void figures(int period, int entity, const PeriodFigures&);
 //   static constexpr bool kFireSaleValue;  // whether its figures need collateral_fire_sale
-//   static constexpr bool kBalances;  // optional (default kFireSaleValue): whether they need the
+//   static constexpr bool kBalances;  // optional (default true): whether they need the
 //                                     // period-end debt, liabilities and fleet values
 // It is a template parameter, so a sink that ignores flows costs nothing (STYLE.md 6). Monte
 // Carlo reports no fire-sale value of the fleet, and summing it costs 1.3 % of a path's
@@ -176,7 +176,7 @@ constexpr bool wants_balances() {
   if constexpr (requires { Sink::kBalances; })
     return Sink::kBalances;
   else
-    return Sink::kFireSaleValue;
+    return true;
 }
 
 // Value of a set of lots owned at the end of period k, at market (moved by the fire-sale index)
@@ -887,8 +887,8 @@ class EntityStep {
     const std::vector<int>& stop = m_.contract_stop[static_cast<Index>(entity_)];
     s_.first_stop = plan_.timeline.periods;
     for (int k : stop) s_.first_stop = std::min(s_.first_stop, k);
+    // State::reset() left every slot paid as planned (as it left each site_window empty).
     std::vector<int>& skip = state_.site_skip[static_cast<Index>(entity_)];
-    std::fill(skip.begin(), skip.end(), std::numeric_limits<int>::max());
     const std::vector<int>& site_stop = m_.site_stop[static_cast<Index>(entity_)];
     for (int i : m_.moved_sites[static_cast<Index>(entity_)]) {
       const auto ii = static_cast<Index>(i);

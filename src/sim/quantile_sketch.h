@@ -24,20 +24,9 @@ class QuantileSketch {
   static constexpr double kZero = 1e-9;
   static constexpr double kPerOctave = 100;  // buckets per factor of 2 (quantile_sketch.cpp)
 
-  // Inline: Monte Carlo adds every path's cash of every period.
-  void add(double x) {
-    ++count_;
-    min_ = x < min_ ? x : min_;
-    max_ = x > max_ ? x : max_;
-    if (std::fabs(x) < kZero)
-      ++zeros_;
-    else if (x > 0)
-      positive_.add(key(x));
-    else
-      negative_.add(key(-x));
-  }
-  // add(x[0]), add(x[stride]), ... add(x[(n - 1) stride]): the same sketch, with its count and
-  // extremes kept in registers over the batch (Monte Carlo adds a batch of paths at a time).
+  void add(double x) { add_n(&x, 1, 1); }  // one value: a batch of one
+  // add(x[0]), add(x[stride]), ... add(x[(n - 1) stride]), with the count and extremes kept in
+  // registers over the batch (Monte Carlo adds a batch of paths at a time).
   void add_n(const double* x, std::size_t stride, std::size_t n) {
     double lo = min_, hi = max_;
     std::int64_t zeros = 0;
