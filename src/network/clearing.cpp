@@ -96,7 +96,7 @@ void Clearer::prepare(const Liabilities& L, std::span<const double> e, const Cle
   // + 1: the branch-free splits write one slot past what they keep.
   const std::size_t m = L.amount.size() + 1;
   if (block_.debtor.size() < m) {
-    for (auto* v : {&block_.debtor, &block_.creditor, &outside_.from, &outside_.to})
+    for (auto* v : {&block_.debtor, &block_.creditor, &outside_.from, &outside_.to, &outside_.link})
       reserve_at_least(*v, m);
     for (auto* v : {&block_.amount, &outside_.amount}) reserve_at_least(*v, m);
   }
@@ -142,6 +142,7 @@ int Clearer::find_new_defaults() {
   if (first == 0 && count > 0) {
     position_.assign(owed_.size() + 1, -1);  // + 1: the spare node n (see load_round)
     due_.assign(inflow_.begin(), inflow_.end() - 1);  // still the full-payment inflows
+    outside_.head.assign(owed_.size(), -1);  // every chain empty
   }
   for (std::size_t k = first; k < count; ++k) {
     const auto i = static_cast<std::size_t>(out[k]);
@@ -200,32 +201,46 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
   int* out_from = outside_.from.data();
   int* out_to = outside_.to.data();
   double* out_amount = outside_.amount.data();
-  // Few of the outside obligations are owed to a new default: a predictable branch, and one that
+  int* link = outside_.link.data();
+  int* head = outside_.head.data();
+  // The outside obligations owed to a new default, from its chain, newest first: read back to
+  // front, each column gets them in the list's order, as a scan of the whole list would. One that
   // moves leaves in its place an obligation of 0 to the spare node n (no list to compact).
   const auto spare = static_cast<int>(owed_.size());
-  for (std::size_t f = 0; f < outside_.count; ++f) {
-    const int at = position_[static_cast<std::size_t>(out_to[f])];
-    if (at < 0) continue;
-    debtor[found] = out_from[f];
-    creditor[found] = at;
-    amount[found] = out_amount[f];
-    ++found;
-    out_to[f] = spare;
-    out_amount[f] = 0;
+  int* walked = block_.cursor.data();  // scratch here: the sort below refills it
+  for (std::size_t k = first; k < defaults_; ++k) {
+    const auto j = static_cast<std::size_t>(in_default_[k]);
+    std::size_t count = 0;
+    for (int c = head[j]; c >= 0; c = link[static_cast<std::size_t>(c)]) walked[count++] = c;
+    while (count > 0) {
+      const auto f = static_cast<std::size_t>(walked[--count]);
+      debtor[found] = out_from[f];
+      creditor[found] = static_cast<int>(k);
+      amount[found] = out_amount[f];
+      ++found;
+      out_to[f] = spare;
+      out_amount[f] = 0;
+    }
   }
   // A new default's obligations: whether the creditor has defaulted is unpredictable, so each is
-  // written to both lists and only one of them advances.
+  // written to both lists and only one of them advances; one kept outside heads its creditor's
+  // chain (a defaulted creditor's chain, walked already, is not read again).
   std::size_t kept = outside_.count;
   for (std::size_t k = first; k < defaults_; ++k) {
     const auto i = static_cast<std::size_t>(in_default_[k]);
     for (int e = L.row_start[i]; e < L.row_start[i + 1]; ++e) {
       const auto eu = static_cast<std::size_t>(e);
-      const int to = L.creditor[eu];
-      const int at = position_[static_cast<std::size_t>(to)];
+      const auto to = static_cast<std::size_t>(L.creditor[eu]);
+      const int at = position_[to];
       debtor[found] = out_from[kept] = static_cast<int>(k);
       creditor[found] = at;
-      out_to[kept] = to;
+      out_to[kept] = static_cast<int>(to);
       amount[found] = out_amount[kept] = L.amount[eu];
+      const int next = head[to];
+      link[kept] = next;
+      // A mask, not a select, which the compiler would make a branch: all ones when kept outside.
+      const int outside = at >> 31;
+      head[to] = next ^ ((next ^ static_cast<int>(kept)) & outside);
       const std::size_t owed_to_d = at >= 0 ? 1 : 0;
       found += owed_to_d;
       kept += 1 - owed_to_d;

@@ -100,8 +100,11 @@ class Clearer {
   // D's obligations to the nodes that pay in full (debtor's position, creditor node, amount; the
   // first `count`): a round's changes reach those inflows through them when it closes, and those
   // owed to a node that defaults next move into the block (leaving 0 owed to the spare node n).
+  // Each creditor's obligations are chained, newest first (`head`: node → its last entry, −1 for
+  // none; `link`: entry → the creditor's entry before it), so that a round walks only its new
+  // defaults' chains, not the whole list.
   struct Outside {
-    std::vector<int> from, to;
+    std::vector<int> from, to, link, head;
     std::vector<double> amount;
     std::size_t count = 0;
   } outside_;
