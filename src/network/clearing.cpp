@@ -95,10 +95,10 @@ void Clearer::prepare(const Liabilities& L, std::span<const double> e, const Cle
   }
   // + 1: the branch-free splits write one slot past what they keep.
   const std::size_t m = L.amount.size() + 1;
-  if (block_.debtor.size() < m) {
-    for (auto* v : {&block_.debtor, &block_.creditor, &outside_.from, &outside_.to, &outside_.link})
-      reserve_at_least(*v, m);
-    for (auto* v : {&block_.amount, &outside_.amount}) reserve_at_least(*v, m);
+  if (block_.found.size() < m) {
+    reserve_at_least(block_.found, m);
+    reserve_at_least(outside_.list, m);
+    reserve_at_least(outside_.link, m);
   }
   // The padded columns: at most one 0 per column, or two for a column without obligations.
   const std::size_t padded = m + static_cast<std::size_t>(kPair) * n;
@@ -195,12 +195,8 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
   }
   const std::size_t before = block_.count;
   std::size_t found = before;
-  int* debtor = block_.debtor.data();
-  int* creditor = block_.creditor.data();
-  double* amount = block_.amount.data();
-  int* out_from = outside_.from.data();
-  int* out_to = outside_.to.data();
-  double* out_amount = outside_.amount.data();
+  Obligation* in_d = block_.found.data();
+  Obligation* out = outside_.list.data();
   int* link = outside_.link.data();
   int* head = outside_.head.data();
   // The outside obligations owed to a new default, from its chain, newest first: read back to
@@ -213,13 +209,9 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
     std::size_t count = 0;
     for (int c = head[j]; c >= 0; c = link[static_cast<std::size_t>(c)]) walked[count++] = c;
     while (count > 0) {
-      const auto f = static_cast<std::size_t>(walked[--count]);
-      debtor[found] = out_from[f];
-      creditor[found] = static_cast<int>(k);
-      amount[found] = out_amount[f];
-      ++found;
-      out_to[f] = spare;
-      out_amount[f] = 0;
+      Obligation& moved = out[walked[--count]];
+      in_d[found++] = {moved.from, static_cast<int>(k), moved.amount};
+      moved = {moved.from, spare, 0.0};
     }
   }
   // A new default's obligations: whether the creditor has defaulted is unpredictable, so each is
@@ -232,10 +224,9 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
       const auto eu = static_cast<std::size_t>(e);
       const auto to = static_cast<std::size_t>(L.creditor[eu]);
       const int at = position_[to];
-      debtor[found] = out_from[kept] = static_cast<int>(k);
-      creditor[found] = at;
-      out_to[kept] = static_cast<int>(to);
-      amount[found] = out_amount[kept] = L.amount[eu];
+      const double a = L.amount[eu];
+      in_d[found] = {static_cast<int>(k), at, a};
+      out[kept] = {static_cast<int>(k), static_cast<int>(to), a};
       const int next = head[to];
       link[kept] = next;
       // A mask, not a select, which the compiler would make a branch: all ones when kept outside.
@@ -253,7 +244,7 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
   int* start = block_.start.data();
   int* cursor = block_.cursor.data();
   std::fill(cursor, cursor + defaults_ + 1, 0);
-  for (std::size_t f = 0; f < found; ++f) ++cursor[creditor[f] + 1];
+  for (std::size_t f = 0; f < found; ++f) ++cursor[in_d[f].to + 1];
   start[0] = 0;
   for (std::size_t k = 0; k < defaults_; ++k) {
     const int count = cursor[k + 1];
@@ -264,17 +255,17 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
   for (std::size_t k = first; k < defaults_; ++k)
     d_.fixed[k] = due_[static_cast<std::size_t>(in_default_[k])];
   for (std::size_t f = before; f < found; ++f)
-    d_.fixed[static_cast<std::size_t>(creditor[f])] -= amount[f];
+    d_.fixed[static_cast<std::size_t>(in_d[f].to)] -= in_d[f].amount;
   int* from = block_.from.data();
   double* share = block_.share.data();
   const auto padded = static_cast<std::size_t>(start[defaults_]);
   std::fill(from, from + padded, spare);
   std::fill(share, share + padded, 0.0);
   for (std::size_t f = 0; f < found; ++f) {
-    const auto to = static_cast<std::size_t>(creditor[f]);
-    const auto slot = static_cast<std::size_t>(cursor[to]++);
-    from[slot] = debtor[f];
-    share[slot] = amount[f] * d_.inv_owed[static_cast<std::size_t>(debtor[f])];
+    const Obligation& o = in_d[f];
+    const auto slot = static_cast<std::size_t>(cursor[o.to]++);
+    from[slot] = o.from;
+    share[slot] = o.amount * d_.inv_owed[static_cast<std::size_t>(o.from)];
   }
 }
 
@@ -331,9 +322,10 @@ void Clearer::flush_round() {
     d_.start[k] = d_.payment[k];
     result_.payments[static_cast<std::size_t>(in_default_[k])] = d_.payment[k];
   }
-  for (std::size_t f = 0; f < outside_.count; ++f)
-    inflow_[static_cast<std::size_t>(outside_.to[f])] +=
-        outside_.amount[f] * d_.per_unit[static_cast<std::size_t>(outside_.from[f])];
+  for (std::size_t f = 0; f < outside_.count; ++f) {
+    const Obligation& o = outside_.list[f];
+    inflow_[static_cast<std::size_t>(o.to)] += o.amount * d_.per_unit[static_cast<std::size_t>(o.from)];
+  }
 }
 
 }  // namespace tinderbox::network
