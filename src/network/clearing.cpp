@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace tinderbox::network {
@@ -24,6 +25,9 @@ constexpr int kMinSweepLimit = 2000;
 // which the branch predictor learns, where lengths of 0 to 7 and more, mixed, kept mispredicting
 // its exit. Adding 0 leaves every sum as it was, to the bit.
 constexpr int kPair = 2;
+// A round in which fewer than a sixteenth of the old columns gain obligations inserts them into
+// the last round's columns rather than sort the block again (the same columns either way).
+constexpr std::size_t kInsertBelow = 16;
 
 }  // namespace
 
@@ -90,8 +94,8 @@ void Clearer::prepare(const Liabilities& L, std::span<const double> e, const Cle
     for (auto* v : {&d_.payment, &d_.start, &d_.fixed, &d_.assets, &d_.inv_scale, &d_.inv_owed,
                     &d_.per_unit})
       reserve_at_least(*v, n + 1);  // + 1: the spare position n, the padding's debtor
-    reserve_at_least(block_.start, n + 1);
-    reserve_at_least(block_.cursor, n + 1);
+    for (auto* v : {&block_.start, &block_.next_start, &block_.cursor, &block_.filled})
+      reserve_at_least(*v, n + 1);
   }
   // + 1: the branch-free splits write one slot past what they keep.
   const std::size_t m = L.amount.size() + 1;
@@ -239,27 +243,56 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
   }
   block_.count = found;
   outside_.count = kept;
-  // By creditor (a counting sort), and what each receives from the debtors that pay in full
-  // (Σ_j L_ji less what D owes it).
+  // What each receives from the debtors that pay in full (Σ_j L_ji less what D owes it): the
+  // obligations new to the block are the only ones that change it.
+  for (std::size_t k = first; k < defaults_; ++k)
+    d_.fixed[k] = due_[static_cast<std::size_t>(in_default_[k])];
+  for (std::size_t f = before; f < found; ++f)
+    d_.fixed[static_cast<std::size_t>(in_d[f].to)] -= in_d[f].amount;
+  if (first == 0 || !insert_columns(before, first)) sort_columns();
+}
+
+namespace {
+
+// A column's length in the block: its obligations, padded (see kPair).
+int padded_length(int count) { return std::max(kPair, (count + kPair - 1) / kPair * kPair); }
+
+// Moves `length` slots of the block from `src` to `dest` >= `src` (the ranges may overlap): most
+// are a column or two long, too short for the library call to pay.
+void shift_right(int* from, double* share, std::size_t dest, std::size_t src, std::size_t length) {
+  if (length > 32) {
+    std::memmove(from + dest, from + src, length * sizeof(int));
+    std::memmove(share + dest, share + src, length * sizeof(double));
+    return;
+  }
+  for (std::size_t t = length; t > 0; --t) {
+    from[dest + t - 1] = from[src + t - 1];
+    share[dest + t - 1] = share[src + t - 1];
+  }
+}
+
+}  // namespace
+
+// The block's columns by a counting sort of all its obligations, in the order found.
+void Clearer::sort_columns() {
+  const Obligation* in_d = block_.found.data();
+  const std::size_t found = block_.count;
   int* start = block_.start.data();
   int* cursor = block_.cursor.data();
+  int* filled = block_.filled.data();
   std::fill(cursor, cursor + defaults_ + 1, 0);
   for (std::size_t f = 0; f < found; ++f) ++cursor[in_d[f].to + 1];
   start[0] = 0;
   for (std::size_t k = 0; k < defaults_; ++k) {
     const int count = cursor[k + 1];
+    filled[k] = count;
     cursor[k] = start[k];
-    start[k + 1] = start[k] + std::max(kPair, (count + kPair - 1) / kPair * kPair);
+    start[k + 1] = start[k] + padded_length(count);
   }
-  // The obligations new to the block are the only ones that change what D receives in any case.
-  for (std::size_t k = first; k < defaults_; ++k)
-    d_.fixed[k] = due_[static_cast<std::size_t>(in_default_[k])];
-  for (std::size_t f = before; f < found; ++f)
-    d_.fixed[static_cast<std::size_t>(in_d[f].to)] -= in_d[f].amount;
   int* from = block_.from.data();
   double* share = block_.share.data();
   const auto padded = static_cast<std::size_t>(start[defaults_]);
-  std::fill(from, from + padded, spare);
+  std::fill(from, from + padded, static_cast<int>(owed_.size()));
   std::fill(share, share + padded, 0.0);
   for (std::size_t f = 0; f < found; ++f) {
     const Obligation& o = in_d[f];
@@ -267,6 +300,61 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
     from[slot] = o.from;
     share[slot] = o.amount * d_.inv_owed[static_cast<std::size_t>(o.from)];
   }
+}
+
+// The same columns as sort_columns() gives, from the last round's: each old column keeps its
+// obligations and gains the new ones owed to it after them (a stable sort puts them there too),
+// the columns move right to make room, a run of columns that gain nothing at once, and only the
+// new obligations are placed. A round with few new defaults then costs what it adds, not the
+// whole block; but each column that gains costs some mispredicted branches, so that a round in
+// which more than a sixteenth of the old columns gain sorts the block again (returns false).
+bool Clearer::insert_columns(std::size_t before, std::size_t first) {
+  const Obligation* in_d = block_.found.data();
+  const std::size_t found = block_.count;
+  const int* start = block_.start.data();
+  int* next = block_.next_start.data();
+  int* gained = block_.cursor.data();
+  int* filled = block_.filled.data();
+  std::fill(gained, gained + defaults_, 0);
+  for (std::size_t f = before; f < found; ++f) ++gained[in_d[f].to];
+  std::size_t gaining = 0;
+  for (std::size_t k = 0; k < first; ++k) gaining += gained[k] > 0 ? 1 : 0;
+  if (gaining * kInsertBelow >= first) return false;
+  std::fill(filled + first, filled + defaults_, 0);
+  next[0] = 0;
+  for (std::size_t k = 0; k < defaults_; ++k)
+    next[k + 1] = next[k] + padded_length(filled[k] + gained[k]);
+  int* from = block_.from.data();
+  double* share = block_.share.data();
+  const auto spare = static_cast<int>(owed_.size());
+  // From the last old column back, so that no column is overwritten before it has moved.
+  for (std::size_t k = first; k > 0;) {
+    std::size_t run = k;
+    while (run > 0 && gained[run - 1] == 0) --run;
+    const auto to = static_cast<std::size_t>(next[run]), at = static_cast<std::size_t>(start[run]);
+    if (to != at) shift_right(from, share, to, at, static_cast<std::size_t>(start[k]) - at);
+    if (run == 0) break;
+    // A column that gains: its obligations, then room for the new ones and at most one 0 (it is
+    // not empty), written in its last slot, where a new obligation may overwrite it.
+    k = run - 1;
+    shift_right(from, share, static_cast<std::size_t>(next[k]), static_cast<std::size_t>(start[k]),
+                static_cast<std::size_t>(filled[k]));
+    const auto last = static_cast<std::size_t>(next[k + 1] - 1);
+    from[last] = spare;
+    share[last] = 0.0;
+  }
+  std::fill(from + next[first], from + next[defaults_], spare);
+  std::fill(share + next[first], share + next[defaults_], 0.0);
+  for (std::size_t k = 0; k < defaults_; ++k) gained[k] = next[k] + filled[k];
+  for (std::size_t f = before; f < found; ++f) {
+    const Obligation& o = in_d[f];
+    const auto slot = static_cast<std::size_t>(gained[o.to]++);
+    from[slot] = o.from;
+    share[slot] = o.amount * d_.inv_owed[static_cast<std::size_t>(o.from)];
+  }
+  for (std::size_t k = 0; k < defaults_; ++k) filled[k] = gained[k] - next[k];
+  std::swap(block_.start, block_.next_start);
+  return true;
 }
 
 // One Gauss–Seidel sweep over D: p_j ← α e_j + β (fixed_j + Σ_{i∈D} Π_ij p_i), with the payments

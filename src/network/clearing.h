@@ -64,6 +64,8 @@ class Clearer {
   void open_round(std::size_t size);
   void load_round(const Liabilities& L, std::size_t first);
   bool solve_round(std::size_t visits);
+  void sort_columns();
+  bool insert_columns(std::size_t before, std::size_t first);
   void flush_round();
   double sweep(bool store);
 
@@ -100,6 +102,9 @@ class Clearer {
   // sort's scratch).
   struct Block {
     std::vector<int> start, from, cursor;
+    // The starts that insert_columns() builds (then swapped with `start`), and each column's
+    // obligations without its padding.
+    std::vector<int> next_start, filled;
     std::vector<double> share;
     std::vector<Obligation> found;
     std::size_t count = 0;
