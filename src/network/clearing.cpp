@@ -221,14 +221,20 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
   // A new default's obligations: whether the creditor has defaulted is unpredictable, so each is
   // written to both lists and only one of them advances; one kept outside heads its creditor's
   // chain (a defaulted creditor's chain, walked already, is not read again).
-  std::size_t kept = outside_.count;
+  // Of the obligations read so far, those not owed to D were kept: `kept` is `done` − `found`
+  // plus a constant, which saves the loop an update.
+  const std::size_t kept_from = outside_.count + found;
+  std::size_t done = 0;
   for (std::size_t k = first; k < defaults_; ++k) {
     const auto i = static_cast<std::size_t>(in_default_[k]);
-    for (int e = L.row_start[i]; e < L.row_start[i + 1]; ++e) {
-      const auto eu = static_cast<std::size_t>(e);
-      const auto to = static_cast<std::size_t>(L.creditor[eu]);
+    const auto begin = static_cast<std::size_t>(L.row_start[i]);
+    const auto end = static_cast<std::size_t>(L.row_start[i + 1]);
+    const std::size_t offset = kept_from + done - begin;  // kept = offset + e − found
+    for (std::size_t e = begin; e < end; ++e) {
+      const auto to = static_cast<std::size_t>(L.creditor[e]);
       const int at = position_[to];
-      const double a = L.amount[eu];
+      const double a = L.amount[e];
+      const std::size_t kept = offset + e - found;
       in_d[found] = {static_cast<int>(k), at, a};
       out[kept] = {static_cast<int>(k), static_cast<int>(to), a};
       const int next = head[to];
@@ -236,11 +242,11 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
       // A mask, not a select, which the compiler would make a branch: all ones when kept outside.
       const int outside = at >> 31;
       head[to] = next ^ ((next ^ static_cast<int>(kept)) & outside);
-      const std::size_t owed_to_d = at >= 0 ? 1 : 0;
-      found += owed_to_d;
-      kept += 1 - owed_to_d;
+      found += static_cast<std::size_t>(outside + 1);
     }
+    done += end - begin;
   }
+  const std::size_t kept = kept_from + done - found;
   block_.count = found;
   outside_.count = kept;
   // What each receives from the debtors that pay in full (Σ_j L_ji less what D owes it): the
