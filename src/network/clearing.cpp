@@ -86,7 +86,7 @@ void Clearer::prepare(const Liabilities& L, std::span<const double> e, const Cle
   defaults_ = 0;
   owed_.resize(n);
   assets_.resize(n);
-  inflow_.assign(n + 1, 0.0);
+  inflow_.assign(n, 0.0);
   scale_.resize(n);
   inv_owed_.resize(n);
   // The arrays of each group are grown together, so one size says whether a group must grow.
@@ -144,8 +144,8 @@ int Clearer::find_new_defaults() {
   defaults_ = count;
   // Most of the engine's clearings find no default: what only D needs is set up at the first one.
   if (first == 0 && count > 0) {
-    position_.assign(owed_.size() + 1, -1);  // + 1: the spare node n (see load_round)
-    due_.assign(inflow_.begin(), inflow_.end() - 1);  // still the full-payment inflows
+    position_.assign(owed_.size(), -1);
+    due_.assign(inflow_.begin(), inflow_.end());  // still the full-payment inflows
     outside_.head.assign(owed_.size(), -1);  // every chain empty
   }
   for (std::size_t k = first; k < count; ++k) {
@@ -205,8 +205,9 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
   int* head = outside_.head.data();
   // The outside obligations owed to a new default, from its chain, newest first: read back to
   // front, each column gets them in the list's order, as a scan of the whole list would. One that
-  // moves leaves in its place an obligation of 0 to the spare node n (no list to compact).
-  const auto spare = static_cast<int>(owed_.size());
+  // moves leaves in its place an obligation of 0 to the same creditor (no list to compact): a
+  // flush then adds 0 to the inflow of a node in D, which nothing reads again. (To one spare
+  // node, these additions made one chain through memory across the whole flush.)
   int* walked = block_.cursor.data();  // scratch here: the sort below refills it
   for (std::size_t k = first; k < defaults_; ++k) {
     const auto j = static_cast<std::size_t>(in_default_[k]);
@@ -215,7 +216,7 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
     while (count > 0) {
       Obligation& moved = out[walked[--count]];
       in_d[found++] = {moved.from, static_cast<int>(k), moved.amount};
-      moved = {moved.from, spare, 0.0};
+      moved.amount = 0;
     }
   }
   // A new default's obligations: whether the creditor has defaulted is unpredictable, so each is

@@ -111,9 +111,9 @@ class Clearer {
   } block_;
   // D's obligations to the nodes that pay in full (`list`: debtor's position, creditor node,
   // amount; the first `count`): a round's changes reach those inflows through them when it
-  // closes, and those owed to a node that defaults next move into the block (leaving 0 owed to
-  // the spare node n). Each creditor's obligations are chained, newest first (`head`: node → its
-  // last entry, −1 for none; `link`: entry → the creditor's entry before it), so that a round
+  // closes, and those owed to a node that defaults next move into the block (leaving an amount
+  // of 0 in their place). Each creditor's obligations are chained, newest first (`head`: node →
+  // its last entry, −1 for none; `link`: entry → the creditor's entry before it), so that a round
   // walks only its new defaults' chains, not the whole list.
   struct Outside {
     std::vector<Obligation> list;
