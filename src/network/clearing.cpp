@@ -369,19 +369,24 @@ bool Clearer::insert_columns(std::size_t before, std::size_t first) {
 // scale. With `store` false it changes nothing: the residual of the current payments.
 double Clearer::sweep(bool store) {
   double worst = 0;
+  // In locals: a store to a payment could otherwise alias alpha_ and beta_, reloaded each node.
+  const double alpha = alpha_, beta = beta_;
   double* payment = d_.payment.data();
+  const double* fixed = d_.fixed.data();
+  const double* assets = d_.assets.data();
+  const double* inv_scale = d_.inv_scale.data();
   const int* start = block_.start.data();
   const int* from = block_.from.data();
   const double* share = block_.share.data();
   for (std::size_t k = 0; k < defaults_; ++k) {
-    double inflow = d_.fixed[k];
+    double inflow = fixed[k];
     for (int e = start[k]; e < start[k + 1]; e += kPair) {
       const auto u = static_cast<std::size_t>(e);
       inflow += share[u] * payment[from[u]];
       inflow += share[u + 1] * payment[from[u + 1]];
     }
-    const double target = alpha_ * d_.assets[k] + beta_ * inflow;
-    worst = std::max(worst, std::abs(target - payment[k]) * d_.inv_scale[k]);
+    const double target = alpha * assets[k] + beta * inflow;
+    worst = std::max(worst, std::abs(target - payment[k]) * inv_scale[k]);
     if (store) payment[k] = target;
   }
   return worst;
