@@ -206,8 +206,8 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
   // The outside obligations owed to a new default, from its chain, newest first: read back to
   // front, each column gets them in the list's order, as a scan of the whole list would. One that
   // moves leaves in its place an obligation of 0 to the same creditor (no list to compact): a
-  // flush then adds 0 to the inflow of a node in D, which nothing reads again. (To one spare
-  // node, these additions made one chain through memory across the whole flush.)
+  // flush then adds 0 to the inflow of a node in D, which find_new_defaults() skips. (Sent to
+  // one spare node instead, these additions made one chain through memory across each flush.)
   int* walked = block_.cursor.data();  // scratch here: the sort below refills it
   for (std::size_t k = first; k < defaults_; ++k) {
     const auto j = static_cast<std::size_t>(in_default_[k]);
@@ -221,9 +221,9 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
   }
   // A new default's obligations: whether the creditor has defaulted is unpredictable, so each is
   // written to both lists and only one of them advances; one kept outside heads its creditor's
-  // chain (a defaulted creditor's chain, walked already, is not read again).
-  // Of the obligations read so far, those not owed to D were kept: `kept` is `done` − `found`
-  // plus a constant, which saves the loop an update.
+  // chain (a defaulted creditor's chain, walked already, is not read again). Of the obligations
+  // read so far, those not owed to D were kept, so the outside list's end is computed from the
+  // block's, not kept by a second update in the loop.
   const std::size_t kept_from = outside_.count + found;
   std::size_t done = 0;
   for (std::size_t k = first; k < defaults_; ++k) {

@@ -88,9 +88,10 @@ class Clearer {
     std::vector<double> assets, inv_scale, inv_owed;
     std::vector<double> per_unit;  // a closing round's change in p_j / p̄_j
   } d_;
-  // An obligation as the block and the outside list keep it, its fields side by side: a round
-  // writes each of its new defaults' obligations to both lists (see load_round), and fewer
-  // streams make fewer stores and free registers.
+  // An obligation as the block and the outside list keep it, its fields side by side: the split
+  // in load_round(), which writes each of a new default's obligations to both lists, then makes
+  // two stores an obligation fewer (debtor and creditor in one) and keeps its pointers in
+  // registers.
   struct Obligation {
     int from, to;
     double amount;
