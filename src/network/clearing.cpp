@@ -1,6 +1,7 @@
 #include "network/clearing.h"
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cmath>
 #include <cstring>
@@ -426,9 +427,23 @@ void Clearer::flush_round() {
     d_.start[k] = d_.payment[k];
     result_.payments[static_cast<std::size_t>(in_default_[k])] = d_.payment[k];
   }
+  const Obligation* list = outside_.list.data();
+  const double* per_unit = d_.per_unit.data();
+  double* inflow = inflow_.data();
+  // Bound by its loads: the debtor and the creditor in one (on a little-endian machine, where
+  // `from` is the low half).
   for (std::size_t f = 0; f < outside_.count; ++f) {
-    const Obligation& o = outside_.list[f];
-    inflow_[static_cast<std::size_t>(o.to)] += o.amount * d_.per_unit[static_cast<std::size_t>(o.from)];
+    std::size_t debtor = 0, creditor = 0;
+    if constexpr (std::endian::native == std::endian::little) {
+      std::uint64_t pair;
+      std::memcpy(&pair, &list[f], sizeof(pair));
+      debtor = pair & 0xffffffffu;
+      creditor = pair >> 32;
+    } else {
+      debtor = static_cast<std::size_t>(list[f].from);
+      creditor = static_cast<std::size_t>(list[f].to);
+    }
+    inflow[creditor] += list[f].amount * per_unit[debtor];
   }
 }
 

@@ -93,7 +93,7 @@ class Clearer {
   // two stores an obligation fewer (debtor and creditor in one) and keeps its pointers in
   // registers.
   struct Obligation {
-    int from, to;
+    int from, to;  // side by side: flush_round() reads them as one 64-bit word
     double amount;
   };
   // D's obligations to D: as found (`found`: debtor and creditor positions in D and the amount;
