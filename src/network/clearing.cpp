@@ -1,8 +1,10 @@
 #include "network/clearing.h"
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace tinderbox::network {
@@ -24,6 +26,12 @@ constexpr int kMinSweepLimit = 2000;
 // which the branch predictor learns, where lengths of 0 to 7 and more, mixed, kept mispredicting
 // its exit. Adding 0 leaves every sum as it was, to the bit.
 constexpr int kPair = 2;
+// A round that follows one that found fewer than one node in 32 in default scans for new
+// defaults four nodes at a time (see find_new_defaults).
+constexpr std::size_t kSparseRound = 32;
+// A round in which fewer than a sixteenth of the old columns gain obligations inserts them into
+// the last round's columns rather than sort the block again (the same columns either way).
+constexpr std::size_t kInsertBelow = 16;
 
 }  // namespace
 
@@ -82,7 +90,7 @@ void Clearer::prepare(const Liabilities& L, std::span<const double> e, const Cle
   defaults_ = 0;
   owed_.resize(n);
   assets_.resize(n);
-  inflow_.assign(n + 1, 0.0);
+  inflow_.assign(n, 0.0);
   scale_.resize(n);
   inv_owed_.resize(n);
   // The arrays of each group are grown together, so one size says whether a group must grow.
@@ -90,15 +98,15 @@ void Clearer::prepare(const Liabilities& L, std::span<const double> e, const Cle
     for (auto* v : {&d_.payment, &d_.start, &d_.fixed, &d_.assets, &d_.inv_scale, &d_.inv_owed,
                     &d_.per_unit})
       reserve_at_least(*v, n + 1);  // + 1: the spare position n, the padding's debtor
-    reserve_at_least(block_.start, n + 1);
-    reserve_at_least(block_.cursor, n + 1);
+    for (auto* v : {&block_.start, &block_.next_start, &block_.cursor, &block_.filled})
+      reserve_at_least(*v, n + 1);
   }
   // + 1: the branch-free splits write one slot past what they keep.
   const std::size_t m = L.amount.size() + 1;
-  if (block_.debtor.size() < m) {
-    for (auto* v : {&block_.debtor, &block_.creditor, &outside_.from, &outside_.to})
-      reserve_at_least(*v, m);
-    for (auto* v : {&block_.amount, &outside_.amount}) reserve_at_least(*v, m);
+  if (block_.found.size() < m) {
+    reserve_at_least(block_.found, m);
+    reserve_at_least(outside_.list, m);
+    reserve_at_least(outside_.link, m);
   }
   // The padded columns: at most one 0 per column, or two for a column without obligations.
   const std::size_t padded = m + static_cast<std::size_t>(kPair) * n;
@@ -132,16 +140,43 @@ int Clearer::find_new_defaults() {
   std::size_t count = first;
   int* out = in_default_.data();
   const std::uint8_t* done = result_.defaulted.data();
-  // Branch-free: which nodes default is unpredictable, and this scan runs once per round.
-  for (std::size_t i = 0; i < owed_.size(); ++i) {
-    out[count] = static_cast<int>(i);
-    count += static_cast<std::size_t>(!done[i] & (assets_[i] + inflow_[i] < owed_[i] - scale_[i]));
+  const std::size_t n = owed_.size();
+  const double* assets = assets_.data();
+  const double* inflow = inflow_.data();
+  const double* owed = owed_.data();
+  const double* scale = scale_.data();
+  const auto fails = [&](std::size_t v) {
+    return static_cast<std::size_t>(!done[v] & (assets[v] + inflow[v] < owed[v] - scale[v]));
+  };
+  // Branch-free: which nodes default is unpredictable. But a round after one that found few
+  // finds few again (the cascade dies out), and then four nodes at a time are tested, written
+  // branch-free only where one of them fails.
+  std::size_t node = 0;
+  if (!result_.rounds.empty() && result_.rounds.back().size() * kSparseRound < n) {
+    for (; node + 4 <= n; node += 4) {
+      const std::size_t f0 = fails(node), f1 = fails(node + 1);
+      const std::size_t f2 = fails(node + 2), f3 = fails(node + 3);
+      if ((f0 | f1 | f2 | f3) == 0) continue;
+      out[count] = static_cast<int>(node);
+      count += f0;
+      out[count] = static_cast<int>(node + 1);
+      count += f1;
+      out[count] = static_cast<int>(node + 2);
+      count += f2;
+      out[count] = static_cast<int>(node + 3);
+      count += f3;
+    }
+  }
+  for (; node < n; ++node) {
+    out[count] = static_cast<int>(node);
+    count += fails(node);
   }
   defaults_ = count;
   // Most of the engine's clearings find no default: what only D needs is set up at the first one.
   if (first == 0 && count > 0) {
-    position_.assign(owed_.size() + 1, -1);  // + 1: the spare node n (see load_round)
-    due_.assign(inflow_.begin(), inflow_.end() - 1);  // still the full-payment inflows
+    position_.assign(owed_.size(), -1);
+    due_.assign(inflow_.begin(), inflow_.end());  // still the full-payment inflows
+    outside_.head.assign(owed_.size(), -1);  // every chain empty
   }
   for (std::size_t k = first; k < count; ++k) {
     const auto i = static_cast<std::size_t>(out[k]);
@@ -194,73 +229,169 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
   }
   const std::size_t before = block_.count;
   std::size_t found = before;
-  int* debtor = block_.debtor.data();
-  int* creditor = block_.creditor.data();
-  double* amount = block_.amount.data();
-  int* out_from = outside_.from.data();
-  int* out_to = outside_.to.data();
-  double* out_amount = outside_.amount.data();
-  // Few of the outside obligations are owed to a new default: a predictable branch, and one that
-  // moves leaves in its place an obligation of 0 to the spare node n (no list to compact).
-  const auto spare = static_cast<int>(owed_.size());
-  for (std::size_t f = 0; f < outside_.count; ++f) {
-    const int at = position_[static_cast<std::size_t>(out_to[f])];
-    if (at < 0) continue;
-    debtor[found] = out_from[f];
-    creditor[found] = at;
-    amount[found] = out_amount[f];
-    ++found;
-    out_to[f] = spare;
-    out_amount[f] = 0;
-  }
-  // A new default's obligations: whether the creditor has defaulted is unpredictable, so each is
-  // written to both lists and only one of them advances.
-  std::size_t kept = outside_.count;
+  Obligation* in_d = block_.found.data();
+  Obligation* out = outside_.list.data();
+  int* link = outside_.link.data();
+  int* head = outside_.head.data();
+  // The outside obligations owed to a new default, from its chain, newest first: read back to
+  // front, each column gets them in the list's order, as a scan of the whole list would. One that
+  // moves leaves in its place an obligation of 0 to the same creditor (no list to compact): a
+  // flush then adds 0 to the inflow of a node in D, which find_new_defaults() skips. (Sent to
+  // one spare node instead, these additions made one chain through memory across each flush.)
+  int* walked = block_.cursor.data();  // scratch here: the sort below refills it
   for (std::size_t k = first; k < defaults_; ++k) {
-    const auto i = static_cast<std::size_t>(in_default_[k]);
-    for (int e = L.row_start[i]; e < L.row_start[i + 1]; ++e) {
-      const auto eu = static_cast<std::size_t>(e);
-      const int to = L.creditor[eu];
-      const int at = position_[static_cast<std::size_t>(to)];
-      debtor[found] = out_from[kept] = static_cast<int>(k);
-      creditor[found] = at;
-      out_to[kept] = to;
-      amount[found] = out_amount[kept] = L.amount[eu];
-      const std::size_t owed_to_d = at >= 0 ? 1 : 0;
-      found += owed_to_d;
-      kept += 1 - owed_to_d;
+    const auto j = static_cast<std::size_t>(in_default_[k]);
+    std::size_t count = 0;
+    for (int c = head[j]; c >= 0; c = link[static_cast<std::size_t>(c)]) walked[count++] = c;
+    while (count > 0) {
+      Obligation& moved = out[walked[--count]];
+      in_d[found++] = {moved.from, static_cast<int>(k), moved.amount};
+      moved.amount = 0;
     }
   }
+  // A new default's obligations: whether the creditor has defaulted is unpredictable, so each is
+  // written to both lists and only one of them advances; one kept outside heads its creditor's
+  // chain (a defaulted creditor's chain, walked already, is not read again). Of the obligations
+  // read so far, those not owed to D were kept, so the outside list's end is computed from the
+  // block's, not kept by a second update in the loop.
+  const std::size_t kept_from = outside_.count + found;
+  std::size_t done = 0;
+  for (std::size_t k = first; k < defaults_; ++k) {
+    const auto i = static_cast<std::size_t>(in_default_[k]);
+    const auto begin = static_cast<std::size_t>(L.row_start[i]);
+    const auto end = static_cast<std::size_t>(L.row_start[i + 1]);
+    const std::size_t offset = kept_from + done - begin;  // kept = offset + e − found
+    for (std::size_t e = begin; e < end; ++e) {
+      const auto to = static_cast<std::size_t>(L.creditor[e]);
+      const int at = position_[to];
+      const double a = L.amount[e];
+      const std::size_t kept = offset + e - found;
+      in_d[found] = {static_cast<int>(k), at, a};
+      out[kept] = {static_cast<int>(k), static_cast<int>(to), a};
+      const int next = head[to];
+      link[kept] = next;
+      // A mask, not a select, which the compiler would make a branch: all ones when kept outside.
+      const int outside = at >> 31;
+      head[to] = next ^ ((next ^ static_cast<int>(kept)) & outside);
+      found += static_cast<std::size_t>(outside + 1);
+    }
+    done += end - begin;
+  }
+  const std::size_t kept = kept_from + done - found;
   block_.count = found;
   outside_.count = kept;
-  // By creditor (a counting sort), and what each receives from the debtors that pay in full
-  // (Σ_j L_ji less what D owes it).
-  int* start = block_.start.data();
-  int* cursor = block_.cursor.data();
-  std::fill(cursor, cursor + defaults_ + 1, 0);
-  for (std::size_t f = 0; f < found; ++f) ++cursor[creditor[f] + 1];
-  start[0] = 0;
-  for (std::size_t k = 0; k < defaults_; ++k) {
-    const int count = cursor[k + 1];
-    cursor[k] = start[k];
-    start[k + 1] = start[k] + std::max(kPair, (count + kPair - 1) / kPair * kPair);
-  }
-  // The obligations new to the block are the only ones that change what D receives in any case.
+  // What each receives from the debtors that pay in full (Σ_j L_ji less what D owes it): the
+  // obligations new to the block are the only ones that change it.
   for (std::size_t k = first; k < defaults_; ++k)
     d_.fixed[k] = due_[static_cast<std::size_t>(in_default_[k])];
   for (std::size_t f = before; f < found; ++f)
-    d_.fixed[static_cast<std::size_t>(creditor[f])] -= amount[f];
+    d_.fixed[static_cast<std::size_t>(in_d[f].to)] -= in_d[f].amount;
+  if (first == 0 || !insert_columns(before, first)) sort_columns();
+}
+
+namespace {
+
+// A column's length in the block: its obligations, padded (see kPair).
+int padded_length(int count) { return std::max(kPair, (count + kPair - 1) / kPair * kPair); }
+
+// Moves `length` slots of the block from `src` to `dest` >= `src` (the ranges may overlap): most
+// are a column or two long, too short for the library call to pay.
+void shift_right(int* from, double* share, std::size_t dest, std::size_t src, std::size_t length) {
+  if (length > 32) {
+    std::memmove(from + dest, from + src, length * sizeof(int));
+    std::memmove(share + dest, share + src, length * sizeof(double));
+    return;
+  }
+  for (std::size_t t = length; t > 0; --t) {
+    from[dest + t - 1] = from[src + t - 1];
+    share[dest + t - 1] = share[src + t - 1];
+  }
+}
+
+}  // namespace
+
+// The block's columns by a counting sort of all its obligations, in the order found.
+void Clearer::sort_columns() {
+  const Obligation* in_d = block_.found.data();
+  const std::size_t found = block_.count;
+  int* start = block_.start.data();
+  int* cursor = block_.cursor.data();
+  int* filled = block_.filled.data();
+  std::fill(cursor, cursor + defaults_ + 1, 0);
+  for (std::size_t f = 0; f < found; ++f) ++cursor[in_d[f].to + 1];
+  start[0] = 0;
+  for (std::size_t k = 0; k < defaults_; ++k) {
+    const int count = cursor[k + 1];
+    filled[k] = count;
+    cursor[k] = start[k];
+    start[k + 1] = start[k] + padded_length(count);
+  }
   int* from = block_.from.data();
   double* share = block_.share.data();
   const auto padded = static_cast<std::size_t>(start[defaults_]);
-  std::fill(from, from + padded, spare);
+  std::fill(from, from + padded, static_cast<int>(owed_.size()));
   std::fill(share, share + padded, 0.0);
   for (std::size_t f = 0; f < found; ++f) {
-    const auto to = static_cast<std::size_t>(creditor[f]);
-    const auto slot = static_cast<std::size_t>(cursor[to]++);
-    from[slot] = debtor[f];
-    share[slot] = amount[f] * d_.inv_owed[static_cast<std::size_t>(debtor[f])];
+    const Obligation& o = in_d[f];
+    const auto slot = static_cast<std::size_t>(cursor[o.to]++);
+    from[slot] = o.from;
+    share[slot] = o.amount * d_.inv_owed[static_cast<std::size_t>(o.from)];
   }
+}
+
+// The same columns as sort_columns() gives, from the last round's: each old column keeps its
+// obligations and gains the new ones owed to it after them (a stable sort puts them there too),
+// the columns move right to make room, a run of columns that gain nothing at once, and only the
+// new obligations are placed. A round with few new defaults then costs what it adds, not the
+// whole block; but each column that gains costs some mispredicted branches, so that a round in
+// which more than a sixteenth of the old columns gain sorts the block again (returns false).
+bool Clearer::insert_columns(std::size_t before, std::size_t first) {
+  const Obligation* in_d = block_.found.data();
+  const std::size_t found = block_.count;
+  const int* start = block_.start.data();
+  int* next = block_.next_start.data();
+  int* gained = block_.cursor.data();
+  int* filled = block_.filled.data();
+  std::fill(gained, gained + defaults_, 0);
+  for (std::size_t f = before; f < found; ++f) ++gained[in_d[f].to];
+  std::size_t gaining = 0;
+  for (std::size_t k = 0; k < first; ++k) gaining += gained[k] > 0 ? 1 : 0;
+  if (gaining * kInsertBelow >= first) return false;
+  std::fill(filled + first, filled + defaults_, 0);
+  next[0] = 0;
+  for (std::size_t k = 0; k < defaults_; ++k)
+    next[k + 1] = next[k] + padded_length(filled[k] + gained[k]);
+  int* from = block_.from.data();
+  double* share = block_.share.data();
+  const auto spare = static_cast<int>(owed_.size());
+  // From the last old column back, so that no column is overwritten before it has moved.
+  for (std::size_t k = first; k > 0;) {
+    std::size_t run = k;
+    while (run > 0 && gained[run - 1] == 0) --run;
+    const auto to = static_cast<std::size_t>(next[run]), at = static_cast<std::size_t>(start[run]);
+    if (to != at) shift_right(from, share, to, at, static_cast<std::size_t>(start[k]) - at);
+    if (run == 0) break;
+    // A column that gains: its obligations, then room for the new ones and at most one 0 (it is
+    // not empty), written in its last slot, where a new obligation may overwrite it.
+    k = run - 1;
+    shift_right(from, share, static_cast<std::size_t>(next[k]), static_cast<std::size_t>(start[k]),
+                static_cast<std::size_t>(filled[k]));
+    const auto last = static_cast<std::size_t>(next[k + 1] - 1);
+    from[last] = spare;
+    share[last] = 0.0;
+  }
+  std::fill(from + next[first], from + next[defaults_], spare);
+  std::fill(share + next[first], share + next[defaults_], 0.0);
+  for (std::size_t k = 0; k < defaults_; ++k) gained[k] = next[k] + filled[k];
+  for (std::size_t f = before; f < found; ++f) {
+    const Obligation& o = in_d[f];
+    const auto slot = static_cast<std::size_t>(gained[o.to]++);
+    from[slot] = o.from;
+    share[slot] = o.amount * d_.inv_owed[static_cast<std::size_t>(o.from)];
+  }
+  for (std::size_t k = 0; k < defaults_; ++k) filled[k] = gained[k] - next[k];
+  std::swap(block_.start, block_.next_start);
+  return true;
 }
 
 // One Gauss–Seidel sweep over D: p_j ← α e_j + β (fixed_j + Σ_{i∈D} Π_ij p_i), with the payments
@@ -268,19 +399,28 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
 // scale. With `store` false it changes nothing: the residual of the current payments.
 double Clearer::sweep(bool store) {
   double worst = 0;
+  // In locals: a store to a payment could otherwise alias alpha_ and beta_, reloaded each node.
+  const double alpha = alpha_, beta = beta_;
   double* payment = d_.payment.data();
+  const double* fixed = d_.fixed.data();
+  const double* assets = d_.assets.data();
+  const double* inv_scale = d_.inv_scale.data();
   const int* start = block_.start.data();
   const int* from = block_.from.data();
   const double* share = block_.share.data();
+  // One load less a node (the sweep is bound by them): each column's end is the next one's
+  // start, kept in a register.
+  auto end = static_cast<std::size_t>(start[0]);
   for (std::size_t k = 0; k < defaults_; ++k) {
-    double inflow = d_.fixed[k];
-    for (int e = start[k]; e < start[k + 1]; e += kPair) {
-      const auto u = static_cast<std::size_t>(e);
+    double inflow = fixed[k];
+    auto u = end;
+    end = static_cast<std::size_t>(start[k + 1]);
+    for (; u < end; u += kPair) {
       inflow += share[u] * payment[from[u]];
       inflow += share[u + 1] * payment[from[u + 1]];
     }
-    const double target = alpha_ * d_.assets[k] + beta_ * inflow;
-    worst = std::max(worst, std::abs(target - payment[k]) * d_.inv_scale[k]);
+    const double target = alpha * assets[k] + beta * inflow;
+    worst = std::max(worst, std::abs(target - payment[k]) * inv_scale[k]);
     if (store) payment[k] = target;
   }
   return worst;
@@ -316,9 +456,24 @@ void Clearer::flush_round() {
     d_.start[k] = d_.payment[k];
     result_.payments[static_cast<std::size_t>(in_default_[k])] = d_.payment[k];
   }
-  for (std::size_t f = 0; f < outside_.count; ++f)
-    inflow_[static_cast<std::size_t>(outside_.to[f])] +=
-        outside_.amount[f] * d_.per_unit[static_cast<std::size_t>(outside_.from[f])];
+  const Obligation* list = outside_.list.data();
+  const double* per_unit = d_.per_unit.data();
+  double* inflow = inflow_.data();
+  // Bound by its loads: the debtor and the creditor in one (on a little-endian machine, where
+  // `from` is the low half).
+  for (std::size_t f = 0; f < outside_.count; ++f) {
+    std::size_t debtor = 0, creditor = 0;
+    if constexpr (std::endian::native == std::endian::little) {
+      std::uint64_t pair;
+      std::memcpy(&pair, &list[f], sizeof(pair));
+      debtor = pair & 0xffffffffu;
+      creditor = pair >> 32;
+    } else {
+      debtor = static_cast<std::size_t>(list[f].from);
+      creditor = static_cast<std::size_t>(list[f].to);
+    }
+    inflow[creditor] += list[f].amount * per_unit[debtor];
+  }
 }
 
 }  // namespace tinderbox::network

@@ -64,6 +64,8 @@ class Clearer {
   void open_round(std::size_t size);
   void load_round(const Liabilities& L, std::size_t first);
   bool solve_round(std::size_t visits);
+  void sort_columns();
+  bool insert_columns(std::size_t before, std::size_t first);
   void flush_round();
   double sweep(bool store);
 
@@ -86,23 +88,37 @@ class Clearer {
     std::vector<double> assets, inv_scale, inv_owed;
     std::vector<double> per_unit;  // a closing round's change in p_j / p̄_j
   } d_;
-  // D's obligations to D: as found (`debtor` and `creditor` positions in D, `amount`; the first
-  // `count`), and by creditor in compressed columns (`start`, the debtor's position `from` and its
-  // share Π_ij = L_ij / p̄_i), which the sweeps read; each column padded with 0 shares of the
-  // spare position n to an even length of at least 2 (`cursor`: the counting sort's scratch).
+  // An obligation as the block and the outside list keep it, its fields side by side: the split
+  // in load_round(), which writes each of a new default's obligations to both lists, then makes
+  // two stores an obligation fewer (debtor and creditor in one) and keeps its pointers in
+  // registers.
+  struct Obligation {
+    int from, to;  // side by side: flush_round() reads them as one 64-bit word
+    double amount;
+  };
+  // D's obligations to D: as found (`found`: debtor and creditor positions in D and the amount;
+  // the first `count`), and by creditor in compressed columns (`start`, the debtor's position
+  // `from` and its share Π_ij = L_ij / p̄_i), which the sweeps read; each column padded with 0
+  // shares of the spare position n to an even length of at least 2 (`cursor`: the counting
+  // sort's scratch).
   struct Block {
     std::vector<int> start, from, cursor;
+    // The starts that insert_columns() builds (then swapped with `start`), and each column's
+    // obligations without its padding.
+    std::vector<int> next_start, filled;
     std::vector<double> share;
-    std::vector<int> debtor, creditor;
-    std::vector<double> amount;
+    std::vector<Obligation> found;
     std::size_t count = 0;
   } block_;
-  // D's obligations to the nodes that pay in full (debtor's position, creditor node, amount; the
-  // first `count`): a round's changes reach those inflows through them when it closes, and those
-  // owed to a node that defaults next move into the block (leaving 0 owed to the spare node n).
+  // D's obligations to the nodes that pay in full (`list`: debtor's position, creditor node,
+  // amount; the first `count`): a round's changes reach those inflows through them when it
+  // closes, and those owed to a node that defaults next move into the block (leaving an amount
+  // of 0 in their place). Each creditor's obligations are chained, newest first (`head`: node →
+  // its last entry, −1 for none; `link`: entry → the creditor's entry before it), so that a round
+  // walks only its new defaults' chains, not the whole list.
   struct Outside {
-    std::vector<int> from, to;
-    std::vector<double> amount;
+    std::vector<Obligation> list;
+    std::vector<int> link, head;
     std::size_t count = 0;
   } outside_;
   double alpha_ = 1, beta_ = 1, tolerance_ = 1e-9;
