@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <limits>
 #include <span>
 #include <type_traits>
@@ -164,6 +165,9 @@ struct State {
   // passes copy every period.
   std::vector<std::vector<int>> site_skip;
   std::vector<GpuPeriod> gpus_now;  // forced sales: a period's generations less those sold
+  // A network period's steps, one per entity (period_loop.h, period_step): raw room, kept from
+  // period to period and path to path.
+  std::vector<std::max_align_t> step_room;
   // Sets the state at `start`; allocates only the first time (reuse one State per thread).
   void reset(const Plan& plan);
 };
@@ -393,7 +397,9 @@ class EntityStep {
     else
       return PeriodFigures{};
   }
+  // A phase after the first starts from the entity's state as the phases in between left it.
   void resume() {
+    cash_ = s_.cash;
     if constexpr (!Phased) f_ = s_.f;
     failed_ = s_.failed;
     slack_ = s_.slack;
