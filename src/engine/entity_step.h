@@ -268,7 +268,7 @@ class EntityStep {
   // what it could pay them with from outside the network (cash, undrawn revolvers, contingent
   // equity that is open).
   [[gnu::flatten]] void prepare() {
-    f_ = PeriodFigures{};
+    clear_figures(f_);
     hand_over_to_estate();
     s_.active = s_.default_period < 0 && p_.operates;
     s_.due.clear();
