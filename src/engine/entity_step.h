@@ -6,6 +6,8 @@
 //   static constexpr bool kFireSaleValue;  // whether its figures need collateral_fire_sale
 //   static constexpr bool kBalances;  // optional (default true): whether they need the
 //                                     // period-end debt, liabilities and fleet values
+//   static constexpr bool kModelledFigures;  // optional (default false): figures only of the
+//                                            // entities the loop runs (the others' never move)
 // It is a template parameter, so a sink that ignores flows costs nothing (STYLE.md 6). Monte
 // Carlo reports no fire-sale value of the fleet, and summing it costs 1.3 % of a path's
 // instructions on coreweave-2025: only the deterministic run's record asks for it. Nor does it
@@ -181,6 +183,15 @@ constexpr bool wants_balances() {
     return Sink::kBalances;
   else
     return true;
+}
+
+// Whether Sink takes the figures of the modelled entities only (the header).
+template <class Sink>
+constexpr bool modelled_figures_only() {
+  if constexpr (requires { Sink::kModelledFigures; })
+    return Sink::kModelledFigures;
+  else
+    return false;
 }
 
 // Value of a set of lots owned at the end of period k, at market (moved by the fire-sale index)

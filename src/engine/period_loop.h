@@ -507,9 +507,14 @@ void network_pass(const Plan& plan, const MarketPath& m, int k, State& st, Sink&
   }
 }
 
-inline void report_figures_of(int k, State& st, auto& sink) {
-  for (std::size_t i = 0; i < st.entities.size(); ++i)
-    sink.figures(k, static_cast<int>(i), st.entities[i].f);
+template <class Sink>
+void report_figures_of(const Plan& plan, int k, State& st, Sink& sink) {
+  if constexpr (modelled_figures_only<Sink>())
+    for (int i : plan.network.modelled)
+      sink.figures(k, i, st.entities[static_cast<std::size_t>(i)].f);
+  else
+    for (std::size_t i = 0; i < st.entities.size(); ++i)
+      sink.figures(k, static_cast<int>(i), st.entities[i].f);
 }
 
 // Whether a pass sold what the pass before did. Seized lots are sold whole, so their units repeat
@@ -579,7 +584,7 @@ void fire_sale_passes(const Plan& plan, const MarketPath& m, int k, State& st, S
   }
   for (const Flow& f : flows) sink.flow(f);
   for (const Event& e : events) sink.event(e);
-  report_figures_of(k, st, sink);
+  report_figures_of(plan, k, st, sink);
 }
 
 }  // namespace detail
@@ -595,13 +600,15 @@ void step(const Plan& plan, const MarketPath& m, int k, State& state, Sink& sink
     }
   if (!plan.network.linked) {
     for (std::size_t i = 0; i < state.entities.size(); ++i) {
-      EntityState& s = state.entities[i];
       if (!plan.entities[i].operates) {
         // Nothing to model (a customer known only by its credit): its cash and shares never move.
-        PeriodFigures f;
-        f.cash = s.cash;
-        f.shares = s.shares;
-        sink.figures(k, static_cast<int>(i), f);
+        if constexpr (!detail::modelled_figures_only<Sink>()) {
+          const EntityState& s = state.entities[i];
+          PeriodFigures f;
+          f.cash = s.cash;
+          f.shares = s.shares;
+          sink.figures(k, static_cast<int>(i), f);
+        }
         continue;
       }
       EntityStep<Sink>(plan, m, k, static_cast<int>(i), state, sink).run();
@@ -613,7 +620,7 @@ void step(const Plan& plan, const MarketPath& m, int k, State& state, Sink& sink
     return;
   }
   detail::network_pass(plan, m, k, state, sink);
-  detail::report_figures_of(k, state, sink);
+  detail::report_figures_of(plan, k, state, sink);
 }
 
 }  // namespace tinderbox
