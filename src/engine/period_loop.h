@@ -17,8 +17,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <new>
-#include <type_traits>
 #include <vector>
 
 #include "engine/entity_step.h"
@@ -432,37 +430,20 @@ inline void apply_late_transfers(State& st) {
   }
 }
 
-// Entity i's step of the period in progress, in the state's room for one step per entity: built
-// for its prepare() and kept for its later phases, each of which resumes from the entity's state
-// (its cash too, which other entities' phases move in between). Building it once instead of once
-// a phase saves 6 of 8 constructions a period for two entities.
-template <class Sink>
-EntityStep<Sink, true>& period_step(State& st, int i) {
-  using Step = EntityStep<Sink, true>;
-  std::byte* at = reinterpret_cast<std::byte*>(st.step_room.data()) +
-                  static_cast<std::size_t>(i) * sizeof(Step);
-  return *std::launder(reinterpret_cast<Step*>(at));
-}
-
 // One computation of period k over every entity, in phases.
 template <class Sink>
 void network_pass(const Plan& plan, const MarketPath& m, int k, State& st, Sink& sink) {
   using Step = EntityStep<Sink, true>;
-  static_assert(std::is_trivially_destructible_v<Step> && alignof(Step) <= alignof(std::max_align_t));
   const int n = static_cast<int>(st.entities.size());
   const std::vector<int>& modelled = plan.network.modelled;
   const std::size_t room =
       (static_cast<std::size_t>(n) * sizeof(Step) + sizeof(std::max_align_t) - 1) /
       sizeof(std::max_align_t);
   if (st.step_room.size() < room) st.step_room.resize(room);
-  const auto step = [&](int i) -> Step& { return period_step<Sink>(st, i); };
+  const auto step = [&](int i) -> Step& { return Step::kept(st, i); };
   st.round = 1;
   st.calls = false;
-  for (int i : modelled) {
-    std::byte* at = reinterpret_cast<std::byte*>(st.step_room.data()) +
-                    static_cast<std::size_t>(i) * sizeof(Step);
-    (new (at) Step(plan, m, k, i, st, sink))->prepare();
-  }
+  for (int i : modelled) Step::start(plan, m, k, i, st, sink).prepare();
   st.cleared = false;
   int rounds = 0;
   if (needs_clearing(plan, st)) {
@@ -472,15 +453,17 @@ void network_pass(const Plan& plan, const MarketPath& m, int k, State& st, Sink&
   book_receipts(plan, k, st, sink);
   // Where the clearing says an entity can pay, it can to within the clearing's tolerance: its
   // payments are allowed that much of a shortfall (rounding, not money).
-  if (st.cleared)
-    for (int i : modelled) {
-      const auto u = static_cast<std::size_t>(i);
-      EntityState& s = st.entities[u];
-      const bool involved = st.node[u] || st.received_in[u] > 0;
-      s.slack = s.active && involved ? 1e-9 * std::max(1.0, owed_total(s)) : 0.0;
+  for (int i : modelled) {
+    const auto u = static_cast<std::size_t>(i);
+    if (!st.cleared) {
+      step(i).pay_scheduled(1.0, 0.0);
+      continue;
     }
-  for (int i : modelled)
-    step(i).pay_scheduled(st.cleared ? st.fraction[static_cast<std::size_t>(i)] : 1.0);
+    const EntityState& s = st.entities[u];
+    const bool involved = st.node[u] || st.received_in[u] > 0;
+    step(i).pay_scheduled(st.fraction[u],
+                          s.active && involved ? 1e-9 * std::max(1.0, owed_total(s)) : 0.0);
+  }
   st.round = std::max(1, rounds) + 1;
   st.calls = true;
   for (int i : plan.network.order) step(i).after_payments();

@@ -64,12 +64,12 @@ void State::reset(const Plan& plan) {
     s.f = PeriodFigures{};
     s.f.cash = s.cash;
     s.f.shares = s.shares;
-    s.active = s.failed = false;
+    s.active = false;
     s.due.clear();
     s.due.reserve(p.max_obligations);
     s.net_due.clear();
     s.net_due.reserve(p.max_obligations);
-    s.own = s.pending = s.slack = 0;
+    s.own = s.pending = 0;
     // Forced sales: the books of what was sold are read only once something is (sold_lots), so
     // only an entity that can sell (a borrowing base with `cure: sell`) keeps them.
     s.sold_lots = false;
