@@ -311,6 +311,7 @@ class EntityStep {
   // of them by up to `slack` (network_pass).
   [[gnu::flatten]] void pay_scheduled(double fraction, double slack) {
     resume();
+    cash_ = s_.cash;  // the clearing's receipts have moved it
     slack_ = slack;
     if (s_.active) {
       if (!s_.listed) {
@@ -428,10 +429,11 @@ class EntityStep {
       return PeriodFigures{};
   }
   // A phase after the first starts from the entity's state as the phases in between left it.
-  // A network period's step is kept from phase to phase (kept()): whether it has failed and its
-  // slack stay in it, which only its own phases change; its cash others' phases move too.
+  // A network period's step is kept from phase to phase (kept()): its cash, whether it has
+  // failed and its slack stay in it, which only its own phases change, but for the clearing's
+  // receipts (book_receipts, read by pay_scheduled()). Its cash is written back at every phase's
+  // end, for the receipts and the next period.
   void resume() {
-    cash_ = s_.cash;
     if constexpr (!Phased) f_ = s_.f;
   }
   void suspend() {
