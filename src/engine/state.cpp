@@ -61,7 +61,7 @@ void State::reset(const Plan& plan) {
     for (const Warrant& w : e.warrants) tranches += w.tranches.size();
     s.vested.assign(tranches, 0);
     // Nothing to model (a party known only by its credit): its cash and shares never move.
-    s.f = PeriodFigures{};
+    clear_figures(s.f);
     s.f.cash = s.cash;
     s.f.shares = s.shares;
     s.active = false;
