@@ -654,8 +654,10 @@ class EntityStep {
         continue;
       }
       if (p_.sells_to_network && p_.customer[c.contract] >= 0) continue;  // via the clearing
-      if (s_.cuts) {  // a missed delivery deadline has cut part of a contract (sites only)
-        const double kept = kept_share(c.contract);
+      // A missed delivery deadline has cut part of a contract (sites only). What it keeps in
+      // full is paid as below: c.revenue * 1 is c.revenue, and the 0 it adds to `cut` (never -0)
+      // changes nothing.
+      if (const double kept = s_.cuts ? kept_share(c.contract) : 1.0; kept != 1) {
         cut += c.revenue * (1 - kept);
         if (kept < 1 && c.gpu >= 0) {
           s_.freed_hours[static_cast<Index>(c.gpu)] += c.hours * (1 - kept);
