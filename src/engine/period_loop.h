@@ -436,10 +436,10 @@ void network_pass(const Plan& plan, const MarketPath& m, int k, State& st, Sink&
   using Step = EntityStep<Sink, true>;
   const int n = static_cast<int>(st.entities.size());
   const std::vector<int>& modelled = plan.network.modelled;
-  const std::size_t room =
-      (static_cast<std::size_t>(n) * sizeof(Step) + sizeof(std::max_align_t) - 1) /
-      sizeof(std::max_align_t);
-  if (st.step_room.size() < room) st.step_room.resize(room);
+  // The room is sized once (it only grows): the test is a product and a comparison.
+  if (const std::size_t bytes = static_cast<std::size_t>(n) * sizeof(Step);
+      st.step_room.size() * sizeof(std::max_align_t) < bytes) [[unlikely]]
+    st.step_room.resize(bytes / sizeof(std::max_align_t) + 1);
   const auto step = [&](int i) -> Step& { return Step::kept(st, i); };
   st.round = 1;
   st.calls = false;
