@@ -1193,12 +1193,9 @@ class EntityStep {
 
   // Network phase 1: the period's obligations, what they come to, and whether any is owed to
   // another modelled entity.
+  // Both callers come after prepare() has emptied the list and zeroed what it owes.
   void list_obligations() {
     s_.listed = true;
-    s_.due.clear();
-    s_.net_due.clear();
-    s_.owed = 0;
-    s_.owes_network = false;
     each_obligation([&](const Obligation& o) {
       if (o.creditor >= 0 || (o.source == Source::Debt && !p_.lenders[static_cast<Index>(o.index)].empty())) {
         s_.owes_network = true;
