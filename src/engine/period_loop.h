@@ -216,11 +216,18 @@ inline bool needs_clearing(const Plan& plan, const State& st) {
 inline int clear_network(const Plan& plan, State& st) {
   const std::size_t n = st.entities.size();
   st.cleared = true;
-  st.fraction.assign(n, 1.0);
-  st.node_round.assign(n, 0);
-  st.node_cause.assign(n, Cause::Liquidity);
-  st.owed_in.assign(n, 0.0);
-  st.received_in.assign(n, 0.0);
+  // As assign(n, value) of each, in one loop.
+  st.fraction.resize(n);
+  st.node_round.resize(n);
+  st.node_cause.resize(n);
+  st.owed_in.resize(n);
+  st.received_in.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    st.fraction[i] = 1.0;
+    st.node_round[i] = 0;
+    st.node_cause[i] = Cause::Liquidity;
+    st.owed_in[i] = st.received_in[i] = 0.0;
+  }
   update_guarantees(plan, st, /*cleared=*/false);
   if (!build_liabilities(plan, st)) {
     st.cleared = false;
