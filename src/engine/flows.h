@@ -2,7 +2,10 @@
 // Names (instrument ids, counterparties) are looked up only when a report is written.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 
 namespace tinderbox {
 
@@ -128,5 +131,18 @@ struct PeriodFigures {
   double nav = 0;          // cash + fleet market value + loans held + stakes - debt - liabilities
   double mark = 0;         // the equity value its stakeholders mark (docs/model.md, Marks)
 };
+
+// `f = PeriodFigures{}` (every figure 0.0, all bits zero) in 16-byte pieces: for the whole 280
+// bytes GCC emits a `rep stos` of 35 words, which callgrind counts as 35 instructions and which
+// is slow to start; the pieces are 18 stores. A network period clears each entity's figures.
+inline void clear_figures(PeriodFigures& f) {
+  static_assert(std::is_trivially_copyable_v<PeriodFigures> &&
+                sizeof(PeriodFigures) % sizeof(double) == 0);
+  constexpr double zero[2] = {0.0, 0.0};
+  auto* to = reinterpret_cast<std::byte*>(&f);
+#pragma GCC unroll 18
+  for (std::size_t i = 0; i < sizeof(PeriodFigures); i += sizeof zero)
+    std::memcpy(to + i, zero, i + sizeof zero <= sizeof(PeriodFigures) ? sizeof zero : sizeof(double));
+}
 
 }  // namespace tinderbox

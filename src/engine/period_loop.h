@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <vector>
 
 #include "engine/entity_step.h"
@@ -215,11 +216,18 @@ inline bool needs_clearing(const Plan& plan, const State& st) {
 inline int clear_network(const Plan& plan, State& st) {
   const std::size_t n = st.entities.size();
   st.cleared = true;
-  st.fraction.assign(n, 1.0);
-  st.node_round.assign(n, 0);
-  st.node_cause.assign(n, Cause::Liquidity);
-  st.owed_in.assign(n, 0.0);
-  st.received_in.assign(n, 0.0);
+  // As assign(n, value) of each, in one loop.
+  st.fraction.resize(n);
+  st.node_round.resize(n);
+  st.node_cause.resize(n);
+  st.owed_in.resize(n);
+  st.received_in.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    st.fraction[i] = 1.0;
+    st.node_round[i] = 0;
+    st.node_cause[i] = Cause::Liquidity;
+    st.owed_in[i] = st.received_in[i] = 0.0;
+  }
   update_guarantees(plan, st, /*cleared=*/false);
   if (!build_liabilities(plan, st)) {
     st.cleared = false;
@@ -432,35 +440,42 @@ inline void apply_late_transfers(State& st) {
 // One computation of period k over every entity, in phases.
 template <class Sink>
 void network_pass(const Plan& plan, const MarketPath& m, int k, State& st, Sink& sink) {
+  using Step = EntityStep<Sink, true>;
   const int n = static_cast<int>(st.entities.size());
   const std::vector<int>& modelled = plan.network.modelled;
+  // The room is sized once (it only grows): the test is a product and a comparison.
+  if (const std::size_t bytes = static_cast<std::size_t>(n) * sizeof(Step);
+      st.step_room.size() * sizeof(std::max_align_t) < bytes) [[unlikely]]
+    st.step_room.resize(bytes / sizeof(std::max_align_t) + 1);
+  const auto step = [&](int i) -> Step& { return Step::kept(st, i); };
   st.round = 1;
   st.calls = false;
-  for (int i : modelled) EntityStep<Sink, true>(plan, m, k, i, st, sink).prepare();
+  for (int i : modelled) Step::start(plan, m, k, i, st, sink).prepare();
   st.cleared = false;
   int rounds = 0;
   if (needs_clearing(plan, st)) {
-    for (int i : modelled) EntityStep<Sink, true>(plan, m, k, i, st, sink).list_for_clearing();
+    for (int i : modelled) step(i).list_for_clearing();
     rounds = clear_network(plan, st);
   }
   book_receipts(plan, k, st, sink);
   // Where the clearing says an entity can pay, it can to within the clearing's tolerance: its
   // payments are allowed that much of a shortfall (rounding, not money).
-  if (st.cleared)
-    for (int i : modelled) {
-      const auto u = static_cast<std::size_t>(i);
-      EntityState& s = st.entities[u];
-      const bool involved = st.node[u] || st.received_in[u] > 0;
-      s.slack = s.active && involved ? 1e-9 * std::max(1.0, owed_total(s)) : 0.0;
+  for (int i : modelled) {
+    const auto u = static_cast<std::size_t>(i);
+    if (!st.cleared) {
+      step(i).pay_scheduled(1.0, 0.0);
+      continue;
     }
-  for (int i : modelled)
-    EntityStep<Sink, true>(plan, m, k, i, st, sink)
-        .pay_scheduled(st.cleared ? st.fraction[static_cast<std::size_t>(i)] : 1.0);
+    const EntityState& s = st.entities[u];
+    const bool involved = st.node[u] || st.received_in[u] > 0;
+    step(i).pay_scheduled(st.fraction[u],
+                          s.active && involved ? 1e-9 * std::max(1.0, owed_total(s)) : 0.0);
+  }
   st.round = std::max(1, rounds) + 1;
   st.calls = true;
-  for (int i : plan.network.order) EntityStep<Sink, true>(plan, m, k, i, st, sink).after_payments();
+  for (int i : plan.network.order) step(i).after_payments();
   st.calls = false;
-  for (int i : modelled) EntityStep<Sink, true>(plan, m, k, i, st, sink).finish();
+  for (int i : modelled) step(i).finish();
   // A party known only by its credit keeps the figures State::reset gave it.
   if (!plan.network.valued) return;
   // Holders whose equity has gone below zero default, which can take others' below zero.
@@ -482,9 +497,14 @@ void network_pass(const Plan& plan, const MarketPath& m, int k, State& st, Sink&
   }
 }
 
-inline void report_figures_of(int k, State& st, auto& sink) {
-  for (std::size_t i = 0; i < st.entities.size(); ++i)
-    sink.figures(k, static_cast<int>(i), st.entities[i].f);
+template <class Sink>
+void report_figures_of(const Plan& plan, int k, State& st, Sink& sink) {
+  if constexpr (modelled_figures_only<Sink>())
+    for (int i : plan.network.modelled)
+      sink.figures(k, i, st.entities[static_cast<std::size_t>(i)].f);
+  else
+    for (std::size_t i = 0; i < st.entities.size(); ++i)
+      sink.figures(k, static_cast<int>(i), st.entities[i].f);
 }
 
 // Whether a pass sold what the pass before did. Seized lots are sold whole, so their units repeat
@@ -554,7 +574,7 @@ void fire_sale_passes(const Plan& plan, const MarketPath& m, int k, State& st, S
   }
   for (const Flow& f : flows) sink.flow(f);
   for (const Event& e : events) sink.event(e);
-  report_figures_of(k, st, sink);
+  report_figures_of(plan, k, st, sink);
 }
 
 }  // namespace detail
@@ -570,13 +590,15 @@ void step(const Plan& plan, const MarketPath& m, int k, State& state, Sink& sink
     }
   if (!plan.network.linked) {
     for (std::size_t i = 0; i < state.entities.size(); ++i) {
-      EntityState& s = state.entities[i];
       if (!plan.entities[i].operates) {
         // Nothing to model (a customer known only by its credit): its cash and shares never move.
-        PeriodFigures f;
-        f.cash = s.cash;
-        f.shares = s.shares;
-        sink.figures(k, static_cast<int>(i), f);
+        if constexpr (!detail::modelled_figures_only<Sink>()) {
+          const EntityState& s = state.entities[i];
+          PeriodFigures f;
+          f.cash = s.cash;
+          f.shares = s.shares;
+          sink.figures(k, static_cast<int>(i), f);
+        }
         continue;
       }
       EntityStep<Sink>(plan, m, k, static_cast<int>(i), state, sink).run();
@@ -588,7 +610,7 @@ void step(const Plan& plan, const MarketPath& m, int k, State& state, Sink& sink
     return;
   }
   detail::network_pass(plan, m, k, state, sink);
-  detail::report_figures_of(k, state, sink);
+  detail::report_figures_of(plan, k, state, sink);
 }
 
 }  // namespace tinderbox

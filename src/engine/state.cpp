@@ -61,15 +61,15 @@ void State::reset(const Plan& plan) {
     for (const Warrant& w : e.warrants) tranches += w.tranches.size();
     s.vested.assign(tranches, 0);
     // Nothing to model (a party known only by its credit): its cash and shares never move.
-    s.f = PeriodFigures{};
+    clear_figures(s.f);
     s.f.cash = s.cash;
     s.f.shares = s.shares;
-    s.active = s.failed = false;
+    s.active = false;
     s.due.clear();
     s.due.reserve(p.max_obligations);
     s.net_due.clear();
     s.net_due.reserve(p.max_obligations);
-    s.own = s.pending = s.slack = 0;
+    s.own = s.pending = 0;
     // Forced sales: the books of what was sold are read only once something is (sold_lots), so
     // only an entity that can sell (a borrowing base with `cure: sell`) keeps them.
     s.sold_lots = false;

@@ -25,6 +25,9 @@ constexpr std::size_t kCashBatch = 64;
 struct PathSink {
   static constexpr bool kFireSaleValue = false;  // not reported by Monte Carlo
   static constexpr bool kBalances = false;  // nor the period-end balances: only cash
+  // Only the modelled entities have books (SimLayout::has_books): the others' figures are not
+  // handed to it at all.
+  static constexpr bool kModelledFigures = true;
   const SimLayout& layout;
   // Per entity: where its row of cash starts in this path's slot, row * periods (a product taken
   // once per worker, not per entity and period), -1 without books.
