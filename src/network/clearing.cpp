@@ -1,11 +1,16 @@
 #include "network/clearing.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cassert>
 #include <cmath>
 #include <cstring>
 #include <limits>
+
+#if defined(__x86_64__)
+#include <emmintrin.h>
+#endif
 
 namespace tinderbox::network {
 namespace {
@@ -86,7 +91,9 @@ void Clearer::prepare(const Liabilities& L, std::span<const double> e, const Cle
   result_.residual = 0;
   result_.converged = true;
   result_.defaulted.assign(n, 0);
-  in_default_.resize(n + 1);  // + 1: the branch-free scan writes one slot past the set
+  // + 4: the branch-free scans write one slot past the set, scan_by_four() up to three past it
+  // (and the set is at most n).
+  in_default_.resize(n + 4);
   defaults_ = 0;
   owed_.resize(n);
   assets_.resize(n);
@@ -134,6 +141,65 @@ void Clearer::prepare(const Liabilities& L, std::span<const double> e, const Cle
   result_.payments.assign(owed_.begin(), owed_.end());
 }
 
+#if defined(__x86_64__)
+namespace {
+
+// For each outcome of four nodes' tests (bit t: the node t past the first fails), the ones that
+// fail, in order, and how many.
+struct Listing {
+  std::int32_t node[4];
+  std::size_t count;
+};
+constexpr std::array<Listing, 16> listings() {
+  std::array<Listing, 16> t{};
+  for (std::uint32_t m = 0; m < 16; ++m)
+    for (std::uint32_t b = 0; b < 4; ++b)
+      if (m >> b & 1) t[m].node[t[m].count++] = static_cast<std::int32_t>(b);
+  return t;
+}
+constexpr std::array<Listing, 16> kListing = listings();
+
+}  // namespace
+
+// find_new_defaults()'s scan of a round that follows none or one that found many: four nodes are
+// tested at once, two to an SSE2 compare (the same sums, differences and test as one at a time,
+// to the bit), the defaulted flags of the four in one load, and those that fail are listed by
+// one 16-byte store; its slots past them are overwritten by the next store, or lie past the set.
+// Lists the new defaults among the first nodes, a multiple of four, from D's position `count` on,
+// and returns how many nodes it tested.
+std::size_t Clearer::scan_by_four(std::size_t& count) {
+  const std::size_t n = owed_.size();
+  const double* assets = assets_.data();
+  const double* inflow = inflow_.data();
+  const double* owed = owed_.data();
+  const double* scale = scale_.data();
+  const std::uint8_t* done = result_.defaulted.data();
+  int* out = in_default_.data();
+  std::size_t listed = count, node = 0;
+  for (; node + 4 <= n; node += 4) {
+    const __m128d lo =
+        _mm_cmplt_pd(_mm_add_pd(_mm_loadu_pd(assets + node), _mm_loadu_pd(inflow + node)),
+                     _mm_sub_pd(_mm_loadu_pd(owed + node), _mm_loadu_pd(scale + node)));
+    const __m128d hi =
+        _mm_cmplt_pd(_mm_add_pd(_mm_loadu_pd(assets + node + 2), _mm_loadu_pd(inflow + node + 2)),
+                     _mm_sub_pd(_mm_loadu_pd(owed + node + 2), _mm_loadu_pd(scale + node + 2)));
+    // The four flags (0 or 1, a byte each; x86 is little-endian) to four bits: the multiplier
+    // moves byte t's bit to bit 24 + t, and no two of its 16 partial products meet (no carries).
+    std::uint32_t flags = 0;
+    std::memcpy(&flags, done + node, sizeof(flags));
+    const std::uint32_t in_d = flags * 0x01020408u >> 24;
+    const auto fail = static_cast<std::uint32_t>(_mm_movemask_pd(lo) | _mm_movemask_pd(hi) << 2);
+    const Listing& l = kListing[fail & ~in_d & 15u];
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + listed),
+                     _mm_add_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(l.node)),
+                                   _mm_set1_epi32(static_cast<int>(node))));
+    listed += l.count;
+  }
+  count = listed;
+  return node;
+}
+#endif
+
 // The nodes that cannot pay in full at the current payments, as a new round; returns how many.
 int Clearer::find_new_defaults() {
   const std::size_t first = defaults_;
@@ -148,9 +214,10 @@ int Clearer::find_new_defaults() {
   const auto fails = [&](std::size_t v) {
     return static_cast<std::size_t>(!done[v] & (assets[v] + inflow[v] < owed[v] - scale[v]));
   };
-  // Branch-free: which nodes default is unpredictable. But a round after one that found few
-  // finds few again (the cascade dies out), and then four nodes at a time are tested, written
-  // branch-free only where one of them fails.
+  // Branch-free: which nodes default is unpredictable; on x86, four nodes at a time by SSE2 (the
+  // first round's scan, and those after a round that found many). But a round after one that
+  // found few finds few again (the cascade dies out), and then four nodes at a time are tested,
+  // written branch-free only where one of them fails.
   std::size_t node = 0;
   if (!result_.rounds.empty() && result_.rounds.back().size() * kSparseRound < n) {
     for (; node + 4 <= n; node += 4) {
@@ -166,6 +233,10 @@ int Clearer::find_new_defaults() {
       out[count] = static_cast<int>(node + 3);
       count += f3;
     }
+  } else {
+#if defined(__x86_64__)
+    node = scan_by_four(count);
+#endif
   }
   for (; node < n; ++node) {
     out[count] = static_cast<int>(node);

@@ -61,6 +61,7 @@ class Clearer {
  private:
   void prepare(const Liabilities& L, std::span<const double> e, const ClearingOptions& o);
   int find_new_defaults();
+  std::size_t scan_by_four(std::size_t& count);
   void open_round(std::size_t size);
   void load_round(const Liabilities& L, std::size_t first);
   bool solve_round(std::size_t visits);
