@@ -5,9 +5,9 @@
 # bench chapters quote it.
 set -eu
 bin=$1; sc=$2; t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT  # also when valgrind or the binary fails
 for n in 1000 3000; do
   valgrind --tool=callgrind --callgrind-out-file=$t/cg.$n "$bin" simulate "$sc" --paths $n --threads 1 --json > /dev/null 2> $t/log.$n
   grep -o 'Collected : [0-9]*' $t/log.$n | awk '{print $3}' > $t/ir.$n
 done
 echo "$sc $(( ( $(cat $t/ir.3000) - $(cat $t/ir.1000) ) / 2000 ))"
-rm -rf $t

@@ -5,13 +5,18 @@
 set -u
 bin=$1; out=$2; mkdir -p "$out"
 root=$(cd "$(dirname "$0")/.." && pwd)
+# keep FILE ARGS...: the binary's stdout and stderr for ARGS, then its exit status, in FILE.
+keep() {
+  local file=$out/$1; shift
+  "$bin" "$@" > "$file" 2>&1; echo "rc=$?" >> "$file"
+}
 for f in "$root"/scenarios/builtin/*.yaml "$root"/scenarios/examples/*.yaml; do
   n=$(basename "$f" .yaml)
-  "$bin" run "$f" --json > "$out/$n.run.json" 2>&1; echo "rc=$?" >> "$out/$n.run.json"
-  "$bin" network "$f" --json > "$out/$n.network.json" 2>&1; echo "rc=$?" >> "$out/$n.network.json"
-  "$bin" network "$f" --at 2026-06-30 --json > "$out/$n.network-at.json" 2>&1; echo "rc=$?" >> "$out/$n.network-at.json"
-  "$bin" simulate "$f" --paths 300 --seed 5 --json > "$out/$n.sim.json" 2>&1; echo "rc=$?" >> "$out/$n.sim.json"
+  keep "$n.run.json" run "$f" --json
+  keep "$n.network.json" network "$f" --json
+  keep "$n.network-at.json" network "$f" --at 2026-06-30 --json
+  keep "$n.sim.json" simulate "$f" --paths 300 --seed 5 --json
 done
-"$bin" simulate coreweave-2025 --paths 3000 --threads 2 --json > "$out/cw3000.sim.json" 2>&1; echo "rc=$?" >> "$out/cw3000.sim.json"
-"$bin" simulate ai-web-2025 --paths 2000 --json > "$out/aiweb2000.sim.json" 2>&1; echo "rc=$?" >> "$out/aiweb2000.sim.json"
+keep cw3000.sim.json simulate coreweave-2025 --paths 3000 --threads 2 --json
+keep aiweb2000.sim.json simulate ai-web-2025 --paths 2000 --json
 ls "$out" | wc -l
