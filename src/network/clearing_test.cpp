@@ -9,7 +9,10 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <cstdint>
 #include <random>
+#include <tuple>
 
 #include "../../tests/alloc_count.h"
 #include "network/test_networks.h"
@@ -143,6 +146,50 @@ TEST(NetClearing, EmptyAndObligationFreeNetworks) {
   const std::vector<double> e = {1, 0};
   const ClearingResult& r = c.clear(network(2, {}), e);
   EXPECT_EQ(r.payments, (std::vector<double>{0, 0}));
+  EXPECT_TRUE(r.rounds.empty());
+}
+
+TEST(NetClearing, WhatANodeOwesIsItsObligationsSummedInRowOrder) {
+  // Every node solvent (assets far above what it owes), so each pays p̄_i exactly: its external
+  // claim, then its obligations added one by one in row order, as docs/network.md defines it.
+  // Rows of every length from 0 to 40 (a vectorised sum must handle short, long and empty rows
+  // and an external of −0.0), and amounts of mixed magnitude, so that another order of the
+  // additions gives other bits: 1e16 + 1 + 1 is 1e16 in this order, 1e16 + 2 in another.
+  std::mt19937_64 rng(23);
+  std::uniform_int_distribution<int> length(0, 40);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const int n = 300;
+  std::vector<std::tuple<int, int, double>> edges;
+  std::vector<double> external(n);
+  for (int i = 0; i < n; ++i) {
+    const int k = i < 41 ? i : length(rng);  // every length from 0 to 40 at least once
+    external[static_cast<std::size_t>(i)] = i % 7 == 0 ? -0.0 : (i % 5 == 0 ? 0.0 : unit(rng));
+    for (int j = 0; j < k; ++j) {
+      const double a = j == 0 && i % 3 == 0 ? 1e16 : 0.5 + unit(rng) * (j % 4 == 0 ? 1e6 : 1.0);
+      edges.emplace_back(i, (i + 1 + j) % n, a);
+    }
+  }
+  const Liabilities L = network(n, edges, external);
+  std::vector<double> expected(n);
+  bool order_matters = false;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const auto first = static_cast<std::size_t>(L.row_start[i]);
+    const auto last = static_cast<std::size_t>(L.row_start[i + 1]);
+    double owed = L.external[i], reversed = 0;
+    for (std::size_t k = first; k < last; ++k) owed += L.amount[k];
+    for (std::size_t k = last; k > first; --k) reversed += L.amount[k - 1];
+    order_matters |= reversed + L.external[i] != owed;
+    expected[i] = owed;
+  }
+  ASSERT_TRUE(order_matters);  // the test tells the orders apart
+  const std::vector<double> assets(n, 1e20);
+  Clearer c;
+  const ClearingResult& r = c.clear(L, assets);
+  ASSERT_EQ(r.payments.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(r.payments[i]), std::bit_cast<std::uint64_t>(expected[i]))
+        << "node " << i << ": " << r.payments[i] << " != " << expected[i];
+  }
   EXPECT_TRUE(r.rounds.empty());
 }
 
