@@ -60,6 +60,7 @@ class Clearer {
 
  private:
   void prepare(const Liabilities& L, std::span<const double> e, const ClearingOptions& o);
+  void sum_rows(const Liabilities& L);
   int find_new_defaults();
   std::size_t scan_by_four(std::size_t& count);
   void open_round(std::size_t size);
