@@ -37,6 +37,9 @@ constexpr std::size_t kSparseRound = 32;
 // A round in which fewer than a sixteenth of the old columns gain obligations inserts them into
 // the last round's columns rather than sort the block again (the same columns either way).
 constexpr std::size_t kInsertBelow = 16;
+// A network with at least this many obligations a node, on average, sums its rows by lanes (see
+// Clearer::sum_rows).
+constexpr std::size_t kLongRows = 4;
 
 }  // namespace
 
@@ -151,6 +154,7 @@ void Clearer::prepare(const Liabilities& L, std::span<const double> e, const Cle
   assets_.resize(n);
   inflow_.assign(n, 0.0);
   scale_.resize(n);
+  limit_.resize(n);
   inv_owed_.resize(n);
   // The arrays of each group are grown together, so one size says whether a group must grow.
   if (block_.start.size() < n + 1) {
@@ -175,17 +179,32 @@ void Clearer::prepare(const Liabilities& L, std::span<const double> e, const Cle
   }
   block_.count = outside_.count = 0;
   d_.payment[n] = 0;  // the spare position: the padding's debtor, paying 0
-  // Round 0 of the algorithm: everybody pays in full, so each node receives what it is owed (in
-  // the obligations' order, as a pass by rows would add them).
+  // Round 0 of the algorithm: everybody pays in full, so each node receives what it is owed. A
+  // network of long rows (the bench's: ten obligations a node) sums p̄ by sum_rows() and scatters
+  // the inflows in one flat loop (in the obligations' order, as the pass by rows adds them); one
+  // of short rows (the engine's: a few a node) keeps the one pass by rows, which costs less there.
   const double* amount = L.amount.data();
   const int* creditor = L.creditor.data();
   double* inflow = inflow_.data();
   const std::size_t obligations = L.amount.size();
-  for (std::size_t k = 0; k < obligations; ++k) {
-    assert(amount[k] >= 0);
-    inflow[static_cast<std::size_t>(creditor[k])] += amount[k];
+  if (obligations >= kLongRows * n) {
+    for (std::size_t k = 0; k < obligations; ++k) {
+      assert(amount[k] >= 0);
+      inflow[static_cast<std::size_t>(creditor[k])] += amount[k];
+    }
+    sum_rows(L);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      double owed = L.external.empty() ? 0.0 : L.external[i];
+      for (int k = L.row_start[i]; k < L.row_start[i + 1]; ++k) {
+        const auto ku = static_cast<std::size_t>(k);
+        assert(amount[ku] >= 0);
+        owed += amount[ku];
+        inflow[static_cast<std::size_t>(creditor[ku])] += amount[ku];
+      }
+      owed_[i] = owed;
+    }
   }
-  sum_rows(L);
   std::size_t i = 0;
 #if defined(__x86_64__)
   // Two nodes at a time: the same division, maxima (maxpd(x, y) is x > y ? x : y, as std::max(y,
@@ -198,7 +217,9 @@ void Clearer::prepare(const Liabilities& L, std::span<const double> e, const Cle
       _mm_storeu_pd(inv_owed_.data() + i,
                     _mm_and_pd(_mm_cmpgt_pd(owed, zero), _mm_div_pd(one, owed)));
       _mm_storeu_pd(assets_.data() + i, _mm_max_pd(_mm_loadu_pd(e.data() + i), zero));
-      _mm_storeu_pd(scale_.data() + i, _mm_mul_pd(tolerance, _mm_max_pd(owed, one)));
+      const __m128d scale = _mm_mul_pd(tolerance, _mm_max_pd(owed, one));
+      _mm_storeu_pd(scale_.data() + i, scale);
+      _mm_storeu_pd(limit_.data() + i, _mm_sub_pd(owed, scale));
     }
   }
 #endif
@@ -207,6 +228,7 @@ void Clearer::prepare(const Liabilities& L, std::span<const double> e, const Cle
     inv_owed_[i] = owed > 0 ? 1.0 / owed : 0.0;
     assets_[i] = std::max(0.0, e[i]);
     scale_[i] = o.tolerance * std::max(1.0, owed);
+    limit_[i] = owed - scale_[i];
   }
   result_.payments.assign(owed_.begin(), owed_.end());
 }
@@ -233,33 +255,26 @@ constexpr std::array<Listing, 16> kListing = listings();
 
 // find_new_defaults()'s scan of a round that follows none or one that found many: four nodes are
 // tested at once, two to an SSE2 compare (the same sums, differences and test as one at a time,
-// to the bit), the defaulted flags of the four in one load, and those that fail are listed by
-// one 16-byte store; its slots past them are overwritten by the next store, or lie past the set.
+// to the bit; a node in D fails none, its limit being −∞), and those that fail are listed by one
+// 16-byte store; its slots past them are overwritten by the next store, or lie past the set.
 // Lists the new defaults among the first nodes, a multiple of four, from D's position `count` on,
 // and returns how many nodes it tested.
 std::size_t Clearer::scan_by_four(std::size_t& count) {
   const std::size_t n = owed_.size();
   const double* assets = assets_.data();
   const double* inflow = inflow_.data();
-  const double* owed = owed_.data();
-  const double* scale = scale_.data();
-  const std::uint8_t* done = result_.defaulted.data();
+  const double* limit = limit_.data();
   int* out = in_default_.data();
   std::size_t listed = count, node = 0;
   for (; node + 4 <= n; node += 4) {
-    const __m128d lo =
-        _mm_cmplt_pd(_mm_add_pd(_mm_loadu_pd(assets + node), _mm_loadu_pd(inflow + node)),
-                     _mm_sub_pd(_mm_loadu_pd(owed + node), _mm_loadu_pd(scale + node)));
-    const __m128d hi =
-        _mm_cmplt_pd(_mm_add_pd(_mm_loadu_pd(assets + node + 2), _mm_loadu_pd(inflow + node + 2)),
-                     _mm_sub_pd(_mm_loadu_pd(owed + node + 2), _mm_loadu_pd(scale + node + 2)));
-    // The four flags (0 or 1, a byte each; x86 is little-endian) to four bits: the multiplier
-    // moves byte t's bit to bit 24 + t, and no two of its 16 partial products meet (no carries).
-    std::uint32_t flags = 0;
-    std::memcpy(&flags, done + node, sizeof(flags));
-    const std::uint32_t in_d = flags * 0x01020408u >> 24;
+    const __m128d lo = _mm_cmplt_pd(
+        _mm_add_pd(_mm_loadu_pd(assets + node), _mm_loadu_pd(inflow + node)),
+        _mm_loadu_pd(limit + node));
+    const __m128d hi = _mm_cmplt_pd(
+        _mm_add_pd(_mm_loadu_pd(assets + node + 2), _mm_loadu_pd(inflow + node + 2)),
+        _mm_loadu_pd(limit + node + 2));
     const auto fail = static_cast<std::uint32_t>(_mm_movemask_pd(lo) | _mm_movemask_pd(hi) << 2);
-    const Listing& l = kListing[fail & ~in_d & 15u];
+    const Listing& l = kListing[fail];
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out + listed),
                      _mm_add_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(l.node)),
                                    _mm_set1_epi32(static_cast<int>(node))));
@@ -275,14 +290,12 @@ int Clearer::find_new_defaults() {
   const std::size_t first = defaults_;
   std::size_t count = first;
   int* out = in_default_.data();
-  const std::uint8_t* done = result_.defaulted.data();
   const std::size_t n = owed_.size();
   const double* assets = assets_.data();
   const double* inflow = inflow_.data();
-  const double* owed = owed_.data();
-  const double* scale = scale_.data();
+  const double* limit = limit_.data();
   const auto fails = [&](std::size_t v) {
-    return static_cast<std::size_t>(!done[v] & (assets[v] + inflow[v] < owed[v] - scale[v]));
+    return static_cast<std::size_t>(assets[v] + inflow[v] < limit[v]);
   };
   // Branch-free: which nodes default is unpredictable; on x86, four nodes at a time by SSE2 (the
   // first round's scan, and those after a round that found many). But a round after one that
@@ -322,6 +335,7 @@ int Clearer::find_new_defaults() {
   for (std::size_t k = first; k < count; ++k) {
     const auto i = static_cast<std::size_t>(out[k]);
     result_.defaulted[i] = 1;
+    limit_[i] = -std::numeric_limits<double>::infinity();  // fails no later test
     position_[i] = static_cast<int>(k);
   }
   const int found = static_cast<int>(count - first);
