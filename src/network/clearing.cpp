@@ -83,8 +83,10 @@ const ClearingResult& Clearer::clear(const Liabilities& L, std::span<const doubl
 // p̄_i = external_i + Σ_j L_ij, added in that order (external first, then the row's amounts).
 // The rows' lengths vary at random, so a loop by rows mispredicts its exit about once a row; on
 // x86-64, two rows at a time take a fixed first stretch of kStretch amounts each, one row to an
-// SSE2 lane, the slots past a row's end adding −0.0 (x + −0.0 is x, to the bit, −0.0 included).
-// A row longer than that is listed and finished after, from its partial sum, in the same order.
+// SSE2 lane, the slots past a row's end adding +0.0. x + 0.0 is x to the bit unless x is −0.0,
+// which a partial sum can only be if external_i is −0.0 (a sum is −0.0 only of two −0.0): such a
+// pair of rows is summed one amount at a time. A row longer than its stretch is listed and
+// finished after, from its partial sum, in the same order.
 void Clearer::sum_rows(const Liabilities& L) {
   const auto n = static_cast<std::size_t>(L.nodes);
   const double* amount = L.amount.data();
@@ -97,19 +99,27 @@ void Clearer::sum_rows(const Liabilities& L) {
   const auto m = static_cast<int>(L.amount.size());
   int* longer = block_.cursor.data();  // scratch: the rows that go past their stretch
   std::size_t listed = 0;
-  const __m128d negative_zero = _mm_set1_pd(-0.0);
+  const __m128d zero = _mm_setzero_pd();
   // Only while both rows' stretches lie inside the caller's array of amounts.
   for (; i + 2 <= n && row_start[i + 1] + kStretch <= m; i += 2) {
     const int b0 = row_start[i], b1 = row_start[i + 1], e1 = row_start[i + 2];
     const int l0 = b1 - b0, l1 = e1 - b1;
     const __m128d length = _mm_cvtepi32_pd(_mm_set_epi32(0, 0, l1, l0));
-    __m128d sum = external ? _mm_loadu_pd(external + i) : _mm_setzero_pd();
+    __m128d sum = external ? _mm_loadu_pd(external + i) : zero;
+    if ((_mm_movemask_pd(_mm_cmpeq_pd(sum, zero)) & _mm_movemask_pd(sum)) != 0) [[unlikely]] {
+      for (std::size_t r = i; r < i + 2; ++r) {
+        double s = external[r];
+        for (int k = row_start[r]; k < row_start[r + 1]; ++k)
+          s += amount[static_cast<std::size_t>(k)];
+        owed[r] = s;
+      }
+      continue;
+    }
     const double* a0 = amount + b0;
     const double* a1 = amount + b1;
     for (int j = 0; j < kStretch; ++j) {
       const __m128d v = _mm_loadh_pd(_mm_load_sd(a0 + j), a1 + j);
-      const __m128d in_row = _mm_cmplt_pd(_mm_set1_pd(static_cast<double>(j)), length);
-      sum = _mm_add_pd(sum, _mm_or_pd(_mm_and_pd(in_row, v), _mm_andnot_pd(in_row, negative_zero)));
+      sum = _mm_add_pd(sum, _mm_and_pd(_mm_cmplt_pd(_mm_set1_pd(static_cast<double>(j)), length), v));
     }
     _mm_storeu_pd(owed + i, sum);
     longer[listed] = static_cast<int>(i);
