@@ -463,7 +463,7 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
     d_.fixed[k] = due_[static_cast<std::size_t>(in_default_[k])];
   for (std::size_t f = before; f < found; ++f)
     d_.fixed[static_cast<std::size_t>(in_d[f].to)] -= in_d[f].amount;
-  if (first == 0 || !insert_columns(before, first)) sort_columns();
+  if (first == 0 || !insert_columns(before, first)) sort_columns(first);
 }
 
 namespace {
@@ -487,18 +487,24 @@ void shift_right(int* from, double* share, std::size_t dest, std::size_t src, st
 
 }  // namespace
 
-// The block's columns by a counting sort of all its obligations, in the order found.
-void Clearer::sort_columns() {
+// The block's columns by a counting sort of all its obligations, in the order found. After the
+// first round, insert_columns() has counted what each column gains (in `cursor`), and the last
+// round's columns are `filled`: only the new obligations are counted again.
+void Clearer::sort_columns(std::size_t first) {
   const Obligation* in_d = block_.found.data();
   const std::size_t found = block_.count;
   int* start = block_.start.data();
   int* cursor = block_.cursor.data();
   int* filled = block_.filled.data();
-  std::fill(cursor, cursor + defaults_ + 1, 0);
-  for (std::size_t f = 0; f < found; ++f) ++cursor[in_d[f].to + 1];
+  if (first == 0) {
+    std::fill(cursor, cursor + defaults_, 0);
+    for (std::size_t f = 0; f < found; ++f) ++cursor[in_d[f].to];
+  } else {
+    for (std::size_t k = 0; k < first; ++k) cursor[k] += filled[k];
+  }
   start[0] = 0;
   for (std::size_t k = 0; k < defaults_; ++k) {
-    const int count = cursor[k + 1];
+    const int count = cursor[k];
     filled[k] = count;
     cursor[k] = start[k];
     start[k + 1] = start[k] + padded_length(count);
@@ -521,7 +527,8 @@ void Clearer::sort_columns() {
 // the columns move right to make room, a run of columns that gain nothing at once, and only the
 // new obligations are placed. A round with few new defaults then costs what it adds, not the
 // whole block; but each column that gains costs some mispredicted branches, so that a round in
-// which more than a sixteenth of the old columns gain sorts the block again (returns false).
+// which more than a sixteenth of the old columns gain sorts the block again (returns false,
+// leaving in block_.cursor what each column gains, which sort_columns() reads).
 bool Clearer::insert_columns(std::size_t before, std::size_t first) {
   const Obligation* in_d = block_.found.data();
   const std::size_t found = block_.count;

@@ -66,7 +66,7 @@ class Clearer {
   void open_round(std::size_t size);
   void load_round(const Liabilities& L, std::size_t first);
   bool solve_round(std::size_t visits);
-  void sort_columns();
+  void sort_columns(std::size_t first);
   bool insert_columns(std::size_t before, std::size_t first);
   void flush_round();
   double sweep(bool store);
