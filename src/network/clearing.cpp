@@ -37,6 +37,11 @@ constexpr std::size_t kSparseRound = 32;
 // A round in which fewer than a sixteenth of the old columns gain obligations inserts them into
 // the last round's columns rather than sort the block again (the same columns either way).
 constexpr std::size_t kInsertBelow = 16;
+// A network with at least this many obligations a node, on average, sums its rows by lanes (see
+// Clearer::sum_rows).
+constexpr std::size_t kLongRows = 4;
+// How many of a round's new defaults ahead load_round() prefetches the row of L.
+constexpr std::size_t kPrefetchRows = 4;
 
 }  // namespace
 
@@ -77,6 +82,68 @@ const ClearingResult& Clearer::clear(const Liabilities& L, std::span<const doubl
   return result_;
 }
 
+// p̄_i = external_i + Σ_j L_ij, added in that order (external first, then the row's amounts).
+// The rows' lengths vary at random, so a loop by rows mispredicts its exit about once a row; on
+// x86-64, two rows at a time take a fixed first stretch of kStretch amounts each, one row to an
+// SSE2 lane, the slots past a row's end adding +0.0. x + 0.0 is x to the bit unless x is −0.0,
+// which a partial sum can only be if external_i is −0.0 (a sum is −0.0 only of two −0.0): such a
+// pair of rows is summed one amount at a time. A row longer than its stretch is listed and
+// finished after, from its partial sum, in the same order.
+void Clearer::sum_rows(const Liabilities& L) {
+  const auto n = static_cast<std::size_t>(L.nodes);
+  const double* amount = L.amount.data();
+  const int* row_start = L.row_start.data();
+  const double* external = L.external.empty() ? nullptr : L.external.data();
+  double* owed = owed_.data();
+  std::size_t i = 0;
+#if defined(__x86_64__)
+  constexpr int kStretch = 8;
+  const auto m = static_cast<int>(L.amount.size());
+  int* longer = block_.cursor.data();  // scratch: the rows that go past their stretch
+  std::size_t listed = 0;
+  const __m128d zero = _mm_setzero_pd();
+  // Only while both rows' stretches lie inside the caller's array of amounts.
+  for (; i + 2 <= n && row_start[i + 1] + kStretch <= m; i += 2) {
+    const int b0 = row_start[i], b1 = row_start[i + 1], e1 = row_start[i + 2];
+    const int l0 = b1 - b0, l1 = e1 - b1;
+    const __m128d length = _mm_cvtepi32_pd(_mm_set_epi32(0, 0, l1, l0));
+    __m128d sum = external ? _mm_loadu_pd(external + i) : zero;
+    if ((_mm_movemask_pd(_mm_cmpeq_pd(sum, zero)) & _mm_movemask_pd(sum)) != 0) [[unlikely]] {
+      for (std::size_t r = i; r < i + 2; ++r) {
+        double s = external[r];
+        for (int k = row_start[r]; k < row_start[r + 1]; ++k)
+          s += amount[static_cast<std::size_t>(k)];
+        owed[r] = s;
+      }
+      continue;
+    }
+    const double* a0 = amount + b0;
+    const double* a1 = amount + b1;
+    for (int j = 0; j < kStretch; ++j) {
+      const __m128d v = _mm_loadh_pd(_mm_load_sd(a0 + j), a1 + j);
+      sum = _mm_add_pd(sum, _mm_and_pd(_mm_cmplt_pd(_mm_set1_pd(static_cast<double>(j)), length), v));
+    }
+    _mm_storeu_pd(owed + i, sum);
+    longer[listed] = static_cast<int>(i);
+    listed += l0 > kStretch ? 1 : 0;
+    longer[listed] = static_cast<int>(i + 1);
+    listed += l1 > kStretch ? 1 : 0;
+  }
+  for (std::size_t t = 0; t < listed; ++t) {
+    const auto r = static_cast<std::size_t>(longer[t]);
+    double s = owed[r];
+    for (int k = row_start[r] + kStretch; k < row_start[r + 1]; ++k)
+      s += amount[static_cast<std::size_t>(k)];
+    owed[r] = s;
+  }
+#endif
+  for (; i < n; ++i) {
+    double s = external ? external[i] : 0.0;
+    for (int k = row_start[i]; k < row_start[i + 1]; ++k) s += amount[static_cast<std::size_t>(k)];
+    owed[i] = s;
+  }
+}
+
 void Clearer::prepare(const Liabilities& L, std::span<const double> e, const ClearingOptions& o) {
   const auto n = static_cast<std::size_t>(L.nodes);
   assert(L.row_start.size() == n + 1 && e.size() == n);
@@ -99,6 +166,7 @@ void Clearer::prepare(const Liabilities& L, std::span<const double> e, const Cle
   assets_.resize(n);
   inflow_.assign(n, 0.0);
   scale_.resize(n);
+  limit_.resize(n);
   inv_owed_.resize(n);
   // The arrays of each group are grown together, so one size says whether a group must grow.
   if (block_.start.size() < n + 1) {
@@ -123,20 +191,56 @@ void Clearer::prepare(const Liabilities& L, std::span<const double> e, const Cle
   }
   block_.count = outside_.count = 0;
   d_.payment[n] = 0;  // the spare position: the padding's debtor, paying 0
-  // Round 0 of the algorithm: everybody pays in full, so each node receives what it is owed.
-  for (std::size_t i = 0; i < n; ++i) {
-    const double external = L.external.empty() ? 0.0 : L.external[i];
-    double owed = external;
-    for (int k = L.row_start[i]; k < L.row_start[i + 1]; ++k) {
-      const auto ku = static_cast<std::size_t>(k);
-      assert(L.amount[ku] >= 0);
-      owed += L.amount[ku];
-      inflow_[static_cast<std::size_t>(L.creditor[ku])] += L.amount[ku];
+  // Round 0 of the algorithm: everybody pays in full, so each node receives what it is owed. A
+  // network of long rows (the bench's: ten obligations a node) sums p̄ by sum_rows() and scatters
+  // the inflows in one flat loop (in the obligations' order, as the pass by rows adds them); one
+  // of short rows (the engine's: a few a node) keeps the one pass by rows, which costs less there.
+  const double* amount = L.amount.data();
+  const int* creditor = L.creditor.data();
+  double* inflow = inflow_.data();
+  const std::size_t obligations = L.amount.size();
+  if (obligations >= kLongRows * n) {
+    for (std::size_t k = 0; k < obligations; ++k) {
+      assert(amount[k] >= 0);
+      inflow[static_cast<std::size_t>(creditor[k])] += amount[k];
     }
+    sum_rows(L);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      double owed = L.external.empty() ? 0.0 : L.external[i];
+      for (int k = L.row_start[i]; k < L.row_start[i + 1]; ++k) {
+        const auto ku = static_cast<std::size_t>(k);
+        assert(amount[ku] >= 0);
+        owed += amount[ku];
+        inflow[static_cast<std::size_t>(creditor[ku])] += amount[ku];
+      }
+      owed_[i] = owed;
+    }
+  }
+  std::size_t i = 0;
+#if defined(__x86_64__)
+  // Two nodes at a time: the same division, maxima (maxpd(x, y) is x > y ? x : y, as std::max(y,
+  // x) is y < x ? x : y) and product, to the bit; a node that owes nothing masks its 1 / 0 to 0.
+  {
+    const __m128d zero = _mm_setzero_pd(), one = _mm_set1_pd(1.0);
+    const __m128d tolerance = _mm_set1_pd(o.tolerance);
+    for (; i + 2 <= n; i += 2) {
+      const __m128d owed = _mm_loadu_pd(owed_.data() + i);
+      _mm_storeu_pd(inv_owed_.data() + i,
+                    _mm_and_pd(_mm_cmpgt_pd(owed, zero), _mm_div_pd(one, owed)));
+      _mm_storeu_pd(assets_.data() + i, _mm_max_pd(_mm_loadu_pd(e.data() + i), zero));
+      const __m128d scale = _mm_mul_pd(tolerance, _mm_max_pd(owed, one));
+      _mm_storeu_pd(scale_.data() + i, scale);
+      _mm_storeu_pd(limit_.data() + i, _mm_sub_pd(owed, scale));
+    }
+  }
+#endif
+  for (; i < n; ++i) {
+    const double owed = owed_[i];
     inv_owed_[i] = owed > 0 ? 1.0 / owed : 0.0;
-    owed_[i] = owed;
     assets_[i] = std::max(0.0, e[i]);
     scale_[i] = o.tolerance * std::max(1.0, owed);
+    limit_[i] = owed - scale_[i];
   }
   result_.payments.assign(owed_.begin(), owed_.end());
 }
@@ -163,33 +267,26 @@ constexpr std::array<Listing, 16> kListing = listings();
 
 // find_new_defaults()'s scan of a round that follows none or one that found many: four nodes are
 // tested at once, two to an SSE2 compare (the same sums, differences and test as one at a time,
-// to the bit), the defaulted flags of the four in one load, and those that fail are listed by
-// one 16-byte store; its slots past them are overwritten by the next store, or lie past the set.
+// to the bit; a node in D fails none, its limit being −∞), and those that fail are listed by one
+// 16-byte store; its slots past them are overwritten by the next store, or lie past the set.
 // Lists the new defaults among the first nodes, a multiple of four, from D's position `count` on,
 // and returns how many nodes it tested.
 std::size_t Clearer::scan_by_four(std::size_t& count) {
   const std::size_t n = owed_.size();
   const double* assets = assets_.data();
   const double* inflow = inflow_.data();
-  const double* owed = owed_.data();
-  const double* scale = scale_.data();
-  const std::uint8_t* done = result_.defaulted.data();
+  const double* limit = limit_.data();
   int* out = in_default_.data();
   std::size_t listed = count, node = 0;
   for (; node + 4 <= n; node += 4) {
-    const __m128d lo =
-        _mm_cmplt_pd(_mm_add_pd(_mm_loadu_pd(assets + node), _mm_loadu_pd(inflow + node)),
-                     _mm_sub_pd(_mm_loadu_pd(owed + node), _mm_loadu_pd(scale + node)));
-    const __m128d hi =
-        _mm_cmplt_pd(_mm_add_pd(_mm_loadu_pd(assets + node + 2), _mm_loadu_pd(inflow + node + 2)),
-                     _mm_sub_pd(_mm_loadu_pd(owed + node + 2), _mm_loadu_pd(scale + node + 2)));
-    // The four flags (0 or 1, a byte each; x86 is little-endian) to four bits: the multiplier
-    // moves byte t's bit to bit 24 + t, and no two of its 16 partial products meet (no carries).
-    std::uint32_t flags = 0;
-    std::memcpy(&flags, done + node, sizeof(flags));
-    const std::uint32_t in_d = flags * 0x01020408u >> 24;
+    const __m128d lo = _mm_cmplt_pd(
+        _mm_add_pd(_mm_loadu_pd(assets + node), _mm_loadu_pd(inflow + node)),
+        _mm_loadu_pd(limit + node));
+    const __m128d hi = _mm_cmplt_pd(
+        _mm_add_pd(_mm_loadu_pd(assets + node + 2), _mm_loadu_pd(inflow + node + 2)),
+        _mm_loadu_pd(limit + node + 2));
     const auto fail = static_cast<std::uint32_t>(_mm_movemask_pd(lo) | _mm_movemask_pd(hi) << 2);
-    const Listing& l = kListing[fail & ~in_d & 15u];
+    const Listing& l = kListing[fail];
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out + listed),
                      _mm_add_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(l.node)),
                                    _mm_set1_epi32(static_cast<int>(node))));
@@ -205,14 +302,12 @@ int Clearer::find_new_defaults() {
   const std::size_t first = defaults_;
   std::size_t count = first;
   int* out = in_default_.data();
-  const std::uint8_t* done = result_.defaulted.data();
   const std::size_t n = owed_.size();
   const double* assets = assets_.data();
   const double* inflow = inflow_.data();
-  const double* owed = owed_.data();
-  const double* scale = scale_.data();
+  const double* limit = limit_.data();
   const auto fails = [&](std::size_t v) {
-    return static_cast<std::size_t>(!done[v] & (assets[v] + inflow[v] < owed[v] - scale[v]));
+    return static_cast<std::size_t>(assets[v] + inflow[v] < limit[v]);
   };
   // Branch-free: which nodes default is unpredictable; on x86, four nodes at a time by SSE2 (the
   // first round's scan, and those after a round that found many). But a round after one that
@@ -252,6 +347,7 @@ int Clearer::find_new_defaults() {
   for (std::size_t k = first; k < count; ++k) {
     const auto i = static_cast<std::size_t>(out[k]);
     result_.defaulted[i] = 1;
+    limit_[i] = -std::numeric_limits<double>::infinity();  // fails no later test
     position_[i] = static_cast<int>(k);
   }
   const int found = static_cast<int>(count - first);
@@ -332,6 +428,16 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
     const auto begin = static_cast<std::size_t>(L.row_start[i]);
     const auto end = static_cast<std::size_t>(L.row_start[i + 1]);
     const std::size_t offset = kept_from + done - begin;  // kept = offset + e − found
+    // The rows of L that a round reads lie anywhere in it (1.2 MB for the bench's network, more
+    // than a core's L2): the row kPrefetchRows ahead is requested now, so that its lines are near
+    // by the time its turn comes.
+    if (k + kPrefetchRows < defaults_) {
+      const auto ahead = static_cast<std::size_t>(
+          L.row_start[static_cast<std::size_t>(in_default_[k + kPrefetchRows])]);
+      __builtin_prefetch(L.creditor.data() + ahead);
+      __builtin_prefetch(L.amount.data() + ahead);
+      __builtin_prefetch(L.amount.data() + ahead + 8);
+    }
     for (std::size_t e = begin; e < end; ++e) {
       const auto to = static_cast<std::size_t>(L.creditor[e]);
       const int at = position_[to];
@@ -357,7 +463,7 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
     d_.fixed[k] = due_[static_cast<std::size_t>(in_default_[k])];
   for (std::size_t f = before; f < found; ++f)
     d_.fixed[static_cast<std::size_t>(in_d[f].to)] -= in_d[f].amount;
-  if (first == 0 || !insert_columns(before, first)) sort_columns();
+  if (first == 0 || !insert_columns(before, first)) sort_columns(first);
 }
 
 namespace {
@@ -381,18 +487,24 @@ void shift_right(int* from, double* share, std::size_t dest, std::size_t src, st
 
 }  // namespace
 
-// The block's columns by a counting sort of all its obligations, in the order found.
-void Clearer::sort_columns() {
+// The block's columns by a counting sort of all its obligations, in the order found. After the
+// first round, insert_columns() has counted what each column gains (in `cursor`), and the last
+// round's columns are `filled`: only the new obligations are counted again.
+void Clearer::sort_columns(std::size_t first) {
   const Obligation* in_d = block_.found.data();
   const std::size_t found = block_.count;
   int* start = block_.start.data();
   int* cursor = block_.cursor.data();
   int* filled = block_.filled.data();
-  std::fill(cursor, cursor + defaults_ + 1, 0);
-  for (std::size_t f = 0; f < found; ++f) ++cursor[in_d[f].to + 1];
+  if (first == 0) {
+    std::fill(cursor, cursor + defaults_, 0);
+    for (std::size_t f = 0; f < found; ++f) ++cursor[in_d[f].to];
+  } else {
+    for (std::size_t k = 0; k < first; ++k) cursor[k] += filled[k];
+  }
   start[0] = 0;
   for (std::size_t k = 0; k < defaults_; ++k) {
-    const int count = cursor[k + 1];
+    const int count = cursor[k];
     filled[k] = count;
     cursor[k] = start[k];
     start[k + 1] = start[k] + padded_length(count);
@@ -415,7 +527,8 @@ void Clearer::sort_columns() {
 // the columns move right to make room, a run of columns that gain nothing at once, and only the
 // new obligations are placed. A round with few new defaults then costs what it adds, not the
 // whole block; but each column that gains costs some mispredicted branches, so that a round in
-// which more than a sixteenth of the old columns gain sorts the block again (returns false).
+// which more than a sixteenth of the old columns gain sorts the block again (returns false,
+// leaving in block_.cursor what each column gains, which sort_columns() reads).
 bool Clearer::insert_columns(std::size_t before, std::size_t first) {
   const Obligation* in_d = block_.found.data();
   const std::size_t found = block_.count;

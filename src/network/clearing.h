@@ -60,12 +60,13 @@ class Clearer {
 
  private:
   void prepare(const Liabilities& L, std::span<const double> e, const ClearingOptions& o);
+  void sum_rows(const Liabilities& L);
   int find_new_defaults();
   std::size_t scan_by_four(std::size_t& count);
   void open_round(std::size_t size);
   void load_round(const Liabilities& L, std::size_t first);
   bool solve_round(std::size_t visits);
-  void sort_columns();
+  void sort_columns(std::size_t first);
   bool insert_columns(std::size_t before, std::size_t first);
   void flush_round();
   double sweep(bool store);
@@ -76,6 +77,9 @@ class Clearer {
   std::vector<double> assets_;                  // e_i, floored at 0
   std::vector<double> inflow_;  // Σ_j Π_ji p_j at the payments of the last finished round
   std::vector<double> scale_;   // tolerance × max(1, p̄_i)
+  // p̄_i − scale_i: node i defaults when e_i + inflow_i falls below it (−∞ once it is in D, so
+  // that the scans need not read the defaulted flags).
+  std::vector<double> limit_;
   std::vector<double> inv_owed_;  // 1 / p̄_i (0 for a node that owes nothing)
   std::vector<int> in_default_;   // the defaulted set in the order found: its first defaults_
   std::size_t defaults_ = 0;
