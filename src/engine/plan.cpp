@@ -99,10 +99,33 @@ void lay_out_debt_events(EntityPlan& p, const Entity& e, const Timeline& t) {
     const int maturity = p.debt[d].maturity_period;
     return maturity < 0 || static_cast<int>(k) <= maturity || e.debt[d].draw_term_months > 0;
   };
+  // Nor does a debt accrue anything before it can hold a balance: one that starts at 0 holds
+  // exactly 0 (no premium, no tranches) until its first draw, and its interest until then is
+  // (0 x rate + 0) x year fraction = +0, which adds nothing to what it has accrued or to the
+  // interest expense. A revolver can draw in any period that allows draws; another debt only by
+  // its scheduled draws and the capex it funds (raise_new_money). The accruing list is walked
+  // every period of every Monte Carlo path, and debts signed for later draws sit in it for many
+  // periods before they hold anything.
+  std::vector<int> holds_from(debts, 0);  // the first period through which it can hold a balance
+  for (std::size_t d = 0; d < debts; ++d) {
+    if (e.debt[d].outstanding != 0) continue;
+    const DebtTerms& x = p.debt[d];
+    const auto draws_in = [&](int k) {
+      const auto kk = static_cast<std::size_t>(k);
+      if (!x.can_draw[kk]) return false;
+      if (e.debt[d].type == DebtType::Revolver || x.draws[kk] != 0) return true;
+      for (std::size_t c = 0; c < e.capex.size(); ++c)
+        if (e.capex[c].funded_by == static_cast<int>(d) && p.capex_period[c] == k) return true;
+      return false;
+    };
+    int j = 0;
+    while (j < n && !draws_in(j)) ++j;
+    holds_from[d] = j + 1;
+  }
   for (int k = 0; k < n; ++k) {
     const auto kk = static_cast<std::size_t>(k);
     for (std::size_t d = 0; d < debts; ++d)
-      if (accrues(d, kk))
+      if (accrues(d, kk) && k >= holds_from[d])
         p.accruing.items.push_back(
             Accrual{d, t.yf(e.debt[d].day_count)[kk], e.debt[d].draw_term_months > 0});
     p.accruing.close_period();
