@@ -137,8 +137,10 @@ void lay_out_debt_events(EntityPlan& p, const Entity& e, const Timeline& t) {
   p.fee_accruing = index_by_period(n, debts, [&](std::size_t d, std::size_t k) {
     return p.debt[d].fee_accrues[k] != 0;
   });
+  // Until it can hold a balance a debt has accrued exactly 0 (above), whose payment pays nothing
+  // and adds +0 to what was paid.
   p.paying = index_by_period(n, debts, [&](std::size_t d, std::size_t k) {
-    return p.debt[d].pays[k] != 0;
+    return p.debt[d].pays[k] != 0 && static_cast<int>(k) >= holds_from[d];
   });
   // The undrawn fee accrues only where it is positive; the annual fee only where it falls due.
   p.fee_due = index_by_period(n, debts, [&](std::size_t d, std::size_t k) {
@@ -356,7 +358,10 @@ void lay_out_network(const Scenario& s, const Timeline& t, std::vector<EntityPla
       bool owes = hosted_in_network || !p.purchases.at(kk).empty();
       for (const LeasePayment& l : p.leases.at(kk)) owes = owes || p.lessor[l.lease] >= 0;
       const auto lent_on = [&](std::size_t d) { return !p.lenders[d].empty(); };
-      for (std::size_t d : p.paying.at(kk)) owes = owes || lent_on(d);
+      // Every debt with a payment date, as listed before the paying list left out those that
+      // owe nothing yet (lay_out_debt_events): which periods list their obligations is unchanged.
+      for (std::size_t d = 0; d < e.debt.size(); ++d)
+        owes = owes || (p.debt[d].pays[kk] && lent_on(d));
       for (std::size_t d : p.fee_due.at(kk)) owes = owes || lent_on(d);
       for (const Repayment& r : p.repaying.at(kk)) owes = owes || lent_on(r.debt);
       p.owes_network.push_back(owes);
