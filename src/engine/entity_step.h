@@ -1003,7 +1003,8 @@ class EntityStep {
   // This period's penalties for missed deadlines; reports each missed deadline in its period.
   double delivery_penalties() {
     double total = 0;
-    if (!s_.missed) return total;
+    // Nothing to report and only remedies without a penalty (each 0): the loop would add +0s.
+    if (!s_.missed || !p_.delivery_acts[kk_]) return total;
     for (Index j = 0; j < p_.deliveries.size(); ++j) {
       const DeliveryPlan& d = p_.deliveries[j];
       const EntityState::Delivered& x = s_.delivered[j];
@@ -1052,7 +1053,8 @@ class EntityStep {
     for (int i : moved)
       visit(FlowKind::Lease, Source::Site, i, s_.site_pay[static_cast<Index>(i)],
             site_host(static_cast<Index>(i)));
-    if (s_.missed)
+    // Without a penalty remedy every penalty() is 0, which neither side pays or lists.
+    if (s_.missed && p_.penalties)
       for (Index j = 0; j < p_.deliveries.size(); ++j)
         visit(FlowKind::Revenue, Source::Contract, static_cast<int>(p_.deliveries[j].contract),
               penalty(j), -1);

@@ -240,8 +240,12 @@ void lay_out_capacity(EntityPlan& p, const Entity& e, const Timeline& t) {
     x.last_day = (e.contracts[c].end + 1).serial;
     x.sites = d.sites;
     p.delivery_of[c] = static_cast<int>(p.deliveries.size());
+    p.penalties = p.penalties || x.remedy == Remedy::Penalty;
     p.deliveries.push_back(std::move(x));
   }
+  p.delivery_acts.assign(n, p.penalties);
+  for (const DeliveryPlan& x : p.deliveries)
+    if (x.report_period >= 0) p.delivery_acts[static_cast<std::size_t>(x.report_period)] = 1;
 }
 
 EntityPlan lay_out_entity(const Entity& e, const Market& m, const Timeline& t) {
