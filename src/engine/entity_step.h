@@ -291,18 +291,25 @@ class EntityStep {
       accrue();
       operate();
       raise_new_money();
-      // Most periods it owes the network nothing: it is listed only if a clearing needs it.
-      if (p_.lists || p_.owes_network[kk_]) list_obligations();
-      s_.own = cash_ + backstops();
+      // Most periods it owes the network nothing: it is listed only if a clearing needs it, and
+      // so is what it can pay with, which only the clearing reads. A guaranteed spv, whose
+      // shortfall decides whether there is a clearing (needs_clearing), always lists (p_.lists).
+      if (p_.lists || p_.owes_network[kk_]) {
+        list_obligations();
+        s_.own = cash_ + backstops();
+      }
     }
     suspend();
   }
 
-  // Lists its obligations when the clearing needs them and prepare() did not (nothing has
-  // changed its books since).
+  // Lists its obligations and what it can pay them with when the clearing needs them and
+  // prepare() did not (nothing has changed its books since).
   [[gnu::flatten]] void list_for_clearing() {
     resume();
-    if (s_.active && !s_.listed) list_obligations();
+    if (s_.active && !s_.listed) {
+      list_obligations();
+      s_.own = cash_ + backstops();
+    }
     suspend();
   }
 
