@@ -8,12 +8,19 @@
 //                                     // period-end debt, liabilities and fleet values
 //   static constexpr bool kModelledFigures;  // optional (default false): figures only of the
 //                                            // entities the loop runs (the others' never move)
+//   static constexpr bool kTotals;  // optional (default true): whether they need the period's
+//                                   // totals that the loop never reads back (capex, interest
+//                                   // and principal paid, prepayments, receipts, the capacity
+//                                   // figures)
 // It is a template parameter, so a sink that ignores flows costs nothing (STYLE.md 6). Monte
 // Carlo reports no fire-sale value of the fleet, and summing it costs 1.3 % of a path's
 // instructions on coreweave-2025: only the deterministic run's record asks for it. Nor does it
 // keep the balances and fleet values of its figures (only their cash): valuing the lots and
 // summing the debts at every close is 5 % of a path's instructions there, done only for a sink
-// that asks or a network whose valuation reads them.
+// that asks or a network whose valuation reads them. Nor the totals of kTotals, which no phase,
+// clearing or valuation reads: summing a site's build cost into capex as it is paid, each
+// interest and principal payment into theirs, and the capacity figures every period was 1.5 %
+// of a coreweave-2025 path.
 //
 // An entity's period runs in phases: accrue, operate, raise new money and list what falls due
 // (prepare); pay it (pay_scheduled); prepay, manage revolvers, raise contingent equity, test
@@ -184,6 +191,15 @@ constexpr bool wants_balances() {
     return true;
 }
 
+// Whether Sink's figures need the totals the loop never reads back (the header).
+template <class Sink>
+constexpr bool wants_totals() {
+  if constexpr (requires { Sink::kTotals; })
+    return Sink::kTotals;
+  else
+    return true;
+}
+
 // Whether Sink takes the figures of the modelled entities only (the header).
 template <class Sink>
 constexpr bool modelled_figures_only() {
@@ -291,18 +307,25 @@ class EntityStep {
       accrue();
       operate();
       raise_new_money();
-      // Most periods it owes the network nothing: it is listed only if a clearing needs it.
-      if (p_.lists || p_.owes_network[kk_]) list_obligations();
-      s_.own = cash_ + backstops();
+      // Most periods it owes the network nothing: it is listed only if a clearing needs it, and
+      // so is what it can pay with, which only the clearing reads. A guaranteed spv, whose
+      // shortfall decides whether there is a clearing (needs_clearing), always lists (p_.lists).
+      if (p_.lists || p_.owes_network[kk_]) {
+        list_obligations();
+        s_.own = cash_ + backstops();
+      }
     }
     suspend();
   }
 
-  // Lists its obligations when the clearing needs them and prepare() did not (nothing has
-  // changed its books since).
+  // Lists its obligations and what it can pay them with when the clearing needs them and
+  // prepare() did not (nothing has changed its books since).
   [[gnu::flatten]] void list_for_clearing() {
     resume();
-    if (s_.active && !s_.listed) list_obligations();
+    if (s_.active && !s_.listed) {
+      list_obligations();
+      s_.own = cash_ + backstops();
+    }
     suspend();
   }
 
@@ -340,7 +363,7 @@ class EntityStep {
   [[gnu::flatten]] void finish() {
     resume();
     cash_ += s_.pending;
-    f_.received += std::max(0.0, s_.pending);
+    if constexpr (kTotals) f_.received += std::max(0.0, s_.pending);
     s_.pending = 0;
     if (p_.holder && cash_ < 0) fund(-cash_);
     close();
@@ -396,6 +419,7 @@ class EntityStep {
 
  private:
   using Index = std::size_t;
+  static constexpr bool kTotals = detail::wants_totals<Sink>();
   static std::byte* room_of(State& st, int i) {
     return reinterpret_cast<std::byte*>(st.step_room.data()) +
            static_cast<std::size_t>(i) * sizeof(EntityStep);
@@ -536,7 +560,7 @@ class EntityStep {
       got = EntityStep(plan_, m_, k_, e_.parent, state_, sink_).pay_guarantee(entity_, left);
     }
     s_.guarantee_paid += got;
-    f_.received += got;
+    if constexpr (kTotals) f_.received += got;
     receive(FlowKind::Guarantee, Source::Guarantee, 0, got);
   }
 
@@ -798,16 +822,18 @@ class EntityStep {
     s_.contract_due[kk_] = due;
     s_.contract_received[kk_] = received - penalties;
     f_.revenue = revenue - penalties;
-    f_.revenue_lost_capacity = lost + penalties;
+    if constexpr (kTotals) f_.revenue_lost_capacity = lost + penalties;
     f_.power = power;
     if (freed) std::fill(s_.freed_hours.begin(), s_.freed_hours.end(), 0.0);
     f_.opex = running_hours * e_.operations.cash_cost_per_hour / 1e6;
     f_.sga = e_.operations.sga;
     f_.lease = p_.lease_total[kk_] + site_lease_;
     f_.ebitda = f_.revenue - f_.power - f_.opex - f_.sga - f_.lease;
-    f_.contracted_mw = p_.contracted_mw[kk_];
-    f_.powered_utilization =
-        capacity > 0 ? std::min(capacity, contracted_kwh + open_kwh) / capacity : 0.0;
+    if constexpr (kTotals) {
+      f_.contracted_mw = p_.contracted_mw[kk_];
+      f_.powered_utilization =
+          capacity > 0 ? std::min(capacity, contracted_kwh + open_kwh) / capacity : 0.0;
+    }
     f_.idle_gpus = idle_hours / (24.0 * plan_.timeline.days[kk_]);
     report_shortfall(idle_hours);
   }
@@ -817,11 +843,13 @@ class EntityStep {
     const double penalties = delivery_penalties();
     s_.contract_received[kk_] -= penalties;
     f_.revenue -= penalties;
-    f_.revenue_lost_capacity = cut + penalties;
     f_.lease += site_lease_;
     f_.ebitda -= penalties + site_lease_;
-    f_.contracted_mw = p_.contracted_mw[kk_];
-    f_.powered_utilization = capacity > 0 ? installed_kwh() / capacity : 0.0;
+    if constexpr (kTotals) {
+      f_.revenue_lost_capacity = cut + penalties;
+      f_.contracted_mw = p_.contracted_mw[kk_];
+      f_.powered_utilization = capacity > 0 ? installed_kwh() / capacity : 0.0;
+    }
     s_.short_of_power = false;
   }
 
@@ -1003,7 +1031,8 @@ class EntityStep {
   // This period's penalties for missed deadlines; reports each missed deadline in its period.
   double delivery_penalties() {
     double total = 0;
-    if (!s_.missed) return total;
+    // Nothing to report and only remedies without a penalty (each 0): the loop would add +0s.
+    if (!s_.missed || !p_.delivery_acts[kk_]) return total;
     for (Index j = 0; j < p_.deliveries.size(); ++j) {
       const DeliveryPlan& d = p_.deliveries[j];
       const EntityState::Delivered& x = s_.delivered[j];
@@ -1044,7 +1073,8 @@ class EntityStep {
     const int* skip = state_.site_skip[static_cast<Index>(entity_)].data();
     for (const SiteFlow& x : l_.site_flows) {
       if (k_ >= skip[x.skip]) continue;
-      if (x.kind == FlowKind::Capex) f_.capex += x.amount;
+      if constexpr (kTotals)
+        if (x.kind == FlowKind::Capex) f_.capex += x.amount;
       const bool to_host = x.kind == FlowKind::Lease || x.reimbursement;
       visit(x.kind, Source::Site, static_cast<int>(x.site), x.amount,
             to_host ? site_host(x.site) : -1);
@@ -1052,7 +1082,8 @@ class EntityStep {
     for (int i : moved)
       visit(FlowKind::Lease, Source::Site, i, s_.site_pay[static_cast<Index>(i)],
             site_host(static_cast<Index>(i)));
-    if (s_.missed)
+    // Without a penalty remedy every penalty() is 0, which neither side pays or lists.
+    if (s_.missed && p_.penalties)
       for (Index j = 0; j < p_.deliveries.size(); ++j)
         visit(FlowKind::Revenue, Source::Contract, static_cast<int>(p_.deliveries[j].contract),
               penalty(j), -1);
@@ -1076,7 +1107,7 @@ class EntityStep {
     for (Index d : l_.drawing) draw(d, terms(d).draws[kk_]);
     for (Index c : l_.capex_in) {
       const Capex& cx = e_.capex[c];
-      f_.capex += cx.units * cx.unit_cost;
+      if constexpr (kTotals) f_.capex += cx.units * cx.unit_cost;
       if (cx.funded_by >= 0)
         draw(static_cast<Index>(cx.funded_by), cx.advance_rate * cx.units * cx.unit_cost,
              p_.capex_premium[c]);
@@ -1231,7 +1262,7 @@ class EntityStep {
       if (x.closed) continue;
       const double paid = pay(cash, FlowKind::Interest, Source::Debt, idx(d), x.accrued);
       x.accrued -= paid;
-      f_.interest_paid += paid;
+      if constexpr (kTotals) f_.interest_paid += paid;
       f_.service += paid;
     }
     for (Index d : l_.fee_due)
@@ -1249,7 +1280,7 @@ class EntityStep {
         reduce_tranches(d, paid, due);
       else
         prepaid(d, paid);
-      f_.principal += paid;
+      if constexpr (kTotals) f_.principal += paid;
       f_.service += paid;
       if (r.at_maturity && !failed_)
         sink_.event(Event{k_, entity_, EventType::Maturity, Source::Debt, idx(d), Covenant::None,
@@ -1277,7 +1308,7 @@ class EntityStep {
     const auto d = static_cast<Index>(o.index);
     switch (o.kind) {
       case FlowKind::Interest:
-        f_.interest_paid += paid;
+        if constexpr (kTotals) f_.interest_paid += paid;
         if (o.source != Source::Debt) break;
         s_.debt[d].accrued -= paid;
         f_.service += paid;
@@ -1288,7 +1319,7 @@ class EntityStep {
           reduce_tranches(d, paid, o.due);
         else
           prepaid(d, paid);
-        f_.principal += paid;
+        if constexpr (kTotals) f_.principal += paid;
         f_.service += paid;
         if (o.at_maturity && !failed_)
           sink_.event(Event{k_, entity_, EventType::Maturity, Source::Debt, idx(d), Covenant::None,
@@ -1400,7 +1431,7 @@ class EntityStep {
     amount = std::min(amount, s_.debt[d].balance);
     const double paid = pay(FlowKind::Prepayment, Source::Debt, idx(d), amount);
     prepaid(d, paid);
-    f_.prepayments += paid;
+    if constexpr (kTotals) f_.prepayments += paid;
     to_lenders(d, FlowKind::Prepayment, paid);
   }
 

@@ -32,6 +32,7 @@ template <class Outer>
 struct BufferSink {
   static constexpr bool kFireSaleValue = Outer::kFireSaleValue;
   static constexpr bool kBalances = wants_balances<Outer>();
+  static constexpr bool kTotals = wants_totals<Outer>();
   std::vector<Flow>& flows;
   std::vector<Event>& events;
   void flow(const Flow& f) { flows.push_back(f); }

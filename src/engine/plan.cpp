@@ -99,10 +99,33 @@ void lay_out_debt_events(EntityPlan& p, const Entity& e, const Timeline& t) {
     const int maturity = p.debt[d].maturity_period;
     return maturity < 0 || static_cast<int>(k) <= maturity || e.debt[d].draw_term_months > 0;
   };
+  // Nor does a debt accrue anything before it can hold a balance: one that starts at 0 holds
+  // exactly 0 (no premium, no tranches) until its first draw, and its interest until then is
+  // (0 x rate + 0) x year fraction = +0, which adds nothing to what it has accrued or to the
+  // interest expense. A revolver can draw in any period that allows draws; another debt only by
+  // its scheduled draws and the capex it funds (raise_new_money). The accruing list is walked
+  // every period of every Monte Carlo path, and debts signed for later draws sit in it for many
+  // periods before they hold anything.
+  std::vector<int> holds_from(debts, 0);  // the first period through which it can hold a balance
+  for (std::size_t d = 0; d < debts; ++d) {
+    if (e.debt[d].outstanding != 0) continue;
+    const DebtTerms& x = p.debt[d];
+    const auto draws_in = [&](int k) {
+      const auto kk = static_cast<std::size_t>(k);
+      if (!x.can_draw[kk]) return false;
+      if (e.debt[d].type == DebtType::Revolver || x.draws[kk] != 0) return true;
+      for (std::size_t c = 0; c < e.capex.size(); ++c)
+        if (e.capex[c].funded_by == static_cast<int>(d) && p.capex_period[c] == k) return true;
+      return false;
+    };
+    int j = 0;
+    while (j < n && !draws_in(j)) ++j;
+    holds_from[d] = j + 1;
+  }
   for (int k = 0; k < n; ++k) {
     const auto kk = static_cast<std::size_t>(k);
     for (std::size_t d = 0; d < debts; ++d)
-      if (accrues(d, kk))
+      if (accrues(d, kk) && k >= holds_from[d])
         p.accruing.items.push_back(
             Accrual{d, t.yf(e.debt[d].day_count)[kk], e.debt[d].draw_term_months > 0});
     p.accruing.close_period();
@@ -114,8 +137,10 @@ void lay_out_debt_events(EntityPlan& p, const Entity& e, const Timeline& t) {
   p.fee_accruing = index_by_period(n, debts, [&](std::size_t d, std::size_t k) {
     return p.debt[d].fee_accrues[k] != 0;
   });
+  // Until it can hold a balance a debt has accrued exactly 0 (above), whose payment pays nothing
+  // and adds +0 to what was paid.
   p.paying = index_by_period(n, debts, [&](std::size_t d, std::size_t k) {
-    return p.debt[d].pays[k] != 0;
+    return p.debt[d].pays[k] != 0 && static_cast<int>(k) >= holds_from[d];
   });
   // The undrawn fee accrues only where it is positive; the annual fee only where it falls due.
   p.fee_due = index_by_period(n, debts, [&](std::size_t d, std::size_t k) {
@@ -215,8 +240,12 @@ void lay_out_capacity(EntityPlan& p, const Entity& e, const Timeline& t) {
     x.last_day = (e.contracts[c].end + 1).serial;
     x.sites = d.sites;
     p.delivery_of[c] = static_cast<int>(p.deliveries.size());
+    p.penalties = p.penalties || x.remedy == Remedy::Penalty;
     p.deliveries.push_back(std::move(x));
   }
+  p.delivery_acts.assign(n, p.penalties);
+  for (const DeliveryPlan& x : p.deliveries)
+    if (x.report_period >= 0) p.delivery_acts[static_cast<std::size_t>(x.report_period)] = 1;
 }
 
 EntityPlan lay_out_entity(const Entity& e, const Market& m, const Timeline& t) {
@@ -333,7 +362,10 @@ void lay_out_network(const Scenario& s, const Timeline& t, std::vector<EntityPla
       bool owes = hosted_in_network || !p.purchases.at(kk).empty();
       for (const LeasePayment& l : p.leases.at(kk)) owes = owes || p.lessor[l.lease] >= 0;
       const auto lent_on = [&](std::size_t d) { return !p.lenders[d].empty(); };
-      for (std::size_t d : p.paying.at(kk)) owes = owes || lent_on(d);
+      // Every debt with a payment date, as listed before the paying list left out those that
+      // owe nothing yet (lay_out_debt_events): which periods list their obligations is unchanged.
+      for (std::size_t d = 0; d < e.debt.size(); ++d)
+        owes = owes || (p.debt[d].pays[kk] && lent_on(d));
       for (std::size_t d : p.fee_due.at(kk)) owes = owes || lent_on(d);
       for (const Repayment& r : p.repaying.at(kk)) owes = owes || lent_on(r.debt);
       p.owes_network.push_back(owes);

@@ -184,6 +184,11 @@ struct EntityPlan {
   PerPeriod<SiteFlow> site_flows;       // the deterministic run's payments, builds, reimbursements
   std::vector<DeliveryPlan> deliveries;  // contracts with delivery terms
   std::vector<int> delivery_of;          // per contract: index into deliveries, or -1
+  // Whether some delivery's remedy is a penalty (the others' penalty() is 0), and per period [k]
+  // whether a missed deadline can do anything in it: a penalty, or the report of a deadline
+  // missed (its report_period). On a path that misses one, the loop asks every period.
+  bool penalties = false;
+  std::vector<std::uint8_t> delivery_acts;
 
   // Network (empty or -1 without links between modelled entities):
   bool holder = false;                            // a financial holder (fund, bank, ...)

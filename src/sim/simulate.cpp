@@ -25,6 +25,7 @@ constexpr std::size_t kCashBatch = 64;
 struct PathSink {
   static constexpr bool kFireSaleValue = false;  // not reported by Monte Carlo
   static constexpr bool kBalances = false;  // nor the period-end balances: only cash
+  static constexpr bool kTotals = false;    // nor the period's totals
   // Only the modelled entities have books (SimLayout::has_books): the others' figures are not
   // handed to it at all.
   static constexpr bool kModelledFigures = true;
