@@ -200,7 +200,24 @@ void Clearer::prepare(const Liabilities& L, std::span<const double> e, const Cle
   double* inflow = inflow_.data();
   const std::size_t obligations = L.amount.size();
   if (obligations >= kLongRows * n) {
-    for (std::size_t k = 0; k < obligations; ++k) {
+    std::size_t k = 0;
+#if defined(__x86_64__)
+    // Two obligations at a time: their creditors in one 8-byte load (the low half is the first,
+    // x86-64 being little-endian) and their amounts in one 16-byte load, each added as one at a
+    // time adds it, in the same order (the second after the first's store, should they share a
+    // creditor): the loop is bound by its loads, 4 a pair instead of 6.
+    for (; k + 2 <= obligations; k += 2) {
+      assert(amount[k] >= 0 && amount[k + 1] >= 0);
+      std::uint64_t pair;
+      std::memcpy(&pair, creditor + k, sizeof(pair));
+      const auto c0 = static_cast<std::size_t>(pair & 0xffffffffu);
+      const auto c1 = static_cast<std::size_t>(pair >> 32);
+      const __m128d a = _mm_loadu_pd(amount + k);
+      _mm_store_sd(inflow + c0, _mm_add_sd(_mm_load_sd(inflow + c0), a));
+      _mm_store_sd(inflow + c1, _mm_add_sd(_mm_load_sd(inflow + c1), _mm_unpackhi_pd(a, a)));
+    }
+#endif
+    for (; k < obligations; ++k) {
       assert(amount[k] >= 0);
       inflow[static_cast<std::size_t>(creditor[k])] += amount[k];
     }
