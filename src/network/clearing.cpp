@@ -660,8 +660,10 @@ void Clearer::flush_round() {
   const Obligation* list = outside_.list.data();
   const double* per_unit = d_.per_unit.data();
   double* inflow = inflow_.data();
-  // Bound by its loads: the debtor and the creditor in one (on a little-endian machine, where
-  // `from` is the low half).
+  // Bound by its loads and its instructions: the debtor and the creditor in one load (on a
+  // little-endian machine, where `from` is the low half), four records a trip (one loop test
+  // for four, and the compiler's copy of the record pointer once, not each record).
+#pragma GCC unroll 4
   for (std::size_t f = 0; f < outside_.count; ++f) {
     std::size_t debtor = 0, creditor = 0;
     if constexpr (std::endian::native == std::endian::little) {
