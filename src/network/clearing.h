@@ -76,11 +76,10 @@ class Clearer {
   std::vector<double> owed_;                    // p̄_i
   std::vector<double> assets_;                  // e_i, floored at 0
   std::vector<double> inflow_;  // Σ_j Π_ji p_j at the payments of the last finished round
-  std::vector<double> scale_;   // tolerance × max(1, p̄_i)
-  // p̄_i − scale_i: node i defaults when e_i + inflow_i falls below it (−∞ once it is in D, so
+  // p̄_i − tolerance × max(1, p̄_i) (the node's tolerance scale): node i defaults when
+  // e_i + inflow_i falls below it (−∞ once it is in D, so
   // that the scans need not read the defaulted flags).
   std::vector<double> limit_;
-  std::vector<double> inv_owed_;  // 1 / p̄_i (0 for a node that owes nothing)
   std::vector<int> in_default_;   // the defaulted set in the order found: its first defaults_
   std::size_t defaults_ = 0;
   std::vector<int> position_;  // node → its index in in_default_, −1 while it pays in full
