@@ -3,14 +3,16 @@
 # byte as it was (run, network, network --at, simulate --json of every built-in and example
 # scenario, and two larger simulate runs), one file each with its exit status; diff -r two DIRs.
 set -u
-bin=$1; out=$2; mkdir -p "$out"
-root=$(cd "$(dirname "$0")/.." && pwd)
+bin=$(realpath "$1"); out=$2; mkdir -p "$out"; out=$(realpath "$out")
+# From the checkout's root, with scenario paths relative to it: the outputs that quote a
+# scenario's path (errors, `scenario` fields) are then the same from any checkout.
+cd "$(dirname "$0")/.." || exit 2
 # keep FILE ARGS...: the binary's stdout and stderr for ARGS, then its exit status, in FILE.
 keep() {
   local file=$out/$1; shift
   "$bin" "$@" > "$file" 2>&1; echo "rc=$?" >> "$file"
 }
-for f in "$root"/scenarios/builtin/*.yaml "$root"/scenarios/examples/*.yaml; do
+for f in scenarios/builtin/*.yaml scenarios/examples/*.yaml; do
   n=$(basename "$f" .yaml)
   keep "$n.run.json" run "$f" --json
   keep "$n.network.json" network "$f" --json
