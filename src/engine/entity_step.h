@@ -310,10 +310,7 @@ class EntityStep {
       // Most periods it owes the network nothing: it is listed only if a clearing needs it, and
       // so is what it can pay with, which only the clearing reads. A guaranteed spv, whose
       // shortfall decides whether there is a clearing (needs_clearing), always lists (p_.lists).
-      if (p_.lists || p_.owes_network[kk_]) {
-        list_obligations();
-        s_.own = cash_ + backstops();
-      }
+      if (p_.lists || p_.owes_network[kk_]) list_obligations();
     }
     suspend();
   }
@@ -322,10 +319,7 @@ class EntityStep {
   // prepare() did not (nothing has changed its books since).
   [[gnu::flatten]] void list_for_clearing() {
     resume();
-    if (s_.active && !s_.listed) {
-      list_obligations();
-      s_.own = cash_ + backstops();
-    }
+    if (s_.active && !s_.listed) list_obligations();
     suspend();
   }
 
@@ -1222,8 +1216,9 @@ class EntityStep {
     }
   }
 
-  // Network phase 1: the period's obligations, what they come to, and whether any is owed to
-  // another modelled entity.
+  // Network phase 1: the period's obligations, what they come to, whether any is owed to
+  // another modelled entity, and what the entity can pay them with (which only the clearing
+  // reads, so it is counted only here).
   // Both callers come after prepare() has emptied the list and zeroed what it owes.
   void list_obligations() {
     s_.listed = true;
@@ -1235,6 +1230,7 @@ class EntityStep {
       s_.due.push_back(o);
       s_.owed += o.amount;
     });
+    s_.own = cash_ + backstops();
   }
 
   // The sequential loop's waterfall (no links: no purchases, deals or holders' liabilities),

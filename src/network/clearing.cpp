@@ -95,6 +95,11 @@ void Clearer::sum_rows(const Liabilities& L) {
   const int* row_start = L.row_start.data();
   const double* external = L.external.empty() ? nullptr : L.external.data();
   double* owed = owed_.data();
+  // s plus row r's amounts from its k-th on, one at a time in row order.
+  const auto add_row = [&](std::size_t r, int k, double s) {
+    for (; k < row_start[r + 1]; ++k) s += amount[static_cast<std::size_t>(k)];
+    return s;
+  };
   std::size_t i = 0;
 #if defined(__x86_64__)
   constexpr int kStretch = 8;
@@ -109,12 +114,7 @@ void Clearer::sum_rows(const Liabilities& L) {
     const __m128d length = _mm_cvtepi32_pd(_mm_set_epi32(0, 0, l1, l0));
     __m128d sum = external ? _mm_loadu_pd(external + i) : zero;
     if ((_mm_movemask_pd(_mm_cmpeq_pd(sum, zero)) & _mm_movemask_pd(sum)) != 0) [[unlikely]] {
-      for (std::size_t r = i; r < i + 2; ++r) {
-        double s = external[r];
-        for (int k = row_start[r]; k < row_start[r + 1]; ++k)
-          s += amount[static_cast<std::size_t>(k)];
-        owed[r] = s;
-      }
+      for (std::size_t r = i; r < i + 2; ++r) owed[r] = add_row(r, row_start[r], external[r]);
       continue;
     }
     const double* a0 = amount + b0;
@@ -131,17 +131,10 @@ void Clearer::sum_rows(const Liabilities& L) {
   }
   for (std::size_t t = 0; t < listed; ++t) {
     const auto r = static_cast<std::size_t>(longer[t]);
-    double s = owed[r];
-    for (int k = row_start[r] + kStretch; k < row_start[r + 1]; ++k)
-      s += amount[static_cast<std::size_t>(k)];
-    owed[r] = s;
+    owed[r] = add_row(r, row_start[r] + kStretch, owed[r]);
   }
 #endif
-  for (; i < n; ++i) {
-    double s = external ? external[i] : 0.0;
-    for (int k = row_start[i]; k < row_start[i + 1]; ++k) s += amount[static_cast<std::size_t>(k)];
-    owed[i] = s;
-  }
+  for (; i < n; ++i) owed[i] = add_row(i, row_start[i], external ? external[i] : 0.0);
 }
 
 void Clearer::prepare(const Liabilities& L, std::span<const double> e, const ClearingOptions& o) {
@@ -251,7 +244,7 @@ void Clearer::prepare(const Liabilities& L, std::span<const double> e, const Cle
   for (; i < n; ++i) {
     const double owed = owed_[i];
     assets_[i] = std::max(0.0, e[i]);
-    limit_[i] = owed - o.tolerance * std::max(1.0, owed);
+    limit_[i] = owed - scale(owed);
   }
   result_.payments.assign(owed_.begin(), owed_.end());
 }
@@ -403,7 +396,7 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
     d_.payment[k] = d_.start[k] = result_.payments[i];
     d_.assets[k] = assets_[i];
     const double owed = owed_[i];
-    d_.inv_scale[k] = 1.0 / (tolerance_ * std::max(1.0, owed));
+    d_.inv_scale[k] = 1.0 / scale(owed);
     d_.inv_owed[k] = owed > 0 ? 1.0 / owed : 0.0;
   }
   const std::size_t before = block_.count;

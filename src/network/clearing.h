@@ -10,6 +10,7 @@
 // The equations and the algorithm are in docs/network.md.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -70,15 +71,18 @@ class Clearer {
   bool insert_columns(std::size_t before, std::size_t first);
   void flush_round();
   double sweep(bool store);
+  // A node's tolerance scale, tolerance × max(1, p̄_i): how far its payment may be from the
+  // clearing vector, and how far short of p̄_i it must fall to default (prepare() computes it
+  // for two nodes at a time by SSE2, to the same bits).
+  double scale(double owed) const { return tolerance_ * std::max(1.0, owed); }
 
   ClearingResult result_;
   std::vector<std::vector<int>> spare_rounds_;  // round lists kept for reuse (no reallocation)
   std::vector<double> owed_;                    // p̄_i
   std::vector<double> assets_;                  // e_i, floored at 0
   std::vector<double> inflow_;  // Σ_j Π_ji p_j at the payments of the last finished round
-  // p̄_i − tolerance × max(1, p̄_i) (the node's tolerance scale): node i defaults when
-  // e_i + inflow_i falls below it (−∞ once it is in D, so
-  // that the scans need not read the defaulted flags).
+  // p̄_i − scale(p̄_i): node i defaults when e_i + inflow_i falls below it (−∞ once it is in D,
+  // so that the scans need not read the defaulted flags).
   std::vector<double> limit_;
   std::vector<int> in_default_;   // the defaulted set in the order found: its first defaults_
   std::size_t defaults_ = 0;
