@@ -97,6 +97,26 @@ TEST(Cli, ScenariosListsTheBuiltins) {
   EXPECT_NE(r.out.find("coreweave-2025"), std::string::npos);
 }
 
+// An import-only built-in (no `tinderbox:`) named as the scenario: every command that loads one
+// reports that alone, not the balances and dates its importers supply; `scenarios` omits it.
+TEST(Cli, ImportOnlyBuiltinIsOneErrorForEveryCommand) {
+  for (const char* command : {"run", "simulate --paths 10", "network", "validate"}) {
+    const auto r = cli(std::string(command) + " coreweave-facilities");
+    EXPECT_EQ(r.code, 2) << command;
+    EXPECT_EQ(r.out, "") << command;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << command << ": " << r.err;
+    EXPECT_EQ(r.err.rfind("<builtin>/coreweave-facilities.yaml:", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find(": error: missing required key 'tinderbox': a file without it is an "
+                         "import-only fragment; import it from a scenario (`import: "
+                         "[coreweave-facilities]`)"),
+              std::string::npos)
+        << command << ": " << r.err;
+  }
+  const auto listed = cli("scenarios");
+  EXPECT_EQ(listed.code, 0);
+  EXPECT_EQ(listed.out.find("coreweave-facilities"), std::string::npos) << listed.out;
+}
+
 TEST(Cli, ValidateReportsEveryErrorAndExitsTwo) {
   const fs::path dir = fresh_temp_dir();
   std::ofstream(dir / "bad.yaml") << "tinderbox: 1\nstart: 2025-01-02\nhorizon: 0\n";

@@ -49,6 +49,13 @@ Source builtin_source(std::string_view name) {
   return Source{display, display, "", std::string(name)};
 }
 
+// How a scenario names `src` in its `import` list: a built-in by its name, a file by a path
+// from the scenario's folder (the file's own name, for a scenario beside it).
+std::string import_spec(const Source& src) {
+  if (!src.builtin.empty()) return src.builtin;
+  return "./" + std::filesystem::path(src.display).filename().string();
+}
+
 Source file_source(const std::string& display) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -294,6 +301,16 @@ std::optional<YNode> read_tree(Problems& p, std::vector<std::string>& files, con
   Importer importer(p, files, top_keys, texts);
   auto root = importer.parse(src, text);
   if (!root) return std::nullopt;
+  // Without `tinderbox:` the file is a part meant to be imported (builtin.h, is_import_only):
+  // read as a whole scenario it would only list what its importers supply (start, horizon,
+  // balances), hiding the one thing to fix. Imports contribute no `tinderbox`, so the main file's
+  // own keys decide.
+  if (!root->find("tinderbox")) {
+    p.at(*root, "missing required key 'tinderbox': a file without it is an import-only fragment; "
+                "import it from a scenario (`import: [" + import_spec(src) +
+                    "]`), or add `tinderbox: 1` if this file is meant to be a scenario");
+    return std::nullopt;
+  }
   auto base = importer.imports_of(*root, src);
   if (!base) return std::nullopt;
   if (base->entries.empty()) return root;

@@ -37,8 +37,10 @@ std::optional<SourceText> read_source(const std::string& path_or_name, std::stri
 Source text_source(const std::string& display_name, const std::string& base_dir);
 
 // `text`'s top-level mapping with its imports merged under it, each file read and parsed once and
-// registered in `files`; nullopt when that is not usable (reported). `top_keys` are the keys a
-// scenario may have at its top level: an imported file's are checked against them, none required.
+// registered in `files`; nullopt when that is not usable (reported), or when `text` has no
+// `tinderbox:` key (a fragment only to be imported: that alone is reported, its imports unread).
+// `top_keys` are the keys a scenario may have at its top level: an imported file's are checked
+// against them, none required.
 // `texts`, when given, receives each registered file's text (same order as `files`).
 std::optional<YNode> read_tree(Problems& p, std::vector<std::string>& files, const Source& src,
                                std::string_view text, std::span<const Key> top_keys,
