@@ -91,6 +91,36 @@ TEST(Cli, JsonAndLedgerFollowTheContract) {
   EXPECT_FALSE(fs::exists(ledger.string() + ".tmp"));
 }
 
+// debt/EBITDA is the first block's closing debt over its EBITDA, and undefined (null, "n/a") for
+// an entity that defaults in that block: its debt is written off at default, and 0 / EBITDA would
+// read as an unlevered company.
+TEST(Cli, DebtToEbitdaIsUndefinedForADefaultInYearOne) {
+  const std::string dir = std::string(TINDERBOX_SOURCE_DIR) + "/scenarios/examples/";
+  const auto d = cli("run " + dir + "liquidity-default.yaml --json");
+  ASSERT_EQ(d.code, 0) << d.err;
+  const auto jd = nlohmann::json::parse(d.out);
+  for (const auto& [id, e] : jd["entities"].items()) {
+    if (e["default"].is_null()) continue;
+    ASSERT_LT(e["default"]["date"].get<std::string>(), e["metrics"]["years"][0]["end"].get<std::string>());
+    EXPECT_TRUE(e["metrics"]["debt_to_ebitda"].is_null()) << id;
+  }
+  const auto text = cli("run " + dir + "liquidity-default.yaml");
+  EXPECT_NE(text.out.find("debt/EBITDA n/a"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("debt/EBITDA 0.00x"), std::string::npos) << text.out;
+
+  // Without a default: the closing debt of the first block over its EBITDA, both from the series.
+  const auto r = cli("run coreweave-2025 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  const auto& cw = j["entities"]["coreweave"];
+  ASSERT_TRUE(cw["default"].is_null() ||
+              cw["default"]["date"].get<std::string>() > cw["metrics"]["years"][0]["end"].get<std::string>());
+  double ebitda = 0;
+  for (int k = 0; k < 12; ++k) ebitda += cw["series"]["ebitda"][k].get<double>();
+  const double debt = cw["series"]["debt"][11].get<double>();
+  EXPECT_NEAR(cw["metrics"]["debt_to_ebitda"].get<double>(), debt / ebitda, 1e-9 * debt / ebitda);
+}
+
 TEST(Cli, ScenariosListsTheBuiltins) {
   const auto r = cli("scenarios");
   EXPECT_EQ(r.code, 0);

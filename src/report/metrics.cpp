@@ -112,7 +112,11 @@ Metrics compute_metrics(const RunResult& r, int entity) {
       m.price_to_sales = *e.equity_value / y1.revenue;
       m.ev_to_revenue = (*e.equity_value + debt0 - e.cash) / y1.revenue;
     }
-    if (y1.ebitda > 0) m.debt_to_ebitda = y1.debt / y1.ebitda;
+    // A default in the block writes the debt off (its series shows none after), so the block's
+    // closing debt would read 0x: undefined, as LTV is without a fleet.
+    const int y1_end = std::min(t.periods, per_year);
+    const bool defaulted = s.default_period && *s.default_period < y1_end;
+    if (y1.ebitda > 0 && !defaulted) m.debt_to_ebitda = y1.debt / y1.ebitda;
     if (y1.interest > 0) m.interest_coverage = y1.ebitda / y1.interest;
   }
   return m;
