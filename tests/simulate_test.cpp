@@ -65,9 +65,11 @@ TEST_P(ShocksOff, SimulateReproducesRun) {
         loss[l.party.name] -= f.amount * l.share;
   for (const auto& [name, l] : j["lenders"].items()) {
     const double want = loss.count(name) ? loss[name] : 0.0;
-    EXPECT_NEAR(l["el"].get<double>(), want, 1e-9 * std::max(1.0, want)) << name;
-    EXPECT_NEAR(l["var99"].get<double>(), want, 1e-9 * std::max(1.0, want)) << name;
-    EXPECT_NEAR(l["es99"].get<double>(), want, 1e-9 * std::max(1.0, want)) << name;
+    // Exactly (SPEC §4): every path loses the same, so EL, VaR and ES are that loss to the bit.
+    EXPECT_EQ(l["el"].get<double>(), want) << name;
+    EXPECT_EQ(l["var99"].get<double>(), want) << name;
+    EXPECT_EQ(l["es99"].get<double>(), want) << name;
+    EXPECT_EQ(l["p_loss"].get<double>(), want > 0 ? 1.0 : 0.0) << name;
   }
   EXPECT_EQ(j["system"]["default_count_hist"][static_cast<std::size_t>(defaulted)].get<double>(), 1.0);
   for (const auto& [name, d] : j["market"].items())
@@ -77,6 +79,45 @@ TEST_P(ShocksOff, SimulateReproducesRun) {
 INSTANTIATE_TEST_SUITE_P(AllScenarios, ShocksOff,
                          ::testing::ValuesIn(test_support::all_scenarios()),
                          test_support::scenario_test_name);
+
+// A secured lender whose collateral covers its claim loses nothing: in fire-sale.yaml weak_cloud
+// defaults in January and the sale of its 40,000 H100s repays lender_a's gpu_loan in full. Its recovery is its claim to the
+// bit, there is no loss row, and no path of `simulate` counts a loss for it (p_loss 0, not the
+// share of paths with a rounding residue). lender_b, short of collateral, still has its loss.
+TEST(Simulate, AFullRecoveryIsNoLoss) {
+  LoadResult loaded = load_scenario(std::string(TINDERBOX_SOURCE_DIR) +
+                                    "/scenarios/examples/fire-sale.yaml");
+  ASSERT_TRUE(loaded.scenario);
+  const Scenario& s = *loaded.scenario;
+  const RunResult r = run_deterministic(s);
+  const int weak = 0, levered = 1;
+  ASSERT_EQ(s.entities[weak].id, "weak_cloud");
+  ASSERT_EQ(s.entities[levered].id, "levered_cloud");
+  int recoveries = 0;
+  for (const Event& e : r.events)
+    if (e.type == EventType::Recovery && e.entity == weak) {
+      ++recoveries;
+      EXPECT_GT(e.limit, 600.0);        // the claim: what is left of the 700
+      EXPECT_EQ(e.value, e.limit);      // recovered: all of it
+    }
+  EXPECT_EQ(recoveries, 1);
+  double weak_loss = 0, levered_loss = 0;
+  int weak_rows = 0;
+  for (const Flow& f : r.flows)
+    if (f.kind == FlowKind::Loss) {
+      if (f.entity == weak) ++weak_rows, weak_loss -= f.amount;
+      if (f.entity == levered) levered_loss -= f.amount;
+    }
+  EXPECT_EQ(weak_rows, 0);
+  EXPECT_EQ(weak_loss, 0.0);
+  EXPECT_GT(levered_loss, 1.0);
+  const json j = simulate_json(s, 50, 3, 2);
+  EXPECT_EQ(j["lenders"]["lender_a"]["p_loss"].get<double>(), 0.0);
+  EXPECT_EQ(j["lenders"]["lender_a"]["el"].get<double>(), 0.0);
+  EXPECT_EQ(j["lenders"]["lender_a"]["es99"].get<double>(), 0.0);
+  EXPECT_EQ(j["lenders"]["lender_b"]["p_loss"].get<double>(), 1.0);
+  EXPECT_EQ(j["lenders"]["lender_b"]["el"].get<double>(), levered_loss);
+}
 
 // The tally does not depend on how the paths are split among threads or processes.
 TEST(Simulate, SameResultForAnySplit) {

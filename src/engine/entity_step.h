@@ -1719,7 +1719,9 @@ class EntityStep {
       const Source src = is_debt ? Source::Debt : Source::Liability;
       const int index = is_debt ? idx(d) : idx(d - e_.debt.size());
       sink_.flow(Flow{k_, entity_, FlowKind::Recovery, src, index, got[d]});
-      sink_.flow(Flow{k_, entity_, FlowKind::Loss, src, index, -(in.claim[d] - got[d])});
+      // A claim recovered in full (got is then exactly the claim) has no loss row.
+      if (got[d] < in.claim[d])
+        sink_.flow(Flow{k_, entity_, FlowKind::Loss, src, index, -(in.claim[d] - got[d])});
       sink_.event(Event{k_, entity_, EventType::Recovery, src, index, Covenant::None,
                         FlowKind::Recovery, got[d], in.claim[d]});
       if (!is_debt) {

@@ -14,11 +14,15 @@ double pay_rank(double amount, const std::vector<std::size_t>& who, Seniority ra
   for (std::size_t d : who)
     if (in.seniority[d] == rank) total += remaining[d];
   if (total <= 0 || amount <= 0) return amount;
-  const double paid = std::min(amount, total);
+  // Enough for the whole rank: each debt takes exactly what it is owed, so its remaining claim is
+  // exactly 0 (a pro rata share, paid x remaining / total, can miss it by a rounding error, which
+  // would be booked as a loss of about 1e-13).
+  const bool full = amount >= total;
+  const double paid = full ? total : amount;
   for (std::size_t d : who) {
     if (in.seniority[d] != rank) continue;
-    const double share = paid * remaining[d] / total;
-    remaining[d] -= share;
+    const double share = full ? remaining[d] : paid * remaining[d] / total;
+    remaining[d] = full ? 0.0 : remaining[d] - share;
     recovered[d] += share;
   }
   return amount - paid;
@@ -47,6 +51,10 @@ std::vector<double> recoveries(const RecoveryInput& in) {
   std::vector<std::size_t> everyone(debts);
   for (std::size_t d = 0; d < debts; ++d) everyone[d] = d;
   pay_by_rank(pool, everyone, in, remaining, recovered);
+  // A debt paid in full recovers exactly its claim: the pieces it took from several lots and the
+  // pool need not add up to it to the last bit, and claim - recovered is its loss.
+  for (std::size_t d = 0; d < debts; ++d)
+    if (remaining[d] == 0) recovered[d] = in.claim[d];
   return recovered;
 }
 

@@ -39,6 +39,23 @@ TEST(Recovery, SharedCollateralSeniorBeforeSubordinatedThenProRata) {
   EXPECT_NEAR(got[1], 20, 1e-12);
 }
 
+TEST(Recovery, AClaimCoveredInFullRecoversExactlyTheClaim) {
+  // Three senior claims of 22.7, 46.5 and 29.7 secured by a lot of 42.2 and a lot of 1000: the
+  // first lot pays 42.2 pro rata, the second the rest. Paid pro rata again (1000 x each
+  // remaining / their total), the pieces add up to 22.7 - 3.6e-15 and 29.7 - 3.6e-15, a "loss"
+  // of 3.6e-15 each; recovered in full, each must be its claim to the bit, a loss of exactly 0.
+  const std::vector<double> claims{22.7, 46.5, 29.7};
+  auto got = recoveries({claims, {S, S, S}, {{0, 1}, {0, 1}, {0, 1}}, {42.2, 1000}, 0});
+  for (std::size_t d = 0; d < claims.size(); ++d) EXPECT_EQ(got[d], claims[d]) << d;
+  // The same when the pool (the cash) covers what the lot left.
+  got = recoveries({claims, {S, S, S}, {{0}, {0}, {0}}, {42.2}, 1000});
+  for (std::size_t d = 0; d < claims.size(); ++d) EXPECT_EQ(got[d], claims[d]) << d;
+  // A rank short of the pool still shares it pro rata: the subordinated claim gets 1000 - 98.9.
+  got = recoveries({{22.7, 46.5, 29.7, 2000}, {S, S, S, J}, {{0}, {0}, {0}, {}}, {42.2}, 1000});
+  for (std::size_t d = 0; d < claims.size(); ++d) EXPECT_EQ(got[d], claims[d]) << d;
+  EXPECT_NEAR(got[3], 42.2 + 1000 - 98.9, 1e-9);
+}
+
 TEST(Recovery, NeverMoreThanTheClaim) {
   const auto got = recoveries({{10}, {S}, {{}}, {1000}, 1000});
   EXPECT_NEAR(got[0], 10, 1e-12);

@@ -18,17 +18,22 @@ LossMeasures loss_measures(std::vector<double>& losses, std::int64_t paths, doub
   if (paths <= 0) return m;
   std::sort(losses.begin(), losses.end());
   const auto zeros = paths - static_cast<std::int64_t>(losses.size());
-  double sum = 0;
-  for (double x : losses) sum += x;
-  m.mean = sum / double(paths);
+  // The mean as the smallest loss of any path (0 when a path lost nothing) plus the mean excess
+  // over it: equal losses on every path give exactly that loss, and never less than the
+  // smallest. Sums run over the sorted losses, an order that no split of the paths changes.
+  const double least = zeros > 0 || losses.empty() ? 0.0 : losses.front();
+  double excess = 0;
+  for (double x : losses) excess += x - least;
+  m.mean = least + excess / double(paths);
   const std::int64_t rank = rank_of(q, paths);
   m.var = rank <= zeros ? 0.0 : losses[static_cast<std::size_t>(rank - zeros - 1)];
-  // Paths at or below VaR, and the sum of the losses above it.
+  // Acerbi-Tasche rearranged as VaR plus the tail's mean excess over it (the paths above VaR
+  // spread over the (1 - q) N worst), so ES >= VaR by construction and ES = VaR when nothing
+  // lies above it.
   const auto upper = std::upper_bound(losses.begin(), losses.end(), m.var);
-  const auto at_or_below = zeros + static_cast<std::int64_t>(upper - losses.begin());
   double above = 0;
-  for (auto it = upper; it != losses.end(); ++it) above += *it;
-  m.es = (above + m.var * (double(at_or_below) - q * double(paths))) / ((1 - q) * double(paths));
+  for (auto it = upper; it != losses.end(); ++it) above += *it - m.var;
+  m.es = m.var + above / ((1 - q) * double(paths));
   return m;
 }
 

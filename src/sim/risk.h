@@ -16,7 +16,9 @@ struct LossMeasures {
 };
 
 // `losses` (all > 0) is sorted in place. ES is Acerbi and Tasche's (2002) for a discrete
-// distribution: ES = (E[L; L > VaR] + VaR (P(L <= VaR) - q)) / (1 - q).
+// distribution: ES = (E[L; L > VaR] + VaR (P(L <= VaR) - q)) / (1 - q), computed as
+// VaR + E[L - VaR; L > VaR] / (1 - q); the mean as L_min + E[L - L_min], L_min the smallest
+// loss of any path (docs/model.md, Tallies).
 LossMeasures loss_measures(std::vector<double>& losses, std::int64_t paths, double q);
 
 // The q-quantile of a period count from a histogram [k] = paths with value k (k = 0..), the

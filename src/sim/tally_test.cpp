@@ -119,6 +119,41 @@ TEST(LossMeasures, AcerbiTascheByHand) {
   EXPECT_NEAR(m.es, 50.0 / 10, 1e-12);
 }
 
+// The same loss on every path: EL, VaR and ES are that loss to the bit. Summed and divided by N,
+// ten losses of 0.1 give 0.09999999999999999, and the reviewer's 2,000 of 90521.4762121115 an
+// EL above the VaR and an ES below it.
+TEST(LossMeasures, EqualLossesGiveThatLoss) {
+  for (const auto& [loss, paths] : {std::pair{0.1, 10}, {90521.4762121115, 2000}, {1.0 / 3, 150}}) {
+    std::vector<double> losses(static_cast<std::size_t>(paths), loss);
+    const LossMeasures m = loss_measures(losses, paths, 0.99);
+    EXPECT_EQ(m.mean, loss) << paths;
+    EXPECT_EQ(m.var, loss) << paths;
+    EXPECT_EQ(m.es, loss) << paths;
+  }
+}
+
+// ES as the mean of the worst (1 - q) N paths, counted by hand. 200 paths, losses 1 to 5 on five
+// of them: the worst 2 paths lost 5 and 4, ES 4.5; VaR (rank 198) is 3. 150 paths: the worst 1.5
+// are 5 and half a path of 4, ES (5 + 2) / 1.5; VaR (rank 149) is 4. Every path losing 2 but one
+// that loses 402: EL = 2 + 400 / 100, VaR 2, ES 2 + 400 / 1 (the worst path is the 1 %).
+TEST(LossMeasures, TailMeanByHand) {
+  std::vector<double> losses{5, 3, 1, 4, 2};
+  LossMeasures m = loss_measures(losses, 200, 0.99);
+  EXPECT_EQ(m.var, 3.0);
+  EXPECT_NEAR(m.es, 4.5, 1e-12);
+  EXPECT_NEAR(m.mean, 15.0 / 200, 1e-15);
+  m = loss_measures(losses, 150, 0.99);
+  EXPECT_EQ(m.var, 4.0);
+  EXPECT_NEAR(m.es, 7.0 / 1.5, 1e-12);
+  std::vector<double> one_bad(100, 2.0);
+  one_bad[37] = 402;
+  m = loss_measures(one_bad, 100, 0.99);
+  EXPECT_NEAR(m.mean, 6.0, 1e-12);
+  EXPECT_EQ(m.var, 2.0);
+  EXPECT_NEAR(m.es, 402.0, 1e-9);
+  EXPECT_GE(m.es, m.var);
+}
+
 TEST(CensoredQuantile, NullWhenTheRankIsBeyondTheHorizon) {
   // 100 paths: 3 default in period 2, 10 in period 5, the rest survive.
   std::vector<std::int64_t> h(12, 0);
