@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "support.h"
@@ -67,6 +68,34 @@ TEST(NetScenarioCli, ExposuresEquityAndDebtRankByHand) {
   // The pension's default touches no one: nobody is exposed to it.
   EXPECT_NEAR(e["pension"]["debtrank"].get<double>(), 0, 1e-12);
   fs::remove_all(dir);
+}
+
+// ai-web-2025: Oracle stands on a mark of 0. At 2025-01-31 its own DebtRank is that of the
+// documented algorithm on the listed exposures (0.0644139213, recomputed independently in Python
+// and by `network debtrank` on the same network as a matrix: it hits Nvidia, Blue Owl and the
+// banks); Microsoft's, 0.0125584115, needs Blackstone's two loans to CoreWeave capped together
+// (capping each gives 0.0129707786). At both dates an entity nobody is exposed to has DebtRank 0:
+// Oracle is not put in default in everyone's DebtRank (at 2026-06-30 that gave AMD 0.0410).
+TEST(NetScenarioCli, TheAiWebsZeroEquityEntityIsStandingNotInDefault) {
+  for (const std::string at : {"", " --at 2026-06-30"}) {
+    const auto r = run_cli("network ai-web-2025 --json" + at);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    std::set<std::string> exposed_to;
+    for (const auto& e : j["exposures"]) exposed_to.insert(e["to"].get<std::string>());
+    int unexposed = 0;
+    for (const auto& [id, e] : j["entities"].items())
+      if (!exposed_to.count(id)) {
+        ++unexposed;
+        EXPECT_EQ(e["debtrank"].get<double>(), 0) << id << at;
+      }
+    EXPECT_GT(unexposed, 3) << at;
+    if (at.empty()) {
+      EXPECT_EQ(j["entities"]["oracle"]["equity"].get<double>(), 0);
+      EXPECT_NEAR(j["entities"]["oracle"]["debtrank"].get<double>(), 0.0644139213, 1e-9);
+      EXPECT_NEAR(j["entities"]["microsoft"]["debtrank"].get<double>(), 0.0125584115, 1e-9);
+    }
+  }
 }
 
 TEST(NetScenarioCli, DefaultsToTheAiWebAndChecksItsFlags) {

@@ -3,37 +3,63 @@
 #include <algorithm>
 #include <cassert>
 #include <cstdint>
+#include <limits>
 
 namespace tinderbox::network {
 namespace {
 
-// Who is hit when j is distressed: for each j, the nodes i exposed to it and Λ_ij = X_ij / E_i.
+// Who is hit when j is distressed: for each j, the nodes i exposed to it and Λ_ij = X_ij / E_i,
+// one entry per pair (i, j): a row's several entries for the same j are summed first, so that the
+// 2012 cap min(1, Λ_ij) bounds i's whole exposure to j, not each instrument on its own.
 struct Impacts {
   std::vector<int> start;  // size nodes + 1
   std::vector<int> node;
   std::vector<double> lambda;
 };
 
-Impacts impacts_of(const Exposures& X, std::span<const double> equity) {
+Impacts impacts_of(const Exposures& X, std::span<const double> equity, NoEquity no_equity) {
   const auto n = static_cast<std::size_t>(X.nodes);
   Impacts out;
   out.start.assign(n + 1, 0);
-  for (std::size_t k = 0; k < X.counterparty.size(); ++k)
-    if (X.amount[k] > 0) ++out.start[static_cast<std::size_t>(X.counterparty[k]) + 1];
+  // last[j]: the last row that gave j an entry; rows are visited in order, so a pair's entries
+  // are counted once and land in the same slot.
+  std::vector<int> last(n, -1);
+  for (std::size_t i = 0; i < n; ++i)
+    for (int k = X.row_start[i]; k < X.row_start[i + 1]; ++k) {
+      const auto ku = static_cast<std::size_t>(k);
+      const auto j = static_cast<std::size_t>(X.counterparty[ku]);
+      if (X.amount[ku] <= 0 || last[j] == static_cast<int>(i)) continue;
+      last[j] = static_cast<int>(i);
+      ++out.start[j + 1];
+    }
   for (std::size_t j = 0; j < n; ++j) out.start[j + 1] += out.start[j];
   out.node.resize(static_cast<std::size_t>(out.start[n]));
-  out.lambda.resize(out.node.size());
+  out.lambda.assign(out.node.size(), 0.0);  // X_ij until the division below
   std::vector<int> fill(out.start.begin(), out.start.end() - 1);
   for (std::size_t i = 0; i < n; ++i)
     for (int k = X.row_start[i]; k < X.row_start[i + 1]; ++k) {
       const auto ku = static_cast<std::size_t>(k);
       if (X.amount[ku] <= 0) continue;
-      const auto slot =
-          static_cast<std::size_t>(fill[static_cast<std::size_t>(X.counterparty[ku])]++);
+      const auto j = static_cast<std::size_t>(X.counterparty[ku]);
+      const bool open = fill[j] > out.start[j] &&
+                        out.node[static_cast<std::size_t>(fill[j] - 1)] == static_cast<int>(i);
+      const auto slot = static_cast<std::size_t>(open ? fill[j] - 1 : fill[j]++);
       out.node[slot] = static_cast<int>(i);
-      // A node without equity starts at h = 1 and cannot lose more; its impacts are never used.
-      out.lambda[slot] = equity[i] > 0 ? X.amount[ku] / equity[i] : 0.0;
+      out.lambda[slot] += X.amount[ku];
     }
+  for (std::size_t slot = 0; slot < out.node.size(); ++slot) {
+    const double e = equity[static_cast<std::size_t>(out.node[slot])];
+    if (e > 0)
+      out.lambda[slot] /= e;
+    else
+      // kDefaulted: the node starts at h = 1 and cannot lose more; its impacts are never used.
+      // kNoBuffer: the limit E → 0+ of X / E, so the 2012 cap gives 1 and the linear step sends
+      // h to 1 on any increase of the debtor's distress (only positive increments are passed on,
+      // so ∞ never meets a 0).
+      out.lambda[slot] = no_equity == NoEquity::kNoBuffer
+                             ? std::numeric_limits<double>::infinity()
+                             : 0.0;
+  }
   return out;
 }
 
@@ -131,13 +157,14 @@ DebtRankResult debtrank(const Exposures& X, std::span<const double> equity,
   const auto n = static_cast<std::size_t>(X.nodes);
   assert(X.row_start.size() == n + 1 && equity.size() == n && shock.size() == n);
   assert(weights.empty() || weights.size() == n);
-  const Impacts in = impacts_of(X, equity);
+  const Impacts in = impacts_of(X, equity, o.no_equity);
   DebtRankResult r;
   r.h.resize(n);
   r.rounds.emplace_back();
   for (std::size_t i = 0; i < n; ++i) {
     const bool exposed = X.row_start[i + 1] > X.row_start[i];
-    r.h[i] = exposed && equity[i] <= 0 ? 1.0 : std::clamp(shock[i], 0.0, 1.0);
+    const bool in_default = o.no_equity == NoEquity::kDefaulted && exposed && equity[i] <= 0;
+    r.h[i] = in_default ? 1.0 : std::clamp(shock[i], 0.0, 1.0);
     if (r.h[i] > 0) r.rounds[0].push_back(static_cast<int>(i));
   }
   const std::vector<double> initial = r.h;

@@ -19,7 +19,9 @@
 
 namespace tinderbox::network {
 
-// Exposures in compressed rows: row i lists i's exposure to each counterparty j.
+// Exposures in compressed rows: row i lists i's exposure to each counterparty j. A row may list
+// the same j more than once (say, two loans from i to j): X_ij is then their sum, so that the
+// 2012 cap min(1, X_ij / E_i) applies to i's whole exposure to j.
 struct Exposures {
   int nodes = 0;
   std::vector<int> row_start;     // size nodes + 1
@@ -29,8 +31,21 @@ struct Exposures {
 
 enum class DebtRankVariant { k2012, kLinear };
 
+// What a node without positive equity is (docs/network.md, No equity).
+enum class NoEquity {
+  // Already in default, as Bardoscia et al. treat such banks at t = 0: a node with exposures
+  // starts at h = 1 whatever its shock. The research interface's convention.
+  kDefaulted,
+  // Standing, with no buffer left (the limit E_i → 0+): it starts at its shock, and any distress
+  // that reaches it through an exposure X_ij > 0 hits it fully — impact min(1, Λ_ij) = 1 in the
+  // 2012 variant, Λ_ij = ∞ (h_i jumps to 1) in the linear one. A scenario's exposure network,
+  // whose entities of mark 0 have not defaulted.
+  kNoBuffer,
+};
+
 struct DebtRankOptions {
   DebtRankVariant variant = DebtRankVariant::k2012;
+  NoEquity no_equity = NoEquity::kDefaulted;
   // The linear variant stops when no h moves by more than this in a step. It gives up
   // (converged = false) after max_steps, or after about 2e8 node and exposure visits.
   double tolerance = 1e-12;
@@ -40,16 +55,17 @@ struct DebtRankOptions {
 struct DebtRankResult {
   std::vector<double> h;  // h_i(T)
   double R = 0;           // Σ v_i h_i(T) − Σ v_i h_i(1)
-  // rounds[0]: the nodes distressed at t = 1 (shocked, or without equity); rounds[k]: those
+  // rounds[0]: the nodes distressed at t = 1 (shocked, or without equity under
+  // NoEquity::kDefaulted); rounds[k]: those
   // first distressed at t = k + 1.
   std::vector<std::vector<int>> rounds;
   int steps = 0;  // propagation steps run
   bool converged = true;
 };
 
-// `shock` holds h_i(1) ∈ [0, 1] per node. A node with exposures but no positive equity has
-// nothing left to lose: it starts at h = 1. `weights` are the v_i (normalized to sum 1); empty
-// means equity shares, v_i = E_i / Σ_j E_j.
+// `shock` holds h_i(1) ∈ [0, 1] per node. A node with exposures but no positive equity starts at
+// h = 1 (it has nothing left to lose) or, under NoEquity::kNoBuffer, at its shock. `weights` are
+// the v_i (normalized to sum 1); empty means equity shares, v_i = max(0, E_i) / Σ_j max(0, E_j).
 DebtRankResult debtrank(const Exposures& X, std::span<const double> equity,
                         std::span<const double> shock, std::span<const double> weights = {},
                         const DebtRankOptions& o = {});

@@ -121,6 +121,87 @@ TEST(NetDebtRank, ANodeWithoutEquityStartsInDefault) {
   EXPECT_EQ(r.rounds, (std::vector<std::vector<int>>{{0, 1}, {2}}));
 }
 
+// The scenario convention (NoEquity::kNoBuffer): a ← b ← c with b standing on no equity. b is
+// exposed to a for 5, c to b for 3; equity (4, 0, 6), so v = (0.4, 0, 0.6).
+const Exposures kBufferless = exposures(3, {{1, 0, 5}, {2, 1, 3}});
+const std::vector<double> kBufferlessEquity = {4, 0, 6};
+
+DebtRankOptions no_buffer(DebtRankVariant variant = DebtRankVariant::k2012) {
+  return {.variant = variant, .no_equity = NoEquity::kNoBuffer};
+}
+
+TEST(NetDebtRank, ANodeWithoutBufferStartsUndistressed) {
+  // Nobody is shocked: b is not put at h = 1 (kDefaulted would, and c would lose half its
+  // equity, R = 0.3), so nothing moves in either variant.
+  const std::vector<double> none = {0, 0, 0};
+  for (const DebtRankVariant variant : {DebtRankVariant::k2012, DebtRankVariant::kLinear}) {
+    const DebtRankResult r = debtrank(kBufferless, kBufferlessEquity, none, {}, no_buffer(variant));
+    EXPECT_EQ(r.h, (std::vector<double>{0, 0, 0}));
+    EXPECT_EQ(r.R, 0);
+    EXPECT_TRUE(r.rounds.empty());
+  }
+  EXPECT_NEAR(debtrank(kBufferless, kBufferlessEquity, none).R, 0.3, kTight);
+}
+
+TEST(NetDebtRank, ANodeWithoutBufferPassesOnWhatReachesIt) {
+  // a loses half its equity. 2012: t=2, b's impact from a is min(1, 5/0+) = 1, h_b = 0.5; t=3,
+  // h_c = min(1, 3/6) × 0.5 = 0.25. R = 0.6 × 0.25 = 0.15 (b weighs 0).
+  const std::vector<double> half_a = {0.5, 0, 0};
+  const DebtRankResult r = debtrank(kBufferless, kBufferlessEquity, half_a, {}, no_buffer());
+  EXPECT_NEAR(r.h[1], 0.5, kTight);
+  EXPECT_NEAR(r.h[2], 0.25, kTight);
+  EXPECT_NEAR(r.R, 0.15, kTight);
+  EXPECT_EQ(r.rounds, (std::vector<std::vector<int>>{{0}, {1}, {2}}));
+}
+
+TEST(NetDebtRank, ANodeWithoutBufferIsWipedOutInTheLinearVariant) {
+  // Linear: Λ_ba = 5/0+ = ∞, so b's h jumps to 1 on a's first increase; then h_c = 3/6 × 1 = 0.5.
+  // R = 0.6 × 0.5 = 0.3.
+  const std::vector<double> half_a = {0.5, 0, 0};
+  const DebtRankResult r =
+      debtrank(kBufferless, kBufferlessEquity, half_a, {}, no_buffer(DebtRankVariant::kLinear));
+  EXPECT_TRUE(r.converged);
+  EXPECT_EQ(r.h[1], 1);
+  EXPECT_NEAR(r.h[2], 0.5, kTight);
+  EXPECT_NEAR(r.R, 0.3, kTight);
+}
+
+TEST(NetDebtRank, ANodeWithoutBufferHasADebtRankOfItsOwn) {
+  // b's own default (shock 1): c loses 3/6, R = 0.6 × 0.5 = 0.3 in both variants.
+  const std::vector<double> b = {0, 1, 0};
+  for (const DebtRankVariant variant : {DebtRankVariant::k2012, DebtRankVariant::kLinear}) {
+    const DebtRankResult r = debtrank(kBufferless, kBufferlessEquity, b, {}, no_buffer(variant));
+    EXPECT_NEAR(r.R, 0.3, kTight);
+    EXPECT_EQ(r.rounds, (std::vector<std::vector<int>>{{1}, {2}}));
+  }
+}
+
+TEST(NetDebtRank, EntriesForTheSamePairAreSummedBeforeTheCap) {
+  // b is exposed to a twice, 6 and 6, against equity 10: only together (12) do they exceed its
+  // equity. c is exposed to b for 5; equity (10, 10, 10), a loses half. X_ba = 12: min(1, 1.2) ×
+  // 0.5 = 0.5 = h_b (capping each entry, 0.6 × 0.5 twice, would give 0.6); h_c = 0.5 × 0.5 =
+  // 0.25. R = (10 × 0.5 + 10 × 0.25) / 30 = 0.25. The second entry comes after another
+  // counterparty in b's row: the entries need not be adjacent.
+  Exposures X;
+  X.nodes = 3;
+  X.row_start = {0, 0, 3, 4};
+  X.counterparty = {0, 2, 0, 1};
+  X.amount = {6, 0, 6, 5};
+  const std::vector<double> equity = {10, 10, 10}, half_a = {0.5, 0, 0};
+  const DebtRankResult r = debtrank(X, equity, half_a);
+  EXPECT_NEAR(r.h[1], 0.5, kTight);
+  EXPECT_NEAR(r.h[2], 0.25, kTight);
+  EXPECT_NEAR(r.R, 0.25, kTight);
+  // The same as one entry of 12.
+  const DebtRankResult one = debtrank(exposures(3, {{1, 0, 12}, {2, 1, 5}}), equity, half_a);
+  EXPECT_EQ(one.h, r.h);
+  EXPECT_EQ(one.R, r.R);
+  // The linear variant has no cap: h_b = 1.2 × 0.5 = 0.6, h_c = 0.5 × 0.6 = 0.3, either way.
+  const DebtRankResult lin = debtrank(X, equity, half_a, {}, linear());
+  EXPECT_NEAR(lin.h[1], 0.6, kTight);
+  EXPECT_NEAR(lin.h[2], 0.3, kTight);
+}
+
 TEST(NetDebtRank, NoShockNoLoss) {
   const std::vector<double> none = {0, 0};
   const DebtRankResult r = debtrank(kCycle, kCycleEquity, none);

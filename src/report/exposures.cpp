@@ -121,6 +121,8 @@ ExposureNetwork exposure_network(const Scenario& s, int period) {
     x.equity.push_back(plan.entities[i].operates && !x.defaulted.back() ? mark : 0.0);
   }
   collect(s, plan, st, period, x);
+  // One entry per instrument: debtrank sums a row's entries for the same counterparty, so that
+  // Λ_ij is the pair's total exposure over the lender's equity (docs/network.md).
   network::Exposures ex;
   ex.nodes = static_cast<int>(n);
   for (std::size_t i = 0; i < n; ++i) {
@@ -132,10 +134,14 @@ ExposureNetwork exposure_network(const Scenario& s, int period) {
       }
   }
   ex.row_start.push_back(static_cast<int>(ex.counterparty.size()));
+  // An entity of mark 0 that has not defaulted is standing with no buffer, not in default: it is
+  // neither distressed in others' DebtRank from the start nor spared a shock of its own.
+  const network::DebtRankOptions o{.no_equity = network::NoEquity::kNoBuffer};
   for (std::size_t i = 0; i < n; ++i) {
+    const bool standing = plan.entities[i].operates && !x.defaulted[i];
     std::vector<double> shock(n, 0.0);
-    shock[i] = x.equity[i] > 0 ? 1.0 : 0.0;
-    const network::DebtRankResult r = network::debtrank(ex, x.equity, shock);
+    shock[i] = standing ? 1.0 : 0.0;
+    const network::DebtRankResult r = network::debtrank(ex, x.equity, shock, {}, o);
     x.debtrank.push_back(r.R);
     x.debtrank_rounds.push_back(static_cast<int>(r.rounds.size()));
   }
