@@ -20,6 +20,17 @@ TEST(BreakevenCli, DefaultsPrintTheFactsRange) {
   EXPECT_NE(r.out.find("cost of capital 10.0 %"), std::string::npos) << r.out;
 }
 
+// At r = 0 the footer names the formula the figures use (1 / life), not the annuity's 0 / 0:
+// 400,000 / 5 / 0.25 = 320,000.
+TEST(BreakevenCli, ZeroCostOfCapitalIsStraightLine) {
+  const auto r = cli("breakeven --cost-of-capital 0 --margin 0.25 --life 5");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("320,000"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("k = 1 / life at r = 0"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("(1 + r)^-life"), std::string::npos) << r.out;
+  EXPECT_NE(cli("breakeven").out.find("k = r / (1 - (1 + r)^-life)"), std::string::npos);
+}
+
 TEST(BreakevenCli, Json) {
   const auto r = cli("breakeven --capex 1000 --life 2 --margin 0.5 --cost-of-capital 0 --json");
   ASSERT_EQ(r.code, 0) << r.err;

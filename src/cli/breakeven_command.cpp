@@ -97,7 +97,11 @@ void print_table(const BreakevenInputs& in, const std::vector<BreakevenRow>& row
                   r.revenue / in.capex);
     out << line;
   }
-  out << "\nrevenue = capex x k / margin, k = r / (1 - (1 + r)^-life)  (docs/model.md)\n";
+  // At r = 0 the annuity formula is 0 / 0: its limit, straight-line depreciation, is what is shown.
+  out << (in.cost_of_capital > 0
+              ? "\nrevenue = capex x k / margin, k = r / (1 - (1 + r)^-life)  (docs/model.md)\n"
+              : "\nrevenue = capex x k / margin, k = 1 / life at r = 0 (straight line; "
+                "docs/model.md)\n");
 }
 
 }  // namespace
