@@ -4,6 +4,8 @@
 #include <cassert>
 #include <cstdint>
 #include <limits>
+#include <optional>
+#include <utility>
 
 namespace tinderbox::network {
 namespace {
@@ -17,7 +19,52 @@ struct Impacts {
   std::vector<double> lambda;
 };
 
-Impacts impacts_of(const Exposures& X, std::span<const double> equity, NoEquity no_equity) {
+// Λ_ij for a node without positive equity. kDefaulted: the node starts at h = 1 and cannot lose
+// more; its impacts are never used. kNoBuffer: the limit E → 0+ of X / E, so the 2012 cap gives 1
+// and the linear step sends h to 1 on any increase of the debtor's distress (only positive
+// increments are passed on, so ∞ never meets a 0).
+double no_buffer_lambda(NoEquity no_equity) {
+  return no_equity == NoEquity::kNoBuffer ? std::numeric_limits<double>::infinity() : 0.0;
+}
+
+// The usual case, a row listing each counterparty once: one entry a pair, Λ_ij = X_ij / E_i as
+// it is read. Returns nullopt at a row's second entry for the same j (summed_impacts() then).
+std::optional<Impacts> distinct_impacts(const Exposures& X, std::span<const double> equity,
+                                        NoEquity no_equity) {
+  const auto n = static_cast<std::size_t>(X.nodes);
+  Impacts out;
+  out.start.assign(n + 1, 0);
+  for (std::size_t k = 0; k < X.counterparty.size(); ++k)
+    if (X.amount[k] > 0) ++out.start[static_cast<std::size_t>(X.counterparty[k]) + 1];
+  for (std::size_t j = 0; j < n; ++j) out.start[j + 1] += out.start[j];
+  out.node.resize(static_cast<std::size_t>(out.start[n]));
+  out.lambda.resize(out.node.size());
+  // Each column's next slot and the row that filled its last one, side by side: the test for a
+  // repeated pair costs no load beyond the slot's own.
+  struct Cursor {
+    int slot, row;
+  };
+  std::vector<Cursor> cursor(n);
+  for (std::size_t j = 0; j < n; ++j) cursor[j] = {out.start[j], -1};
+  for (std::size_t i = 0; i < n; ++i) {
+    const double e = equity[i];
+    for (int k = X.row_start[i]; k < X.row_start[i + 1]; ++k) {
+      const auto ku = static_cast<std::size_t>(k);
+      if (X.amount[ku] <= 0) continue;
+      Cursor& c = cursor[static_cast<std::size_t>(X.counterparty[ku])];
+      if (c.row == static_cast<int>(i)) return std::nullopt;
+      c.row = static_cast<int>(i);
+      const auto slot = static_cast<std::size_t>(c.slot++);
+      out.node[slot] = static_cast<int>(i);
+      out.lambda[slot] = e > 0 ? X.amount[ku] / e : no_buffer_lambda(no_equity);
+    }
+  }
+  return out;
+}
+
+// Rows that list a counterparty more than once: a pair's entries are summed into one slot, then
+// divided by the equity, so that the cap bounds the pair's whole exposure.
+Impacts summed_impacts(const Exposures& X, std::span<const double> equity, NoEquity no_equity) {
   const auto n = static_cast<std::size_t>(X.nodes);
   Impacts out;
   out.start.assign(n + 1, 0);
@@ -49,18 +96,15 @@ Impacts impacts_of(const Exposures& X, std::span<const double> equity, NoEquity 
     }
   for (std::size_t slot = 0; slot < out.node.size(); ++slot) {
     const double e = equity[static_cast<std::size_t>(out.node[slot])];
-    if (e > 0)
-      out.lambda[slot] /= e;
-    else
-      // kDefaulted: the node starts at h = 1 and cannot lose more; its impacts are never used.
-      // kNoBuffer: the limit E → 0+ of X / E, so the 2012 cap gives 1 and the linear step sends
-      // h to 1 on any increase of the debtor's distress (only positive increments are passed on,
-      // so ∞ never meets a 0).
-      out.lambda[slot] = no_equity == NoEquity::kNoBuffer
-                             ? std::numeric_limits<double>::infinity()
-                             : 0.0;
+    out.lambda[slot] = e > 0 ? out.lambda[slot] / e : no_buffer_lambda(no_equity);
   }
   return out;
+}
+
+Impacts impacts_of(const Exposures& X, std::span<const double> equity, NoEquity no_equity) {
+  if (std::optional<Impacts> distinct = distinct_impacts(X, equity, no_equity))
+    return std::move(*distinct);
+  return summed_impacts(X, equity, no_equity);
 }
 
 std::vector<double> relative_values(std::span<const double> equity,
