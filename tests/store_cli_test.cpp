@@ -116,6 +116,14 @@ TEST(StoreCli, ErrorsArePositionedAndExitTwo) {
   r = run_cli("simulate coreweave-2025 --paths 10 --db " + q(dir));
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.out, "");
+  // A database in a folder that does not exist: the folder is named ("tinderbox run
+  // coreweave-2025 --db " puts the path at column 35).
+  r = run_cli("run coreweave-2025 --db /no/such/dir/x.db");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err,
+            "<command line>:1:35: error: cannot open database '/no/such/dir/x.db': no folder "
+            "'/no/such/dir'\n");
   // A bad scenario does not create the database.
   r = run_cli("run no-such-scenario --db " + q(dir / "new.db"));
   EXPECT_EQ(r.code, 2);
