@@ -19,16 +19,8 @@ struct Impacts {
   std::vector<double> lambda;
 };
 
-// Λ_ij for a node without positive equity. kDefaulted: the node starts at h = 1 and cannot lose
-// more; its impacts are never used. kNoBuffer: the limit E → 0+ of X / E, so the 2012 cap gives 1
-// and the linear step sends h to 1 on any increase of the debtor's distress (only positive
-// increments are passed on, so ∞ never meets a 0).
-double no_buffer_lambda(NoEquity no_equity) {
-  return no_equity == NoEquity::kNoBuffer ? std::numeric_limits<double>::infinity() : 0.0;
-}
-
 // The usual case, a row listing each counterparty once: one entry a pair, Λ_ij = X_ij / E_i as
-// it is read. Returns nullopt at a row's second entry for the same j (summed_impacts() then).
+// it is read. Returns nullopt at a row's second entry for the same j (summed_pairs() then).
 std::optional<Impacts> distinct_impacts(const Exposures& X, std::span<const double> equity,
                                         NoEquity no_equity) {
   const auto n = static_cast<std::size_t>(X.nodes);
@@ -56,47 +48,43 @@ std::optional<Impacts> distinct_impacts(const Exposures& X, std::span<const doub
       c.row = static_cast<int>(i);
       const auto slot = static_cast<std::size_t>(c.slot++);
       out.node[slot] = static_cast<int>(i);
-      out.lambda[slot] = e > 0 ? X.amount[ku] / e : no_buffer_lambda(no_equity);
+      // Without positive equity, kDefaulted: the node starts at h = 1 and cannot lose more, its
+      // impacts are never used; kNoBuffer: the limit E → 0+ of X / E, so the 2012 cap gives 1
+      // and the linear step sends h to 1 on any increase of the debtor's distress (only positive
+      // increments are passed on, so ∞ never meets a 0).
+      out.lambda[slot] = e > 0 ? X.amount[ku] / e
+                         : no_equity == NoEquity::kNoBuffer
+                             ? std::numeric_limits<double>::infinity()
+                             : 0.0;
     }
   }
   return out;
 }
 
-// Rows that list a counterparty more than once: a pair's entries are summed into one slot, then
-// divided by the equity, so that the cap bounds the pair's whole exposure.
-Impacts summed_impacts(const Exposures& X, std::span<const double> equity, NoEquity no_equity) {
+// X with each row's entries for the same counterparty summed, in row order, into the first of
+// them: one entry a pair, so that Λ_ij = (Σ X_ij) / E_i is that of one entry of the sum.
+Exposures summed_pairs(const Exposures& X) {
   const auto n = static_cast<std::size_t>(X.nodes);
-  Impacts out;
-  out.start.assign(n + 1, 0);
-  // last[j]: the last row that gave j an entry; rows are visited in order, so a pair's entries
-  // are counted once and land in the same slot.
-  std::vector<int> last(n, -1);
-  for (std::size_t i = 0; i < n; ++i)
-    for (int k = X.row_start[i]; k < X.row_start[i + 1]; ++k) {
-      const auto ku = static_cast<std::size_t>(k);
-      const auto j = static_cast<std::size_t>(X.counterparty[ku]);
-      if (X.amount[ku] <= 0 || last[j] == static_cast<int>(i)) continue;
-      last[j] = static_cast<int>(i);
-      ++out.start[j + 1];
-    }
-  for (std::size_t j = 0; j < n; ++j) out.start[j + 1] += out.start[j];
-  out.node.resize(static_cast<std::size_t>(out.start[n]));
-  out.lambda.assign(out.node.size(), 0.0);  // X_ij until the division below
-  std::vector<int> fill(out.start.begin(), out.start.end() - 1);
-  for (std::size_t i = 0; i < n; ++i)
+  Exposures out;
+  out.nodes = X.nodes;
+  out.row_start.reserve(n + 1);
+  out.row_start.push_back(0);
+  // Counterparty → its entry in `out`: this row's if at or past the row's start.
+  std::vector<int> at(n, -1);
+  for (std::size_t i = 0; i < n; ++i) {
     for (int k = X.row_start[i]; k < X.row_start[i + 1]; ++k) {
       const auto ku = static_cast<std::size_t>(k);
       if (X.amount[ku] <= 0) continue;
-      const auto j = static_cast<std::size_t>(X.counterparty[ku]);
-      const bool open = fill[j] > out.start[j] &&
-                        out.node[static_cast<std::size_t>(fill[j] - 1)] == static_cast<int>(i);
-      const auto slot = static_cast<std::size_t>(open ? fill[j] - 1 : fill[j]++);
-      out.node[slot] = static_cast<int>(i);
-      out.lambda[slot] += X.amount[ku];
+      int& entry = at[static_cast<std::size_t>(X.counterparty[ku])];
+      if (entry >= out.row_start.back()) {
+        out.amount[static_cast<std::size_t>(entry)] += X.amount[ku];
+        continue;
+      }
+      entry = static_cast<int>(out.amount.size());
+      out.counterparty.push_back(X.counterparty[ku]);
+      out.amount.push_back(X.amount[ku]);
     }
-  for (std::size_t slot = 0; slot < out.node.size(); ++slot) {
-    const double e = equity[static_cast<std::size_t>(out.node[slot])];
-    out.lambda[slot] = e > 0 ? out.lambda[slot] / e : no_buffer_lambda(no_equity);
+    out.row_start.push_back(static_cast<int>(out.amount.size()));
   }
   return out;
 }
@@ -104,7 +92,7 @@ Impacts summed_impacts(const Exposures& X, std::span<const double> equity, NoEqu
 Impacts impacts_of(const Exposures& X, std::span<const double> equity, NoEquity no_equity) {
   if (std::optional<Impacts> distinct = distinct_impacts(X, equity, no_equity))
     return std::move(*distinct);
-  return summed_impacts(X, equity, no_equity);
+  return *distinct_impacts(summed_pairs(X), equity, no_equity);
 }
 
 std::vector<double> relative_values(std::span<const double> equity,
