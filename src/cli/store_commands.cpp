@@ -1,6 +1,5 @@
 #include "cli/store_commands.h"
 
-#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -52,14 +51,6 @@ std::unique_ptr<store::SqliteStore> open_db_flag(const ParsedArgs& a,
                                                   std::vector<Diagnostic>& errors) {
   const Arg* path = a.value("--db");
   if (!path) return nullptr;
-  // SQLite says only "unable to open database file" when the folder is missing: say which.
-  const std::filesystem::path folder = std::filesystem::path(path->text).parent_path();
-  std::error_code ec;
-  if (!folder.empty() && !std::filesystem::is_directory(folder, ec)) {
-    errors.push_back(command_line_error(path->col, "cannot open database '" + path->text +
-                                                       "': no folder '" + folder.string() + "'"));
-    return nullptr;
-  }
   try {
     return store::SqliteStore::open_for_writing(path->text);
   } catch (const store::StoreError& e) {

@@ -29,6 +29,11 @@ SqliteStore::~SqliteStore() {
 }
 
 std::unique_ptr<SqliteStore> SqliteStore::open_for_writing(const std::string& path) {
+  // SQLite says only "unable to open database file" when the folder is missing: say which.
+  const std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!folder.empty() && !std::filesystem::is_directory(folder, ec))
+    throw StoreError("no folder '" + folder.string() + "'");
   std::unique_ptr<SqliteStore> s(new SqliteStore(path, false));
   // A writer waits for another writer's transaction rather than failing at once.
   s->db_.exec("PRAGMA busy_timeout = 60000");
