@@ -272,6 +272,23 @@ TEST(StoreCliReportData, TheContagionIsInDateOrder) {
   EXPECT_EQ(table, trace);  // money_center_banks (2027-12-31) before the 2029-02-28 defaults
 }
 
+// The same run twice is most likely a typo for another: an error at the second id, no file.
+TEST(StoreCliReportData, TheSameRunTwiceIsAnError) {
+  const fs::path dir = fresh_temp_dir();
+  const fs::path db = dir / "r.db";
+  ASSERT_EQ(run_cli("run coreweave-2025 --db " + q(db)).code, 0);
+  // "tinderbox report --db DB 1 1": the second id at column 26 + the path's length.
+  for (const char* second : {"1", "01"}) {
+    const auto r = run_cli("report --db " + q(db) + " 1 " + second + " -o " + q(dir / "x.html"));
+    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, "<command line>:1:" + std::to_string(26 + db.string().size()) +
+                         ": error: run 1 named twice: a report compares two different runs\n");
+    EXPECT_FALSE(fs::exists(dir / "x.html"));
+    EXPECT_FALSE(fs::exists(dir / "x.html.tmp"));
+  }
+}
+
 // ---------------------------------------------------------------- killed runs
 
 // A long simulate (600 months of coreweave-2025): its transaction outgrows SQLite's page cache,
