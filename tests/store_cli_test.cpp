@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
 
 #include "store/sqlite.h"
 #include "support.h"
@@ -128,6 +131,162 @@ TEST(StoreCli, ErrorsArePositionedAndExitTwo) {
   r = run_cli("run no-such-scenario --db " + q(dir / "new.db"));
   EXPECT_EQ(r.code, 2);
   EXPECT_FALSE(fs::exists(dir / "new.db"));
+}
+
+// ---------------------------------------------------------------- the report's data (h-wall)
+
+// The data a report embeds (`<script id="tinderbox-data">`), parsed.
+nlohmann::json embedded_data(const fs::path& html) {
+  const std::string page = test_support::read_file(html);
+  const std::string open = "<script id=\"tinderbox-data\" type=\"application/json\">";
+  const auto from = page.find(open);
+  EXPECT_NE(from, std::string::npos);
+  const auto begin = from + open.size();
+  return nlohmann::json::parse(page.substr(begin, page.find("</script>", begin) - begin));
+}
+
+// `--ledger` CSV rows (date,entity,instrument,counterparty,kind,amount; no field has a comma).
+std::vector<std::vector<std::string>> ledger_rows(const fs::path& csv) {
+  std::istringstream in(test_support::read_file(csv));
+  std::vector<std::vector<std::string>> out;
+  std::string line;
+  std::getline(in, line);  // the header
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::istringstream fields(line);
+    for (std::string x; std::getline(fields, x, ',');) f.push_back(x);
+    out.push_back(f);
+  }
+  return out;
+}
+
+// The maturity wall counts what borrowers repay, not what lender entities receive. In
+// ai-web-stress the lenders are modelled entities and book each repayment of theirs as a +
+// receipt on the borrower's debt; the wall once summed both sides (2026: 7,302.9 repaid less
+// 5,599.5 received) and listed lenders with negative bars.
+TEST(StoreCliReportData, TheMaturityWallIsWhatBorrowersRepay) {
+  const fs::path dir = fresh_temp_dir();
+  const fs::path db = dir / "s.db";
+  const std::string stress =
+      std::string(TINDERBOX_SOURCE_DIR) + "/scenarios/examples/ai-web-stress.yaml";
+  auto r = run_cli("run " + q(stress) + " --db " + q(db) + " --ledger " + q(dir / "l.csv"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = run_cli("report --db " + q(db) + " -o " + q(dir / "s.html"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json run = embedded_data(dir / "s.html")["runs"][0];
+  // From the ledger by another rule than the report's sign: a borrower's rows are those on a debt
+  // of its own (debts names each debt's borrower), and none of them is also a lender's.
+  std::set<std::pair<std::string, std::string>> own;
+  for (const auto& d : run["debts"])
+    own.insert({d["entity"].get<std::string>(), d["instrument"].get<std::string>()});
+  std::map<std::string, double> by_key, by_year;
+  for (const auto& f : ledger_rows(dir / "l.csv")) {
+    if (f[4] != "principal" && f[4] != "prepayment") continue;
+    if (!own.count({f[1], f[2]})) continue;
+    by_key[f[1] + " " + f[2] + " " + f.front().substr(0, 4)] -= std::stod(f[5]);
+    by_year[f.front().substr(0, 4)] -= std::stod(f[5]);
+  }
+  ASSERT_EQ(own.count({"blackstone", "ddtl2"}), 0u);  // a lender of coreweave's, not a borrower
+  EXPECT_NEAR(by_year["2026"], 7302.9, 0.05);          // the review's figure
+  std::map<std::string, double> wall, wall_years;
+  for (const auto& p : run["principal_by_year"]) {
+    const double amount = p["amount"];
+    EXPECT_GT(amount, 0) << p.dump();
+    wall[p["entity"].get<std::string>() + " " + p["instrument"].get<std::string>() + " " +
+         p["year"].get<std::string>()] += amount;
+    wall_years[p["year"].get<std::string>()] += amount;
+  }
+  ASSERT_EQ(wall.size(), by_key.size());
+  for (const auto& [key, amount] : by_key) EXPECT_NEAR(wall[key], amount, 1e-5) << key;
+  EXPECT_NEAR(wall_years["2026"], by_year["2026"], 1e-5);
+}
+
+// By hand: a fund lends 100 to a cloud under the cloud's `loan` (bullet, June) and owes 50 to a
+// bank under a `loan` of its own (bullet, September). Ids are unique only within an entity, so
+// the fund's + receipt row (fund, loan, cloud) names a debt the fund has too: the wall tells the
+// two apart by the sign, and shows 100 repaid by the cloud and 50 by the fund.
+TEST(StoreCliReportData, ALendersOwnDebtOfTheSameIdIsNotItsReceipt) {
+  const fs::path dir = fresh_temp_dir();
+  const fs::path yaml = dir / "same-id.yaml";
+  std::ofstream(yaml) << R"(tinderbox: 1
+name: A fund lends to a cloud and borrows under a debt of the same id
+start: 2025-01-01
+horizon: 12
+entities:
+  cloud:
+    kind: neocloud
+    cash: 200
+    debt:
+      - {id: loan, type: term_loan, lenders: {fund: 1}, outstanding: 100, rate: {fixed: 0.06},
+         pay: month, first_payment: 2025-01-31, maturity: 2025-06-30}
+  fund:
+    kind: fund
+    cash: 20
+    debt:
+      - {id: loan, type: term_loan, lenders: {bank: 1}, outstanding: 50, rate: {fixed: 0.06},
+         pay: month, first_payment: 2025-01-31, maturity: 2025-09-30}
+)";
+  const fs::path db = dir / "h.db";
+  auto r = run_cli("run " + q(yaml) + " --db " + q(db) + " --ledger " + q(dir / "l.csv"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  // The ledger has the receipt the wall must leave out.
+  EXPECT_NE(test_support::read_file(dir / "l.csv").find("2025-06-30,fund,loan,cloud,principal,100.0"),
+            std::string::npos);
+  r = run_cli("report --db " + q(db) + " -o " + q(dir / "h.html"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json wall = embedded_data(dir / "h.html")["runs"][0]["principal_by_year"];
+  ASSERT_EQ(wall.size(), 2u) << wall.dump();
+  EXPECT_EQ(wall[0]["entity"], "cloud");
+  EXPECT_EQ(wall[0]["year"], "2025");
+  EXPECT_NEAR(wall[0]["amount"].get<double>(), 100.0, 1e-9);
+  EXPECT_EQ(wall[1]["entity"], "fund");
+  EXPECT_EQ(wall[1]["instrument"], "loan");
+  EXPECT_NEAR(wall[1]["amount"].get<double>(), 50.0, 1e-9);
+}
+
+// The contagion table reads as the cascade: in date order, as the run's own trace lists it
+// ("contagion, in order (date, round, entity, cause)"), not by round across dates.
+TEST(StoreCliReportData, TheContagionIsInDateOrder) {
+  const fs::path dir = fresh_temp_dir();
+  const fs::path db = dir / "s.db";
+  const std::string stress =
+      std::string(TINDERBOX_SOURCE_DIR) + "/scenarios/examples/ai-web-stress.yaml";
+  const auto text = run_cli("run " + q(stress) + " --db " + q(db));
+  ASSERT_EQ(text.code, 0) << text.err;
+  auto r = run_cli("report --db " + q(db) + " -o " + q(dir / "s.html"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::vector<std::string> trace;  // the entities of the run's trace, in its order
+  std::istringstream lines(text.out.substr(text.out.find("contagion, in order")));
+  std::string line;
+  std::getline(lines, line);
+  while (std::getline(lines, line) && line.find("  round ") != std::string::npos) {
+    std::istringstream words(line);
+    std::string date, round, n, entity;
+    words >> date >> round >> n >> entity;
+    trace.push_back(entity);
+  }
+  ASSERT_EQ(trace.size(), 5u) << text.out;
+  const nlohmann::json data = embedded_data(dir / "s.html");
+  std::vector<std::string> table;
+  for (const auto& c : data["runs"][0]["contagion"]) table.push_back(c["entity"]);
+  EXPECT_EQ(table, trace);  // money_center_banks (2027-12-31) before the 2029-02-28 defaults
+}
+
+// The same run twice is most likely a typo for another: an error at the second id, no file.
+TEST(StoreCliReportData, TheSameRunTwiceIsAnError) {
+  const fs::path dir = fresh_temp_dir();
+  const fs::path db = dir / "r.db";
+  ASSERT_EQ(run_cli("run coreweave-2025 --db " + q(db)).code, 0);
+  // "tinderbox report --db DB 1 1": the second id at column 26 + the path's length.
+  for (const char* second : {"1", "01"}) {
+    const auto r = run_cli("report --db " + q(db) + " 1 " + second + " -o " + q(dir / "x.html"));
+    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, "<command line>:1:" + std::to_string(26 + db.string().size()) +
+                         ": error: run 1 named twice: a report compares two different runs\n");
+    EXPECT_FALSE(fs::exists(dir / "x.html"));
+    EXPECT_FALSE(fs::exists(dir / "x.html.tmp"));
+  }
 }
 
 // ---------------------------------------------------------------- killed runs

@@ -164,6 +164,10 @@ std::vector<std::int64_t> report_runs(store::SqliteStore& db, const ParsedArgs& 
                                                     "'tinderbox runs --db " + path.text + "')"));
     else if (!db.has_run(id))
       errors.push_back(command_line_error(word.col, fmt::format("no run {} in '{}'", id, path.text)));
+    else if (!ids.empty() && ids.front() == id)
+      // Most likely a typo for another run: the page would only show one run twice.
+      errors.push_back(command_line_error(
+          word.col, fmt::format("run {} named twice: a report compares two different runs", id)));
     else
       ids.push_back(id);
   }

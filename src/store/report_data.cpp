@@ -121,11 +121,16 @@ json one_run(Connection& db, std::int64_t run) {
                      "WHERE run = ? ORDER BY seq",
                      run);
   r["recoveries"] = rows(db, "SELECT * FROM recoveries WHERE run = ? ORDER BY rowid", run);
-  // The maturity wall: principal paid (scheduled, at maturity, or early) per instrument and year.
+  // The maturity wall: principal paid (scheduled, at maturity, or early) per instrument and year,
+  // by its borrower only. Between modelled entities the ledger books a repayment from both sides
+  // (docs/cli.md): the borrower's row on its own debt, − (out), and each lender entity's row,
+  // naming the borrower's debt as its instrument, + (in). The sign tells them apart; a join on
+  // debts' (entity, instrument) would not, as ids are unique only within an entity, so a lender
+  // with a debt of its own of the same id would have its receipts counted as repayments.
   r["principal_by_year"] = rows(
       db,
       "SELECT entity, instrument, substr(date, 1, 4) AS year, -sum(amount) AS amount FROM ledger "
-      "WHERE run = ? AND kind IN ('principal', 'prepayment') "
+      "WHERE run = ? AND kind IN ('principal', 'prepayment') AND amount < 0 "
       "GROUP BY entity, instrument, year ORDER BY min(seq)",
       run);
   r["debts"] = rows(db, "SELECT * FROM debts WHERE run = ? ORDER BY rowid", run);
@@ -156,9 +161,10 @@ json one_run(Connection& db, std::int64_t run) {
       {"edges", rows(db, "SELECT as_of, source, target, kind, instrument, amount FROM "
                          "network_edges WHERE run = ? ORDER BY rowid",
                      run)}};
+  // In date order, so the table reads as the cascade; rounds count from 0 again in each period.
   r["contagion"] = rows(db,
                         "SELECT period, date, round, entity, reason, detail FROM contagion "
-                        "WHERE run = ? ORDER BY round, rowid",
+                        "WHERE run = ? ORDER BY period, round, rowid",
                         run);
   return r;
 }

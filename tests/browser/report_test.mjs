@@ -117,6 +117,8 @@ try {
     const notSettled = seen.cards.filter((c) => c.includes('fire sales not settled'));
     check(notSettled.length === seen.unsettled.filter((n) => n > 0).length,
           `${name}: ${notSettled.length} 'fire sales not settled' cards for runs with [${seen.unsettled}] unsettled periods`);
+    // A ratio with no value reads "n/a", not "n/ax" (the coreweave-2025 runs have entities with no EBITDA).
+    check(!seen.cards.some((c) => c.includes('n/ax')), `${name}: a card reads 'n/ax'`);
     if (name === 'report-unsettled')
       check(seen.unsettled[0] > 0 && notSettled.some((c) => c.includes(`${seen.unsettled[0]} periods`)),
             `${name}: expected a card with the run's ${seen.unsettled[0]} unsettled periods`);

@@ -121,7 +121,7 @@
       const breach = r.events.find((ev) => ev.entity === id && ev.type === 'covenant_breach');
       card(`${id}: first covenant breach`, breach ? breach.date : 'none', breach ? breach.detail : 'every test passed');
       card(`${id}: lowest cash`, usd(cash[low], 0), `on ${r.dates[low]}`);
-      card(`${id}: peak debt`, usd(maxOf(debt), 0), `debt/EBITDA year one ${num(m.debt_to_ebitda, 2)}x`);
+      card(`${id}: peak debt`, usd(maxOf(debt), 0), `debt/EBITDA year one ${num(m.debt_to_ebitda, 2)}${m.debt_to_ebitda == null ? '' : 'x'}`);
       const sim = r.simulation;
       if (sim && sim.pd[id]) {
         const pd = sim.pd[id].pd, se = sim.pd[id].pd_se, n = pd.length - 1;
