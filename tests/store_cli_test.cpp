@@ -140,16 +140,18 @@ TEST(StoreCli, ErrorsArePositionedAndExitTwo) {
 test_support::CliResult run_cli_unprivileged(const fs::path& cwd,
                                              const std::vector<std::string>& args) {
   const fs::path out = fresh_temp_dir();
+  // Everything the child needs is made before fork(): after it, only async-signal-safe calls.
+  const std::string out_file = (out / "out").string(), err_file = (out / "err").string();
+  std::vector<char*> argv{const_cast<char*>(TINDERBOX_BINARY)};
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
   const pid_t pid = fork();
   if (pid == 0) {
-    const int o = ::open((out / "out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int e = ::open((out / "err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int o = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int e = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0 || chdir(cwd.c_str()) != 0) _exit(126);
     if (geteuid() == 0 && (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0))
       _exit(126);
-    std::vector<char*> argv{const_cast<char*>(TINDERBOX_BINARY)};
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
     execv(TINDERBOX_BINARY, argv.data());
     _exit(127);
   }
@@ -191,6 +193,9 @@ TEST(StoreCli, ReadOnlyDatabaseAndFolder) {
   ASSERT_EQ(before, want_files);
 
   auto r = run_cli_unprivileged(dir, {"runs", "--db", "ro/b.db"});
+  // A build folder closed to others, so that nobody cannot start the binary: the store tests
+  // (Store.ReadsADatabaseInAFolderItCannotWrite, with ReadOnlyFolder) cover the reader as root.
+  if (r.code == 127 && geteuid() == 0) GTEST_SKIP() << "nobody may not run " TINDERBOX_BINARY;
   ASSERT_EQ(r.code, 0) << r.err;
   std::istringstream lines(r.out);
   std::string header, one, two, none;
