@@ -147,10 +147,12 @@ std::unique_ptr<SqliteStore> SqliteStore::open_for_reading(const std::string& pa
     // them when they are missing: in a folder this user cannot write it cannot
     // (SQLITE_READONLY_DIRECTORY, or SQLITE_CANTOPEN for the -shm). SQLite's answer (wal.html,
     // "Read-Only Databases") is `immutable`: no locks, no -wal, no -shm, the file read as it is.
-    // That is what the database holds when no -wal holds changes: every tinderbox writer
-    // checkpoints and deletes the -wal when it closes, and one that is writing has its -wal
-    // open, non-empty from its first commit. A -wal with changes in it would be ignored (runs
-    // committed to it would be missing), so that is refused. What is left (docs/store.md): a
+    // That is what the database holds when no -wal holds changes. And this retry is met only
+    // while no writer has the database open: a writer makes both files as it opens, with the
+    // file's mode (so readable to whoever may read the file), and the ordinary open then works;
+    // a tinderbox writer checkpoints and deletes both when it closes. A -wal with changes in it
+    // (a writer killed, a copy of a live database) would be ignored, the runs committed to it
+    // missing without a word, so that is refused. What is left (docs/store.md): a
     // writer that starts (the folder's owner can) while this reader reads could checkpoint
     // into the file under it, and the reader, taking no locks, may then see a mix of old and new
     // pages or fail with "database disk image is malformed"; it never changes the file.
