@@ -151,7 +151,7 @@ std::unique_ptr<SqliteStore> SqliteStore::open_for_reading(const std::string& pa
     // while no writer has the database open: a writer makes both files as it opens, with the
     // file's mode (so readable to whoever may read the file), and the ordinary open then works;
     // a tinderbox writer checkpoints and deletes both when it closes. A -wal with changes in it
-    // (a writer killed, a copy of a live database) would be ignored, the runs committed to it
+    // (a copy of a live database, without its -shm) would be ignored, the runs committed to it
     // missing without a word, so that is refused. What is left (docs/store.md): a
     // writer that starts (the folder's owner can) while this reader reads could checkpoint
     // into the file under it, and the reader, taking no locks, may then see a mix of old and new
