@@ -1,5 +1,7 @@
 // `--db`, `tinderbox runs` and `tinderbox report` end to end, and a run killed at any moment of
 // its write: the database stays intact and holds the whole run or no trace of it.
+#include <fcntl.h>
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -290,6 +292,111 @@ TEST(StoreCliReportData, TheSameRunTwiceIsAnError) {
 }
 
 // ---------------------------------------------------------------- killed runs
+
+// Runs the tinderbox binary in `cwd` with `args` (one argument each) as an unprivileged user, so
+// that file permissions bite: as root (CI) the child drops to nobody (uid and gid 65534) before
+// it starts tinderbox; as anyone else it runs as that user.
+test_support::CliResult run_cli_unprivileged(const fs::path& cwd,
+                                             const std::vector<std::string>& args) {
+  const fs::path out = fresh_temp_dir();
+  // Everything the child needs is made before fork(): after it, only async-signal-safe calls.
+  const std::string out_file = (out / "out").string(), err_file = (out / "err").string();
+  std::vector<char*> argv{const_cast<char*>(TINDERBOX_BINARY)};
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int o = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int e = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0 || chdir(cwd.c_str()) != 0) _exit(126);
+    if (geteuid() == 0 && (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0))
+      _exit(126);
+    execv(TINDERBOX_BINARY, argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  test_support::CliResult r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = test_support::read_file(out / "out");
+  r.err = test_support::read_file(out / "err");
+  fs::remove_all(out);
+  return r;
+}
+
+// The store review's D1 and D2, end to end, as a user who may read a results database but not
+// write it or its folder (an archive, a colleague's share): `runs` and `report` read it and leave
+// nothing beside it; `run --db` says that it may not write, not that the file is no database.
+TEST(StoreCli, ReadOnlyDatabaseAndFolder) {
+  const fs::path dir = fresh_temp_dir();
+  fs::create_directories(dir / "ro");
+  fs::create_directories(dir / "rw");
+  ASSERT_EQ(run_cli("run coreweave-2025 --db " + q(dir / "ro" / "b.db")).code, 0);
+  ASSERT_EQ(run_cli("simulate coreweave-2025 --paths 20 --db " + q(dir / "ro" / "b.db")).code, 0);
+  std::ofstream(dir / "ro" / "text.db") << "date,entity\n";
+  using fs::perms;
+  fs::permissions(dir, perms::owner_all | perms::group_read | perms::group_exec |
+                           perms::others_read | perms::others_exec);
+  // Read-only to its owner too, so that the test means the same when not run as root.
+  fs::permissions(dir / "ro" / "b.db", perms::owner_read | perms::group_read | perms::others_read);
+  fs::permissions(dir / "ro" / "text.db", perms::owner_read | perms::group_read | perms::others_read);
+  fs::permissions(dir / "ro", perms::owner_read | perms::owner_exec | perms::group_read |
+                                  perms::group_exec | perms::others_read | perms::others_exec);
+  fs::permissions(dir / "rw", perms::all);
+  const auto before = [&] {
+    std::set<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir / "ro")) names.insert(e.path().filename());
+    return names;
+  }();
+  const std::set<std::string> want_files{"b.db", "text.db"};
+  ASSERT_EQ(before, want_files);
+
+  auto r = run_cli_unprivileged(dir, {"runs", "--db", "ro/b.db"});
+  // A build folder closed to others, so that nobody cannot start the binary: the store tests
+  // (Store.ReadsADatabaseInAFolderItCannotWrite, with ReadOnlyFolder) cover the reader as root.
+  if (r.code == 127 && geteuid() == 0) GTEST_SKIP() << "nobody may not run " TINDERBOX_BINARY;
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string header, one, two, none;
+  std::getline(lines, header);
+  std::getline(lines, one);
+  std::getline(lines, two);
+  EXPECT_FALSE(std::getline(lines, none));
+  EXPECT_EQ(one.substr(0, 4), "   1");
+  EXPECT_NE(one.find(" run "), std::string::npos);
+  EXPECT_EQ(two.substr(0, 4), "   2");
+  EXPECT_NE(two.find(" 20 "), std::string::npos);  // the paths of run 2, as stored
+  r = run_cli_unprivileged(dir, {"report", "--db", "ro/b.db", "1", "2", "-o", "rw/r.html"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(test_support::read_file(dir / "rw" / "r.html").find("\"command\":\"simulate\""),
+            std::string::npos);
+
+  // "tinderbox run coreweave-2025 --db " puts the path at column 35.
+  r = run_cli_unprivileged(dir, {"run", "coreweave-2025", "--db", "ro/b.db"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "<command line>:1:35: error: cannot open database 'ro/b.db' for writing: "
+                     "permission denied (the file is read-only to this user)\n");
+  r = run_cli_unprivileged(dir, {"run", "coreweave-2025", "--db", "ro/new.db"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "<command line>:1:35: error: cannot open database 'ro/new.db' for writing: "
+                   "permission denied (this user cannot create files in the folder 'ro')\n");
+  r = run_cli_unprivileged(dir, {"runs", "--db", "ro/text.db"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "<command line>:1:21: error: cannot open database 'ro/text.db': not a results "
+                   "database (database error: file is not a database)\n");
+  r = run_cli_unprivileged(dir, {"run", "coreweave-2025", "--db", "ro/text.db"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "<command line>:1:35: error: cannot open database 'ro/text.db': not a results "
+                   "database (database error: file is not a database)\n");
+  const auto after = [&] {
+    std::set<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir / "ro")) names.insert(e.path().filename());
+    return names;
+  }();
+  EXPECT_EQ(after, want_files);  // no -wal, no -shm, no new.db
+  fs::permissions(dir / "ro", perms::owner_all);
+}
 
 // A long simulate (600 months of coreweave-2025): its transaction outgrows SQLite's page cache,
 // so uncommitted pages reach the -wal file before the commit.

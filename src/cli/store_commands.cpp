@@ -53,6 +53,10 @@ std::unique_ptr<store::SqliteStore> open_db_flag(const ParsedArgs& a,
   if (!path) return nullptr;
   try {
     return store::SqliteStore::open_for_writing(path->text);
+  } catch (const store::AccessError& e) {
+    errors.push_back(command_line_error(
+        path->col, "cannot open database '" + path->text + "' for writing: " + e.what()));
+    return nullptr;
   } catch (const store::StoreError& e) {
     errors.push_back(
         command_line_error(path->col, "cannot open database '" + path->text + "': " + e.what()));

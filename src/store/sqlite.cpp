@@ -6,7 +6,8 @@ namespace tinderbox::store {
 namespace {
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
-  throw StoreError(what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+  throw StoreError(what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"),
+                   db ? sqlite3_extended_errcode(db) : SQLITE_NOMEM);
 }
 
 }  // namespace
@@ -76,13 +77,37 @@ Value Statement::value(int col) const {
 
 std::string Statement::column_name(int col) const { return sqlite3_column_name(stmt_, col); }
 
-Connection::Connection(const std::string& path, bool read_only) {
-  const int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+std::string immutable_uri(const std::string& path) {
+  // Every byte but the unreserved ones as %HH, so that '%', '?', '#' (and ':', spaces, ...) in a
+  // file name stay part of the name. An absolute path gets an empty authority ("file:///tmp/x"),
+  // so that one starting with "//" is not read as a host name.
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string uri = path.starts_with('/') ? "file://" : "file:";
+  for (const char ch : path) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' ||
+        c == '-' || c == '.' || c == '_' || c == '~') {
+      uri += ch;
+    } else {
+      uri += '%';
+      uri += hex[c >> 4];
+      uri += hex[c & 15];
+    }
+  }
+  return uri + "?immutable=1";
+}
+
+Connection::Connection(const std::string& path, bool read_only, bool immutable) {
+  const int flags = immutable   ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI
+                    : read_only ? SQLITE_OPEN_READONLY
+                                : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  const std::string name = immutable ? immutable_uri(path) : path;
+  if (sqlite3_open_v2(name.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     const std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    const int code = db_ ? sqlite3_extended_errcode(db_) : SQLITE_NOMEM;
     sqlite3_close(db_);
     db_ = nullptr;
-    throw StoreError(why);
+    throw StoreError(why, code);
   }
   sqlite3_extended_result_codes(db_, 1);
 }
@@ -94,7 +119,7 @@ void Connection::exec(const std::string& sql) {
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
     const std::string why = message ? message : sqlite3_errmsg(db_);
     sqlite3_free(message);
-    throw StoreError(why);
+    throw StoreError(why, sqlite3_extended_errcode(db_));
   }
 }
 

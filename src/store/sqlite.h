@@ -17,7 +17,21 @@ namespace tinderbox::store {
 // A database that cannot be opened, read or written; the message is for a person.
 class StoreError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit StoreError(const std::string& what, int code = 0)
+      : std::runtime_error(what), code_(code) {}
+  // SQLite's extended result code (SQLITE_READONLY_DIRECTORY, ...), 0 when SQLite did not say:
+  // it tells a permission problem from a file that is not a database.
+  int code() const { return code_; }
+
+ private:
+  int code_;
+};
+
+// This user may not read the file, or may not write the file or its folder, as the open needed;
+// the message says which. The CLI says "for writing" when the open was a writer's.
+class AccessError : public StoreError {
+ public:
+  using StoreError::StoreError;
 };
 
 class Statement {
@@ -47,10 +61,16 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+// `path` as a SQLite URI with immutable=1, every byte of the name that a URI could read as
+// something else (%, ?, #, ...) written %HH.
+std::string immutable_uri(const std::string& path);
+
 class Connection {
  public:
-  // Opens `path`; read-only connections require the file to exist.
-  Connection(const std::string& path, bool read_only);
+  // Opens `path`; read-only connections require the file to exist. An immutable connection
+  // (read-only, SQLite's `immutable` URI parameter) takes no locks and never touches the -wal or
+  // -shm files: only for a file nobody writes while it is open (docs/store.md).
+  Connection(const std::string& path, bool read_only, bool immutable = false);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

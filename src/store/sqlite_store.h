@@ -13,6 +13,30 @@
 
 namespace tinderbox::store {
 
+// What the file system lets this process do with a database path and its folder (access(2) with
+// the effective ids), for the messages of access_problem.
+struct PathAccess {
+  bool exists = false, readable = false, writable = false, folder_writable = false;
+  // PATH-shm and PATH-wal may be written by this user (true when they do not exist).
+  bool shm_writable = true, wal_writable = true;
+};
+PathAccess path_access(const std::string& path);
+
+// SQLite's extended result codes that mean a file could not be opened or written (the READONLY
+// and CANTOPEN families), as opposed to a file that is not a database.
+bool is_access_code(int code);
+
+// Why a writer cannot use `path` before it tries, when SQLite would fail only at the first write
+// (after the run has been computed): a -shm or -wal beside it that another user's reader left and
+// this user may not write. nullopt when nothing stands in the way that this can see.
+std::optional<std::string> writer_blocked(const std::string& path, const PathAccess& a);
+
+// Why opening `path` (to write runs when `writing`) failed with SQLite's extended result `code`,
+// in words, when it is a matter of permissions; nullopt when `code` is not an access code.
+// `sqlite_message` is SQLite's own text, used when the file system does not say why.
+std::optional<std::string> access_problem(const std::string& path, int code, const PathAccess& a,
+                                          bool writing, const std::string& sqlite_message);
+
 struct RunSummary {
   std::int64_t id = 0;
   std::string created_at, command, scenario;
@@ -26,7 +50,8 @@ class SqliteStore final : public ResultSink {
   // Throws StoreError when it cannot, or when the file is not a results database this build reads.
   static std::unique_ptr<SqliteStore> open_for_writing(const std::string& path);
   // Opens an existing results database to read; never creates or changes it. A database of an
-  // older schema version is read as it is.
+  // older schema version is read as it is. One in a folder this user cannot write is read
+  // through SQLite's `immutable` parameter, unless its -wal holds changes (docs/store.md).
   static std::unique_ptr<SqliteStore> open_for_reading(const std::string& path);
   ~SqliteStore() override;  // rolls back a run that was begun and not committed
 
@@ -44,7 +69,8 @@ class SqliteStore final : public ResultSink {
   void export_csv(const std::string& dir);
 
  private:
-  SqliteStore(const std::string& path, bool read_only);
+  SqliteStore(const std::string& path, bool read_only, bool immutable = false);
+  static std::unique_ptr<SqliteStore> open_reader(const std::string& path, bool immutable);
   void check_schema(bool may_create);
   void migrate();  // an older schema to kSchemaVersion, in one transaction
   void maybe_stop(const char* point);  // the documented test hook (docs/store.md)

@@ -456,6 +456,186 @@ TEST(Store, ReadersNeverBlockTheWriter) {
   EXPECT_EQ(data["runs"][0]["dates"].size(), 60u);
 }
 
+// A folder this process cannot create files in, as SQLite's unix VFS meets it for an
+// unprivileged user: the tests run as root, whom chmod does not stop, so the default VFS is
+// wrapped while this lives. Opening a "-wal" file in `folder` fails as the unix VFS fails there:
+// a missing one with SQLITE_READONLY_DIRECTORY (its answer to EACCES on creating a journal: the
+// error `runs` met, "attempt to write a readonly database"), an existing one with SQLITE_CANTOPEN
+// (what it answers when it then cannot create the -shm beside it). The main file opens as ever.
+class ReadOnlyFolder {
+ public:
+  explicit ReadOnlyFolder(const std::filesystem::path& folder)
+      : folder_(std::filesystem::canonical(folder)), real_(sqlite3_vfs_find(nullptr)) {
+    vfs_ = *real_;
+    vfs_.zName = "tinderbox-test-read-only-folder";
+    vfs_.pAppData = this;
+    vfs_.xOpen = &open;
+    sqlite3_vfs_register(&vfs_, 1);
+  }
+  ~ReadOnlyFolder() {
+    sqlite3_vfs_unregister(&vfs_);
+    sqlite3_vfs_register(real_, 1);  // the default again (unregistering picks one at random)
+  }
+  ReadOnlyFolder(const ReadOnlyFolder&) = delete;
+  ReadOnlyFolder& operator=(const ReadOnlyFolder&) = delete;
+  int refused = 0;  // -wal opens refused
+
+ private:
+  static int open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags,
+                  int* out_flags) {
+    auto* self = static_cast<ReadOnlyFolder*>(vfs->pAppData);
+    if (name && (flags & SQLITE_OPEN_WAL) &&
+        std::filesystem::weakly_canonical(std::filesystem::path(name).parent_path()) ==
+            self->folder_) {
+      file->pMethods = nullptr;  // nothing to close
+      ++self->refused;
+      return std::filesystem::exists(name) ? SQLITE_CANTOPEN : SQLITE_READONLY_DIRECTORY;
+    }
+    return self->real_->xOpen(self->real_, name, file, flags, out_flags);
+  }
+
+  std::filesystem::path folder_;
+  sqlite3_vfs* real_;
+  sqlite3_vfs vfs_{};
+};
+
+// D1 of the store review: `runs` and `report` read a results database whose folder they cannot
+// write (an archive, a read-only share), and leave nothing beside it.
+TEST(Store, ReadsADatabaseInAFolderItCannotWrite) {
+  const auto dir = fresh_temp_dir() / "ro";
+  std::filesystem::create_directories(dir);
+  // '%', '?', '#' and a space in the name: the immutable URI must keep them the file's.
+  const auto path = (dir / "a %41?b#c.db").string();
+  const RunResult r = run_deterministic(coreweave().scenario());
+  std::int64_t ledger_rows = 0;
+  {
+    auto writer = SqliteStore::open_for_writing(path);
+    store_run(*writer, info_for("run", coreweave().loaded), r);
+    ledger_rows = writer->connection().scalar("SELECT count(*) FROM ledger");
+  }
+  ASSERT_FALSE(std::filesystem::exists(path + "-wal"));  // the writer cleaned up at its close
+  ReadOnlyFolder ro(dir);
+  // The condition the reviewer met: a plain read-only open fails to read at all.
+  try {
+    Connection(path, true).scalar("SELECT count(*) FROM sqlite_schema");
+    ADD_FAILURE() << "the folder is writable after all";
+  } catch (const StoreError& e) {
+    EXPECT_EQ(e.code(), SQLITE_READONLY_DIRECTORY) << e.what();
+  }
+  auto reader = SqliteStore::open_for_reading(path);
+  const auto runs = reader->runs();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].id, 1);
+  EXPECT_EQ(runs[0].command, "run");
+  // Everything the writer stored, counted by the writer and from the run's own ledger (as
+  // --ledger splits it), and the run's 60 monthly periods.
+  EXPECT_EQ(reader->connection().scalar("SELECT count(*) FROM ledger"), ledger_rows);
+  std::int64_t rows = 0;
+  for_each_ledger_row(r, [&](const LedgerRow&) { ++rows; });
+  EXPECT_EQ(ledger_rows, rows);
+  const json data = report_data(*reader, {1});
+  EXPECT_EQ(data["runs"][0]["dates"].size(), 60u);
+  reader.reset();
+  EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
+  EXPECT_FALSE(std::filesystem::exists(path + "-shm"));
+  EXPECT_GE(ro.refused, 1);
+}
+
+// ... but not one whose -wal holds changes: `immutable` would not read them, and the run
+// committed there would be missing without a word.
+TEST(Store, RefusesAWalItCouldNotRead) {
+  const auto dir = fresh_temp_dir();
+  std::filesystem::create_directories(dir / "ro");
+  const auto live = (dir / "live.db").string(), copy = (dir / "ro" / "copy.db").string();
+  const RunResult r = run_deterministic(coreweave().scenario());
+  auto writer = SqliteStore::open_for_writing(live);
+  store_run(*writer, info_for("run", coreweave().loaded), r);
+  writer->connection().exec("PRAGMA wal_checkpoint(TRUNCATE)");  // run 1 in the file
+  writer->connection().exec("PRAGMA wal_autocheckpoint = 0");
+  store_run(*writer, info_for("run", coreweave().loaded), r);  // run 2 only in the -wal
+  // A copy of a live database, its -wal with it (the -shm is not needed to read one).
+  std::filesystem::copy_file(live, copy);
+  std::filesystem::copy_file(live + "-wal", copy + "-wal");
+  writer.reset();
+  EXPECT_EQ(Connection(copy, true, true).scalar("SELECT count(*) FROM runs"), 1);  // immutable
+  EXPECT_EQ(SqliteStore::open_for_reading(copy)->runs().size(), 2u);  // folder writable: both
+  std::filesystem::remove(copy + "-shm");
+  ReadOnlyFolder ro(dir / "ro");
+  try {
+    SqliteStore::open_for_reading(copy);
+    ADD_FAILURE() << "read a database without its -wal";
+  } catch (const AccessError& e) {
+    EXPECT_EQ(std::string(e.what()), "its write-ahead log '" + copy + "-wal' holds changes "
+              "that only a user who can write the folder '" + (dir / "ro").string() +
+              "' can read");
+  }
+}
+
+TEST(Store, ImmutableUriEscapesTheName) {
+  EXPECT_EQ(immutable_uri("/tmp/a b%41?c#d.db"), "file:///tmp/a%20b%2541%3Fc%23d.db?immutable=1");
+  EXPECT_EQ(immutable_uri("rel/x:y.db"), "file:rel/x%3Ay.db?immutable=1");
+  // "//host/x" as a path, not an authority.
+  EXPECT_EQ(immutable_uri("//srv/x.db"), "file:////srv/x.db?immutable=1");
+}
+
+// D2: what stopped an open is said, from SQLite's code and what the file system allows (as root
+// the file system allows everything, so the facts are given here; as nobody the same messages
+// come from path_access: StoreCli.ReadOnlyDatabaseAndFolder).
+TEST(Store, AccessProblemsAreNamed) {
+  const std::string p = "share/r.db";
+  const std::string msg = "attempt to write a readonly database";
+  auto problem = [&](int code, PathAccess a, bool writing) {
+    return access_problem(p, code, a, writing, msg).value_or("(none)");
+  };
+  PathAccess ok{true, true, true, true};
+  EXPECT_EQ(problem(SQLITE_NOTADB, ok, true), "(none)");  // not a matter of permissions
+  EXPECT_EQ(problem(SQLITE_ERROR, ok, false), "(none)");
+  PathAccess unreadable{true, false, false, true};
+  EXPECT_EQ(problem(SQLITE_CANTOPEN, unreadable, false),
+            "permission denied (this user cannot read the file)");
+  PathAccess new_in_ro{false, false, false, false};
+  EXPECT_EQ(problem(SQLITE_CANTOPEN, new_in_ro, true),
+            "permission denied (this user cannot create files in the folder 'share')");
+  PathAccess read_only_file{true, true, false, true};
+  EXPECT_EQ(problem(SQLITE_READONLY, read_only_file, true),
+            "permission denied (the file is read-only to this user)");
+  PathAccess ro_folder{true, true, true, false};
+  EXPECT_EQ(problem(SQLITE_READONLY_DIRECTORY, ro_folder, true),
+            "permission denied (this user cannot create 'share/r.db-wal' in the folder 'share')");
+  EXPECT_EQ(problem(SQLITE_READONLY_DIRECTORY, ok, true), "read-only (" + msg + ")");
+  EXPECT_EQ(access_problem("r.db", SQLITE_CANTOPEN, new_in_ro, true, msg),
+            "permission denied (this user cannot create files in the folder '.')");
+  // Another user's reader left a -shm and -wal this user cannot write.
+  PathAccess left{true, true, true, true, false, false};
+  EXPECT_EQ(writer_blocked(p, left).value_or("(none)"),
+            "permission denied (this user cannot write 'share/r.db-shm' and 'share/r.db-wal', "
+            "which another user's reader left beside it; docs/store.md says how to clear them)");
+  EXPECT_FALSE(writer_blocked(p, ok));
+  // The process's own view: as root (CI) everything here may be written.
+  const auto dir = fresh_temp_dir();
+  const PathAccess here = path_access((dir / "none.db").string());
+  EXPECT_FALSE(here.exists);
+  EXPECT_TRUE(here.folder_writable);
+  EXPECT_TRUE(here.shm_writable);
+}
+
+// A reader that cannot write the folder still says "not a results database" of a file that is
+// not one: the immutable retry does not hide it.
+TEST(Store, ReadOnlyFolderStillTellsWhatIsNotADatabase) {
+  const auto dir = fresh_temp_dir();
+  std::ofstream(dir / "text.db") << "date,entity\n2025-01-31,x\n";
+  SqliteStore::open_for_writing((dir / "x.db").string());  // a database, in WAL mode
+  ReadOnlyFolder ro(dir);
+  try {
+    SqliteStore::open_for_reading((dir / "text.db").string());
+    ADD_FAILURE();
+  } catch (const StoreError& e) {
+    EXPECT_STREQ(e.what(), "not a results database (database error: file is not a database)");
+  }
+  // x.db has the schema and no runs: readable, with none listed.
+  EXPECT_EQ(SqliteStore::open_for_reading((dir / "x.db").string())->runs().size(), 0u);
+}
+
 TEST(Store, CsvExportWritesEveryTable) {
   const auto dir = fresh_temp_dir();
   const auto path = (dir / "r.db").string();
