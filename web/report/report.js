@@ -541,8 +541,8 @@
   // `start` is one [x, y] per node on a unit disc; `links` are [i, j] pairs of node indexes.
   // Returns one [x, y] per node, inside [0, width] x [0, height].
   function layoutNetwork(start, links, width, height) {
-    const GRAVITY = 1, count = start.length, k = 1.5 / Math.sqrt(Math.max(1, count)), rounds = 600;
-    const pos = start.map((p) => [p[0], p[1]]);
+    const GRAVITY = 1, count = start.length, k = 1.8 / Math.sqrt(Math.max(1, count)), rounds = 600;
+    const pos = start.map((p) => [p[0], p[1]]), linked = new Set(links.flat());
     for (let round = 0; round < rounds; ++round) {
       const move = pos.map(() => [0, 0]);
       for (let i = 0; i < count; ++i) {
@@ -562,11 +562,14 @@
         move[a][0] -= dx / d * f; move[a][1] -= dy / d * f;
         move[b][0] += dx / d * f; move[b][1] += dy / d * f;
       }
-      // The pull to the middle keeps parties with few or no links from drifting away.
+      // The pull to the middle keeps parties with few links from drifting away. A party with no
+      // link at any date is pushed out by all the others: pulled harder, so that on its own it does
+      // not set the drawing's extent and squeeze the rest into a corner.
       const t = 0.1 * (1 - round / rounds) + 1e-3;
       for (let i = 0; i < count; ++i) {
-        move[i][0] -= GRAVITY * pos[i][0];
-        move[i][1] -= GRAVITY * pos[i][1];
+        const g = linked.has(i) ? GRAVITY : 2 * GRAVITY;
+        move[i][0] -= g * pos[i][0];
+        move[i][1] -= g * pos[i][1];
         const m = Math.hypot(move[i][0], move[i][1]);
         if (m > 0) { const step = Math.min(m, t); pos[i][0] += move[i][0] / m * step; pos[i][1] += move[i][1] / m * step; }
       }
