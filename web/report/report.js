@@ -125,7 +125,12 @@
         for (let i = 0; i < count; ++i) {
           if (!axes.every((a) => a[i].axis && a[i].axis.type === 'value')) { update.push({}); continue; }
           const extents = axes.map((a) => a[i].axis.scale.getExtent());
-          update.push({min: Math.min(...extents.map((e) => e[0])), max: Math.max(...extents.map((e) => e[1]))});
+          // On the coarser of the two tick steps, so that both sides get the same ticks and no
+          // label crowds the end of the axis.
+          const step = Math.max(...axes.map((a) => a[i].axis.scale.getInterval()));
+          const tick = (x, round) => Number((round(x / step - 1e-9 * Math.sign(x)) * step).toPrecision(12));
+          update.push({min: tick(Math.min(...extents.map((e) => e[0])), Math.floor),
+                       max: tick(Math.max(...extents.map((e) => e[1])), Math.ceil), interval: step});
         }
         if (update.some((u) => 'min' in u)) for (const c of list) c.chart.setOption({[dim]: update});
       }
