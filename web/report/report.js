@@ -609,9 +609,9 @@
     // The nodes' box: below the legend (measured once drawn), a label's width free on the right.
     const box = {left: biggest / 2 + 4, right: biggest / 2 + 8 + Math.max(...nodes.map((n) => labelWidth(n.node))),
                  top: 36 + biggest / 2, bottom: biggest / 2 + 4};
-    const index0 = new Map(nodes.map((n, i) => [n.node, i]));
+    const nodeIndex = new Map(nodes.map((n, i) => [n.node, i]));
     // One layout for every date (the links of all of them), so that the date picker moves no node.
-    const links = [...new Set(edges.map((e) => `${index0.get(e.source)}|${index0.get(e.target)}`))]
+    const links = [...new Set(edges.map((e) => `${nodeIndex.get(e.source)}|${nodeIndex.get(e.target)}`))]
       .map((k) => k.split('|').map(Number)).filter(([a, b]) => a !== b && !isNaN(a) && !isNaN(b));
     let place = null;
     const layout = (width) => {
