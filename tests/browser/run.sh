@@ -1,7 +1,8 @@
 #!/bin/sh
 # The report as a reader sees it (ctest `report_browser`): a run and a simulate of coreweave-2025
 # in one database, the report of the latest run and of both side by side, the report of a
-# version-1 database, and of a simulation whose fire sales did not settle, opened in Chromium.
+# version-1 database, of a simulation whose fire sales did not settle, and of ai-web-stress.yaml
+# (a network with defaults), opened in Chromium.
 # Usage: run.sh TINDERBOX_BINARY OUTPUT_FOLDER (screenshots land in OUTPUT_FOLDER).
 set -eu
 bin=$1
@@ -28,5 +29,10 @@ import: [$(cd "$(dirname "$0")/../.." && pwd)/scenarios/examples/forced-sales.ya
 EOF
 "$bin" simulate "$out/unsettled.yaml" --paths 20 --db "$out/unsettled.db" > "$out/unsettled.txt" 2>&1
 "$bin" report --db "$out/unsettled.db" -o "$out/report-unsettled.html"
+# A network that fails (ai-web-stress.yaml: 37 parties, five defaults in three rounds): its nodes
+# must all be on the network canvas, and its defaulted entities' runway cards name the default.
+"$bin" simulate "$(dirname "$0")/../../scenarios/examples/ai-web-stress.yaml" --paths 200 --seed 3 \
+  --db "$out/stress.db" > "$out/stress.txt"
+"$bin" report --db "$out/stress.db" -o "$out/report-stress.html"
 exec node "$(dirname "$0")/report_test.mjs" "$out" "$out/report.html" "$out/report-two-runs.html" \
-  "$out/report-version-1.html" "$out/report-unsettled.html"
+  "$out/report-version-1.html" "$out/report-unsettled.html" "$out/report-stress.html"

@@ -35,7 +35,9 @@
       animation: false,
       textStyle: {fontFamily: 'DejaVu Sans, Helvetica, Arial, sans-serif'},
       grid: {left: 16, right: 24, top: 56, bottom: 36, containLabel: true},
-      legend: {top: 4, type: 'scroll'},
+      // A plain legend, wrapped onto as many lines as it needs (chart() makes room for them): a
+      // scrolling one names only some series on a screenshot or a printed page.
+      legend: {top: 4},
       // Sixteen colours, so that a maturity wall of many instruments repeats none.
       color: ['#4263eb', '#94d82d', '#fab005', '#f03e3e', '#3bc9db', '#2b8a3e', '#fd7e14', '#9c36b5',
               '#e64980', '#1864ab', '#5c940d', '#c92a2a', '#0b7285', '#862e9c', '#e67700', '#495057'],
@@ -74,8 +76,65 @@
     parent.append(div);
     const c = echarts.init(div, null, {renderer: 'canvas'});
     c.setOption(option);
+    // A legend at the top that wrapped onto more lines: the title and the plot move down by as
+    // much, and the chart grows by as much, so that the plot keeps its height.
+    const legend = legendBox(c);
+    const grid = option.grid || {};
+    if (legend && option.series.every((x) => x.type !== 'graph') && typeof grid.top === 'number') {
+      const below = legend.y + legend.height - ONE_LINE_LEGEND;
+      if (below > 0) {
+        const update = {grid: {top: grid.top + below}};
+        if (option.title) update.title = {top: option.title.top + below};
+        c.setOption(update);
+        div.style.height = ((height || 340) + below) + 'px';
+        c.resize();
+      }
+    }
     charts.push({name: name, chart: c, div: div});
     return c;
+  }
+  // Where a one-line legend at the top ends (4 px from the top, items of 14 px, padding 5).
+  const ONE_LINE_LEGEND = 4 + 5 + 14 + 5;
+
+  // Where a chart's legend is drawn, in pixels of the chart, or null without one.
+  function legendBox(c) {
+    const legend = c.getModel().getComponent('legend');
+    const view = legend && c.getViewOfComponentModel(legend);
+    if (!view) return null;
+    const b = view.group.getBoundingRect();
+    return {x: view.group.x + b.x, y: view.group.y + b.y, width: b.width, height: b.height};
+  }
+
+  // With runs side by side, the two charts of one figure share each value axis's range (from the
+  // lower of their minimums to the higher of their maximums), so that the same numbers look the
+  // same on the left and on the right.
+  function shareAxes() {
+    if (runs.length < 2) return;
+    const pairs = new Map();
+    for (const c of charts) {
+      const key = c.div.closest('section').id + '|' + c.name;
+      if (!pairs.has(key)) pairs.set(key, []);
+      pairs.get(key).push(c);
+    }
+    for (const list of pairs.values()) {
+      if (list.length < 2) continue;
+      for (const dim of ['xAxis', 'yAxis']) {
+        const axes = list.map((c) => c.chart.getModel().findComponents({mainType: dim}));
+        const count = Math.min(...axes.map((a) => a.length));
+        const update = [];
+        for (let i = 0; i < count; ++i) {
+          if (!axes.every((a) => a[i].axis && a[i].axis.type === 'value')) { update.push({}); continue; }
+          const extents = axes.map((a) => a[i].axis.scale.getExtent());
+          // On the coarser of the two tick steps, so that both sides get the same ticks and no
+          // label crowds the end of the axis.
+          const step = Math.max(...axes.map((a) => a[i].axis.scale.getInterval()));
+          const tick = (x, round) => Number((round(x / step - 1e-9 * Math.sign(x)) * step).toPrecision(12));
+          update.push({min: tick(Math.min(...extents.map((e) => e[0])), Math.floor),
+                       max: tick(Math.max(...extents.map((e) => e[1])), Math.ceil), interval: step});
+        }
+        if (update.some((u) => 'min' in u)) for (const c of list) c.chart.setOption({[dim]: update});
+      }
+    }
   }
   function note(parent, text) { parent.append(el('p', {class: 'note', text: text})); }
 
@@ -115,8 +174,14 @@
       const m = e.metrics, id = e.entity;
       const cash = series(r, id, 'cash'), debt = series(r, id, 'debt');
       const low = cash.indexOf(Math.min(...cash));
-      card(`${id}: runway (base case)`, m.runway_months === null ? 'beyond the horizon' : `${m.runway_months} months`,
-        m.runway_date ? `cash runs out ${m.runway_date}` : horizon);
+      // The runway is cash-based (docs/cli.md), but an entity that defaults is not modelled past its
+      // default: its runway ends there, not "beyond the horizon".
+      const outBefore = m.runway_date && (!e.default_date || m.runway_date <= e.default_date);
+      if (e.default_date && !outBefore)
+        card(`${id}: runway (base case)`, `ends at the default`, `defaulted ${e.default_date}; cash had not run out`);
+      else
+        card(`${id}: runway (base case)`, m.runway_months === null ? 'beyond the horizon' : `${m.runway_months} months`,
+          m.runway_date ? `cash runs out ${m.runway_date}` : horizon);
       card(`${id}: default (base case)`, e.default_date || 'none', e.default_reason || 'every payment made');
       const breach = r.events.find((ev) => ev.entity === id && ev.type === 'covenant_breach');
       card(`${id}: first covenant breach`, breach ? breach.date : 'none', breach ? breach.detail : 'every test passed');
@@ -215,8 +280,8 @@
     }
   }
 
-  // Trailing twelve-month ratio of two series, as the covenant tests compute it; null when the
-  // denominator is zero.
+  // Trailing twelve-month ratio of two series, as the covenant tests compute it: in the first year,
+  // over the periods since the start (docs/model.md); null when the denominator is zero.
   function trailing(a, b, perYear) {
     return a.map((_, k) => {
       let x = 0, y = 0;
@@ -240,7 +305,7 @@
         series: [
           {name: 'debt service (interest, fees, scheduled principal)', type: 'bar', data: service, itemStyle: {color: '#c92a2a'}},
           {name: 'EBITDA', type: 'line', data: ebitda, symbol: 'none', lineStyle: {width: 2}, itemStyle: {color: '#2b8a3e'}},
-          {name: 'DSCR (trailing 12 months)', type: 'line', yAxisIndex: 1, data: dscr, symbol: 'none',
+          {name: 'DSCR (trailing, up to 12 months)', type: 'line', yAxisIndex: 1, data: dscr, symbol: 'none',
             lineStyle: {type: 'dashed'}, itemStyle: {color: '#5f3dc4'}},
         ],
       });
@@ -280,8 +345,10 @@
 
   function covenantHeadroom(r, col) {
     if (!r.covenants.length) return note(col, 'No debt in this run carries a covenant.');
+    // With covenants on more than one entity's debt, each line names its entity too.
+    const several = new Set(r.covenants.map((c) => c.entity)).size > 1;
     const s = r.covenants.map((c) => ({
-      name: `${c.instrument} ${c.covenant} ${num(c.threshold, c.covenant === 'min_liquidity' ? 0 : 2)}`,
+      name: `${several ? c.entity + ' · ' : ''}${c.instrument} ${c.covenant} ${num(c.threshold, c.covenant === 'min_liquidity' ? 0 : 2)}`,
       type: 'line', symbol: 'none', connectNulls: false, data: headroomSeries(r, c).map((v) => (v === null ? null : 100 * v)),
     }));
     const breaches = r.events.filter((e) => e.type === 'covenant_breach' || e.type === 'covenant_waived');
@@ -472,6 +539,62 @@
     concentration(r, col);
   }
 
+  // Where each node of the network goes: a force-directed layout (Fruchterman and Reingold,
+  // 1991, with a pull to the middle) computed here, then stretched to fill a box of width x height,
+  // instead of ECharts' force layout, which has no bounds and left nodes off the canvas or under
+  // the legend. The same start and a fixed number of rounds make it the same drawing every time.
+  // `start` is one [x, y] per node on a unit disc; `links` are [i, j] pairs of node indexes.
+  // Returns one [x, y] per node, inside [0, width] x [0, height].
+  function layoutNetwork(start, links, width, height) {
+    const GRAVITY = 1, count = start.length, k = 1.8 / Math.sqrt(Math.max(1, count)), rounds = 600;
+    const pos = start.map((p) => [p[0], p[1]]), linked = new Set(links.flat());
+    for (let round = 0; round < rounds; ++round) {
+      const move = pos.map(() => [0, 0]);
+      for (let i = 0; i < count; ++i) {
+        for (let j = i + 1; j < count; ++j) {
+          let dx = pos[i][0] - pos[j][0], dy = pos[i][1] - pos[j][1];
+          // Two nodes on one spot: part them the same way every time.
+          if (Math.abs(dx) + Math.abs(dy) < 1e-9) { dx = 1e-6 * (i - j); dy = 1e-6; }
+          const d = Math.hypot(dx, dy), f = k * k / d;
+          move[i][0] += dx / d * f; move[i][1] += dy / d * f;
+          move[j][0] -= dx / d * f; move[j][1] -= dy / d * f;
+        }
+      }
+      for (const [a, b] of links) {
+        const dx = pos[a][0] - pos[b][0], dy = pos[a][1] - pos[b][1], d = Math.hypot(dx, dy);
+        if (d < 1e-12) continue;
+        const f = d * d / k;
+        move[a][0] -= dx / d * f; move[a][1] -= dy / d * f;
+        move[b][0] += dx / d * f; move[b][1] += dy / d * f;
+      }
+      // The pull to the middle keeps parties with few links from drifting away. A party with no
+      // link at any date is pushed out by all the others: pulled harder, so that on its own it does
+      // not set the drawing's extent and squeeze the rest into a corner.
+      const t = 0.1 * (1 - round / rounds) + 1e-3;
+      for (let i = 0; i < count; ++i) {
+        const g = linked.has(i) ? GRAVITY : 2 * GRAVITY;
+        move[i][0] -= g * pos[i][0];
+        move[i][1] -= g * pos[i][1];
+        const m = Math.hypot(move[i][0], move[i][1]);
+        if (m > 0) { const step = Math.min(m, t); pos[i][0] += move[i][0] / m * step; pos[i][1] += move[i][1] / m * step; }
+      }
+    }
+    // Stretched to the box: the canvas is wider than high, and a node can only land inside.
+    const fit = (axis, size) => {
+      const lo = Math.min(...pos.map((p) => p[axis])), hi = Math.max(...pos.map((p) => p[axis]));
+      for (const p of pos) p[axis] = hi > lo ? (p[axis] - lo) / (hi - lo) * size : size / 2;
+    };
+    fit(0, width); fit(1, height);
+    return pos;
+  }
+
+  // The width of a node's label as ECharts draws it (11 px), for the margin to its right.
+  const measure = document.createElement('canvas').getContext('2d');
+  function labelWidth(text) {
+    measure.font = '11px DejaVu Sans, Helvetica, Arial, sans-serif';
+    return measure.measureText(text).width;
+  }
+
   function network(r, col, index) {
     const nodes = r.network.nodes, edges = r.network.edges;
     if (!nodes.length) return note(col, 'No network in this run.');
@@ -482,6 +605,32 @@
     const categories = [{name: 'did not fail', itemStyle: {color: '#74c0fc'}}].concat(rounds.map((k, i) => ({
       name: `failed in round ${k}`, itemStyle: {color: ['#c92a2a', '#e8590c', '#f59f00', '#a61e4d'][i % 4]}})));
     const category = (n) => (n.failed_round === null ? 0 : 1 + rounds.indexOf(n.failed_round));
+    const height = 560, biggest = 46;
+    // The nodes' box: below the legend (measured once drawn), a label's width free on the right.
+    const box = {left: biggest / 2 + 4, right: biggest / 2 + 8 + Math.max(...nodes.map((n) => labelWidth(n.node))),
+                 top: 36 + biggest / 2, bottom: biggest / 2 + 4};
+    const nodeIndex = new Map(nodes.map((n, i) => [n.node, i]));
+    // One layout for every date (the links of all of them), so that the date picker moves no node.
+    const links = [...new Set(edges.map((e) => `${nodeIndex.get(e.source)}|${nodeIndex.get(e.target)}`))]
+      .map((k) => k.split('|').map(Number)).filter(([a, b]) => a !== b && !isNaN(a) && !isNaN(b));
+    let place = null;
+    const layout = (width) => {
+      const w = Math.max(100, width - box.left - box.right), h = Math.max(100, height - box.top - box.bottom);
+      const size = new Map(nodes.map((n) => [n.node, 0]));
+      for (const e of edges) { size.set(e.source, size.get(e.source) + e.amount); size.set(e.target, size.get(e.target) + e.amount); }
+      // Where it starts: the busiest node in the middle, the other entities on a ring around it,
+      // external parties on an outer ring.
+      const order = nodes.map((n, i) => i).sort((a, b) => size.get(nodes[b].node) - size.get(nodes[a].node));
+      const inner = order.slice(1).filter((i) => nodes[i].modelled === 1), outer = order.slice(1).filter((i) => nodes[i].modelled !== 1);
+      const start = nodes.map(() => [0, 0]);
+      const ring = (list, radius) => list.forEach((i, j) => {
+        const a = 2 * Math.PI * j / list.length;
+        start[i] = [radius * Math.cos(a), radius * Math.sin(a)];
+      });
+      ring(inner, 0.45);
+      ring(outer.sort((a, b) => nodes[a].kind.localeCompare(nodes[b].kind)), 0.95);
+      place = layoutNetwork(start, links, w, h);
+    };
     const option = (d) => {
       // One edge per pair and kind, its instruments listed.
       const merged = new Map();
@@ -496,33 +645,23 @@
       const size = new Map(nodes.map((n) => [n.node, 0]));
       for (const e of list) { size.set(e.source, size.get(e.source) + e.amount); size.set(e.target, size.get(e.target) + e.amount); }
       const big = Math.max(1, ...size.values());
-      // Where the force layout starts (so that it ends the same way each time): the busiest node
-      // in the middle, the other entities on a ring around it, external parties on an outer ring.
-      const order = nodes.map((n, i) => i).sort((a, b) => size.get(nodes[b].node) - size.get(nodes[a].node));
-      const inner = order.slice(1).filter((i) => nodes[i].modelled === 1), outer = order.slice(1).filter((i) => nodes[i].modelled !== 1);
-      const place = nodes.map(() => [0, 0]);
-      const ring = (list, radius) => list.forEach((i, j) => {
-        const a = 2 * Math.PI * j / list.length;
-        place[i] = [radius * Math.cos(a), radius * Math.sin(a)];
-      });
-      ring(inner, 150);
-      ring(outer.sort((a, b) => nodes[a].kind.localeCompare(nodes[b].kind)), 320);
       return baseOption({
-        legend: {bottom: 4, data: categories.map((c) => c.name)},
+        // At the top, above the nodes' box: no node can be under it.
+        legend: {top: 4, data: categories.map((c) => c.name)},
         tooltip: {trigger: 'item', formatter: (p) => (p.dataType === 'edge'
           ? `${p.data.source} → ${p.data.target}: <b>${usd(p.data.value, 0)}</b> (${p.data.kind})<br>${p.data.instruments.join('<br>')}`
           : `<b>${p.data.name}</b> (${p.data.kind}${p.data.modelled ? '' : ', external'})<br>exposures in and out ${usd(size.get(p.data.name), 0)}` +
             (p.data.failed_date ? `<br>failed ${p.data.failed_date}, round ${p.data.failed_round}` : ''))},
         series: [{
-          type: 'graph', layout: 'force', roam: true, categories: categories,
-          force: {repulsion: 1100, gravity: 0.04, edgeLength: [150, 250], friction: 0.2, layoutAnimation: false},
-          zoom: 0.78,
+          // layout 'none': the positions above, fitted by ECharts into the box (aspect kept).
+          type: 'graph', layout: 'none', roam: true, categories: categories,
+          left: box.left, right: box.right, top: box.top, bottom: box.bottom,
           label: {show: true, position: 'right', fontSize: 11}, edgeSymbol: ['none', 'arrow'], edgeSymbolSize: 7,
           lineStyle: {color: 'source', opacity: 0.55, curveness: 0.15},
           emphasis: {focus: 'adjacency', lineStyle: {opacity: 0.9}},
           data: nodes.map((n, i) => ({name: n.node, x: place[i][0], y: place[i][1], kind: n.kind, modelled: n.modelled === 1, failed_round: n.failed_round,
             failed_date: n.failed_date, category: category(n), symbol: n.modelled === 1 ? 'circle' : 'roundRect',
-            symbolSize: 12 + 34 * Math.sqrt(size.get(n.node) / big)})),
+            symbolSize: 12 + (biggest - 12) * Math.sqrt(size.get(n.node) / big)})),
           links: list.map((e) => ({source: e.source, target: e.target, value: e.amount, kind: e.kind,
             instruments: e.instruments, lineStyle: {width: 1 + 11 * e.amount / top}})),
         }],
@@ -532,12 +671,21 @@
     for (const d of dates) pick.append(el('option', {value: d, text: d}));
     pick.value = at;
     col.append(el('label', {class: 'pick'}, 'Exposures as of ', pick));
-    const c = chart(col, 'network', option(at), 560);
+    layout(col.clientWidth);
+    const c = chart(col, 'network', option(at), height);
     c.getDom().id = `network-${index}`;
+    // A legend that wrapped onto more lines than the box left room for: move the box down.
+    const legend = legendBox(c);
+    if (legend && legend.y + legend.height + 6 + biggest / 2 > box.top) {
+      box.top = legend.y + legend.height + 6 + biggest / 2;
+      layout(c.getWidth());
+      c.setOption(option(at), true);
+    }
     pick.addEventListener('change', () => c.setOption(option(pick.value), true));
     note(col, 'An arrow points from the party exposed to the one it is exposed to: a lender to its borrower, ' +
       'a seller of compute to its customer, a lessor to its tenant. Edge width is the exposure ($M); circles are ' +
-      'modelled entities, squares external parties; colour is the round in which a node failed.');
+      'modelled entities, squares external parties; colour is the round in which a node failed. The nodes keep ' +
+      'their places from date to date.');
   }
 
   function table(headers, rows) {
@@ -588,7 +736,7 @@
   section('headline', 'Headline', 'The base case (the scenario on its own curves) and, where the run has one, the Monte Carlo.', headline);
   section('maturity', 'Debt maturity wall', 'Principal repaid each calendar year in the base case, by instrument (scheduled, at maturity and early).', maturityWall);
   section('cash', 'Cash', 'Cash at each period end: the base case, and the spread of the Monte Carlo paths.', cashFan);
-  section('service', 'Debt service against EBITDA', 'What the debt asks for each period against what operations earn; the dashed line is the trailing twelve-month debt service coverage.', serviceVsEbitda);
+  section('service', 'Debt service against EBITDA', 'What the debt asks for each period against what operations earn; the dashed line is the debt service coverage over the trailing twelve months (over the months so far in the first year, as the covenant tests count them).', serviceVsEbitda);
   section('covenants', 'Covenant headroom', 'How far each covenant\'s measure can fall (or, for a maximum, rise) before it breaks its limit, as a share of its value, in the base case; below 0 it is in breach.', covenantHeadroom);
   section('pd', 'Default probability', 'Share of Monte Carlo paths in which each entity has defaulted by the period end.', defaultProbability);
   section('losses', 'Lender losses', 'Each lender\'s loss to the horizon over the Monte Carlo paths: expected, 99 % value at risk, and the mean of the worst 1 %.', lenderLosses);
@@ -598,6 +746,7 @@
   section('contagion', 'Contagion trace', 'Which entity failed, in which round, and why.', contagion);
   section('provenance', 'Scenario and provenance', 'What was run, with which version and seed: enough to run it again.', provenance);
 
+  shareAxes();
   window.addEventListener('resize', () => charts.forEach((c) => c.chart.resize()));
   window.tinderboxReport = {charts: charts.map((c) => c.name), ready: true};
 })();
