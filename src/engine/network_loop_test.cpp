@@ -10,6 +10,7 @@
 #include "../../tests/alloc_count.h"
 #include "../../tests/support.h"
 #include "engine/run.h"
+#include "report/exposures.h"
 #include "report/ledger_csv.h"
 #include "report/network_report.h"
 
@@ -209,6 +210,48 @@ entities:
   EXPECT_NE(csv.str().find("2025-01-31,neo,colo,dc,lease,-0.600000"), std::string::npos);
   EXPECT_NE(csv.str().find("2025-01-31,dc,colo,neo,lease,0.600000"), std::string::npos);
   EXPECT_NE(csv.str().find("2025-01-31,dc,colo,neo,capex,5.000000"), std::string::npos);
+}
+
+// A modelled host is exposed to its tenant in `network SCENARIO` as a modelled lessor is: for the
+// site's next twelve months of payments, and that exposure carries the tenant's default to it in
+// DebtRank.
+TEST(NetSites, AModelledHostIsExposedToItsTenant) {
+  // 6 MW hosted by dc since 2024-07-01 at 0.1 a MW a month, 10 % up each 1 July: 0.6 a month to
+  // June 2025, 0.66 from July. At the end of January 2025 (period 0) the next twelve months are
+  // February 2025 to January 2026: 5 x 0.6 + 7 x 0.66 = 7.62.
+  const Scenario s = scenario_from(R"(tinderbox: 1
+start: 2025-01-01
+horizon: 18
+entities:
+  dc:
+    kind: neocloud
+    cash: 10
+    operations: {sga: 1}
+  neo:
+    kind: neocloud
+    cash: 100
+    sites:
+      - {id: colo, type: hosted, host: dc, mw: 6, delivery: 2024-07-01, escalator: 0.1,
+         payment_per_mw_per_period: 0.1, reimbursement: [[2025-01-15, 5]]}
+)");
+  const RunResult r = run_deterministic(s);
+  const int dc = id(s, "dc"), neo = id(s, "neo");
+  double ledger = 0;  // what neo pays in periods 1 to 12, from the run's flows
+  for (int k = 1; k <= 12; ++k) ledger -= flows_of(r, neo, k, FlowKind::Lease);
+  EXPECT_NEAR(ledger, 7.62, kTight);
+  const ExposureNetwork x = exposure_network(s, 0);
+  ASSERT_EQ(x.edges.size(), 1u);
+  EXPECT_EQ(x.edges[0].from, dc);
+  EXPECT_EQ(x.edges[0].to, neo);
+  EXPECT_EQ(x.edges[0].kind, ExposureKind::Lease);
+  EXPECT_EQ(x.edges[0].instrument, "colo");
+  EXPECT_NEAR(x.edges[0].amount, ledger, kTight);
+  // Equity (no holders): net assets, dc 10 + 0.6 + 5 - 1 = 14.6 and neo 100 - 5 - 0.6 = 94.4.
+  // neo's default takes 7.62 / 14.6 of dc's equity: R = (14.6 / 109) (7.62 / 14.6) = 7.62 / 109.
+  EXPECT_NEAR(x.equity[static_cast<std::size_t>(dc)], 14.6, kTight);
+  EXPECT_NEAR(x.equity[static_cast<std::size_t>(neo)], 94.4, kTight);
+  EXPECT_NEAR(x.debtrank[static_cast<std::size_t>(neo)], 7.62 / 109, 1e-12);
+  EXPECT_EQ(x.debtrank[static_cast<std::size_t>(dc)], 0.0);
 }
 
 // The contract-realization covenant counts what a modelled customer paid through the clearing.

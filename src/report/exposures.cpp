@@ -30,6 +30,15 @@ double next_year_lease(const EntityPlan& p, std::size_t lease, int k, int period
   return v;
 }
 
+// A site's payments in the twelve months after period k (within the horizon), as its tenant pays
+// them in the deterministic run: ramp, term and escalator included.
+double next_year_site(const SitePlan& site, int k, int periods, int per_year) {
+  double v = 0;
+  for (int j = k + 1; j <= std::min(periods - 1, k + per_year); ++j)
+    v += site.payment[static_cast<std::size_t>(j)];
+  return v;
+}
+
 void add(ExposureNetwork& x, int from, int to, ExposureKind kind, std::string instrument,
          double amount) {
   if (amount > 0 && from != to) x.edges.push_back({from, to, kind, std::move(instrument), amount});
@@ -60,6 +69,13 @@ void collect(const Scenario& s, const Plan& plan, const State& st, int k, Exposu
       if (standing(p.lessor[l]))
         add(x, p.lessor[l], i, ExposureKind::Lease, e.leases[l].id,
             next_year_lease(p, l, k, n, per_year));
+    // A site's modelled host (a hosted site's host, a leased site's landlord) is owed the site's
+    // payments as a lessor its lease's, and is paid them through the clearing the same way
+    // (docs/model.md, What sites cost): the same exposure, kind `lease`, instrument the site.
+    for (std::size_t j = 0; j < e.sites.size(); ++j)
+      if (standing(p.site_host[j]))
+        add(x, p.site_host[j], i, ExposureKind::Lease, e.sites[j].id,
+            next_year_site(p.sites[j], k, n, per_year));
     for (const Stake& y : e.stakes)
       if (standing(y.entity))
         add(x, i, y.entity, y.fund_interest ? ExposureKind::FundInterest : ExposureKind::Stake,

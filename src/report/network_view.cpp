@@ -103,6 +103,17 @@ void add_edges(const RunResult& r, const std::vector<std::vector<std::vector<dou
     for (const Lease& l : ent.leases)
       edge(l.lessor.name, ent.id, "lease", l.id,
            remaining(at, l.start, l.end, l.payment_per_period / period_days));
+    // A site's host (or a leased site's landlord) is owed the site's payments as a lessor its
+    // lease's, and they stop if the tenant fails: a lease edge, instrument the site. A site's
+    // payment follows its active MW (ramp, delay) and may have no term, so the edge is what the
+    // run's schedule still pays after the date, to the horizon (docs/store.md).
+    const EntityPlan& p = r.plan.entities[e];
+    for (std::size_t i = 0; i < ent.sites.size(); ++i) {
+      double left = 0;
+      for (std::size_t j = static_cast<std::size_t>(k + 1); j < p.sites[i].payment.size(); ++j)
+        left += p.sites[i].payment[j];
+      edge(ent.sites[i].host.name, ent.id, "lease", ent.sites[i].id, left);
+    }
   }
 }
 
@@ -118,6 +129,8 @@ NetworkView exposure_network(const RunResult& r) {
       for (const Lender& l : d.lenders) nodes.add(l.party.name, "lender", false);
     for (const Contract& c : e.contracts) nodes.add(c.customer.name, "customer", false);
     for (const Lease& l : e.leases) nodes.add(l.lessor.name, "lessor", false);
+    // A site's external host is its tenant's lessor.
+    for (const Site& x : e.sites) nodes.add(x.host.name, "lessor", false);
   }
   for (const Event& ev : r.events) {
     if (ev.type != EventType::Default) continue;

@@ -2,8 +2,8 @@
 // much, and which node failed in which round (docs/store.md, network tables).
 //
 // Today it is read off the scenario and the deterministic run: the nodes are the scenario's
-// entities and the external parties it names (lenders, customers, lessors); the edges are
-// exposures; a node that defaulted failed in round 0 of its default period. The network engine
+// entities and the external parties it names (lenders, customers, lessors, sites' hosts); the
+// edges are exposures; a node that defaulted failed in round 0 of its default period. The network engine
 // fills the same shape with its clearing rounds (network_view_from_json).
 #pragma once
 
@@ -19,14 +19,14 @@ namespace tinderbox {
 
 struct NetworkNode {
   std::string id;
-  std::string kind;      // an entity's kind, or lender | customer | lessor for an external party
+  std::string kind;      // an entity's kind, or lender | customer | lessor (also a site's host)
   bool modelled = false;  // an entity of the scenario (else an external name)
   std::optional<int> failed_round;
   std::string failed_date;  // "" unless it failed
 };
 
 // `source` is exposed to `target` (SPEC §5: X[source][target]): a lender to its borrower, a
-// seller of compute to its customer, a lessor to its lessee.
+// seller of compute to its customer, a lessor (or a site's host) to its lessee.
 struct NetworkEdge {
   std::string as_of;  // the date of the exposure
   std::string source, target;
@@ -53,7 +53,8 @@ struct NetworkView {
 
 // The run's exposures at the start and at the end of every twelve-month block: each lender's
 // share of each debt's balance, each contract's remaining value, each named lessor's remaining
-// lease payments (without escalation). Failures from the run's default events.
+// lease payments (without escalation), each site host's remaining payments for the site (the
+// run's schedule to the horizon). Failures from the run's default events.
 NetworkView exposure_network(const RunResult& r);
 
 // [entity][debt][k]: each debt's balance at period k's end, replayed from the run's flows (opening

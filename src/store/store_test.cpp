@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -311,7 +312,7 @@ TEST(Store, ExposureNetworkAgreesWithTheRun) {
   const Scenario& s = coreweave().scenario();
   const RunResult r = run_deterministic(s);
   const NetworkView v = exposure_network(r);
-  // One node per entity, plus each lender, customer and lessor the scenario names.
+  // One node per entity, plus each lender, customer, lessor and site host the scenario names.
   std::set<std::string> names;
   for (const Entity& e : s.entities) {
     names.insert(e.id);
@@ -319,6 +320,8 @@ TEST(Store, ExposureNetworkAgreesWithTheRun) {
       for (const Lender& l : d.lenders) names.insert(l.party.name);
     for (const Lease& l : e.leases)
       if (!l.lessor.name.empty()) names.insert(l.lessor.name);
+    for (const Site& x : e.sites)
+      if (!x.host.name.empty()) names.insert(x.host.name);
   }
   ASSERT_EQ(v.nodes.size(), names.size());
   for (const NetworkNode& n : v.nodes) EXPECT_TRUE(names.count(n.id)) << n.id;
@@ -348,6 +351,56 @@ TEST(Store, ExposureNetworkAgreesWithTheRun) {
       EXPECT_NEAR(e.amount, c.gpus * c.price_per_gpu_hour * 24 * days / 1e6, 1e-9);
     }
   EXPECT_TRUE(v.contagion.empty());  // nobody defaults in the base case
+}
+
+// A site's host is exposed to its tenant for the site's remaining payments, as a lessor is: at
+// every stored date, core_scientific's edges to coreweave (sites cs_1 ... cs_6) sum to the ledger's
+// coreweave lease rows with counterparty core_scientific dated after that date.
+TEST(Store, ASitesHostIsExposedToItsTenant) {
+  const Scenario& s = coreweave().scenario();
+  const RunResult r = run_deterministic(s);
+  const NetworkView v = exposure_network(r);
+  std::map<std::string, double> edges;  // as_of -> core_scientific's exposure to coreweave
+  std::set<std::string> dates;
+  for (const NetworkEdge& e : v.edges) {
+    dates.insert(e.as_of);
+    if (e.source == "core_scientific") {
+      EXPECT_EQ(e.target, "coreweave");
+      EXPECT_EQ(e.kind, "lease");
+      EXPECT_EQ(e.instrument.rfind("cs_", 0), 0u) << e.instrument;
+      edges[e.as_of] += e.amount;
+    }
+  }
+  // The ledger, read back as text: date,entity,instrument,counterparty,kind,amount.
+  std::ostringstream csv;
+  write_ledger_csv(r, csv);
+  std::istringstream in(csv.str());
+  std::vector<std::pair<std::string, double>> paid;  // coreweave's payments to core_scientific
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> f;
+    std::istringstream row(line);
+    for (std::string x; std::getline(row, x, ',');) f.push_back(x);
+    if (f.size() == 6 && f[1] == "coreweave" && f[3] == "core_scientific" && f[4] == "lease")
+      paid.emplace_back(f[0], -std::stod(f[5]));
+  }
+  ASSERT_FALSE(paid.empty());
+  ASSERT_EQ(dates.size(), 6u);  // the start and five year ends
+  for (const std::string& d : dates) {
+    double left = 0;
+    for (const auto& [date, amount] : paid)
+      if (date > d) left += amount;  // ISO dates order as text
+    if (left == 0) {
+      EXPECT_FALSE(edges.count(d)) << d;
+      continue;
+    }
+    ASSERT_TRUE(edges.count(d)) << d;
+    EXPECT_NEAR(edges.at(d), left, 1e-5 * paid.size()) << d;  // the ledger prints 6 decimals
+  }
+  // At the start: everything the horizon's ledger pays core_scientific (3,162 $M, found by review).
+  EXPECT_NEAR(edges.at("2025-01-01"), 3162, 1);
+  // core_scientific is a node of the view (an entity of the scenario, reduced-form).
+  EXPECT_TRUE(std::any_of(v.nodes.begin(), v.nodes.end(),
+                          [](const NetworkNode& n) { return n.id == "core_scientific"; }));
 }
 
 TEST(Store, ADefaultFailsInRoundZero) {
