@@ -512,6 +512,78 @@ TEST(LoaderImport, DiamondImportsLoadOnceAndReportOnce) {
   EXPECT_EQ(r.errors[0].message, "'cash' must be >= 0 (got -100)");
 }
 
+// "c7.yaml": built by appending, since GCC 12 warns falsely (-Wrestrict) on "c" + to_string(i).
+std::string numbered(const char* stem, int i) {
+  std::string name = stem;
+  name += std::to_string(i);
+  name += ".yaml";
+  return name;
+}
+
+// A chain of files each importing the next: 64 levels load, the 65th is refused at the entry
+// that asks for it (a chain of 10,000 overflowed the stack before the limit).
+TEST(LoaderImport, ImportsNestAtMostSixtyFourDeep) {
+  TempDir dir;
+  const auto chain = [&](int levels) {  // main imports c1, ..., c(levels-1) imports c(levels)
+    for (int i = 1; i < levels; ++i)
+      dir.write(numbered("c", i), "import: [./" + numbered("c", i + 1) + "]\n");
+    dir.write(numbered("c", levels), kBase);
+    return load_scenario(
+        dir.write("main.yaml", "tinderbox: 1\nstart: 2025-01-01\nhorizon: 3\nimport: [./c1.yaml]\n"));
+  };
+  EXPECT_EQ(loaded(chain(64)).entities.size(), 2u);
+  const LoadResult r = chain(65);
+  ASSERT_EQ(r.errors.size(), 1u) << all_errors(r);
+  EXPECT_EQ(r.errors[0].file, (dir.path() / "c64.yaml").string());
+  EXPECT_EQ(r.errors[0].line, 1);
+  EXPECT_EQ(r.errors[0].col, 10);
+  EXPECT_EQ(r.errors[0].message, "imports nested more than 64 deep (" +
+                                     (dir.path() / "main.yaml").string() + " -> ... -> " +
+                                     (dir.path() / "c64.yaml").string() + " -> " +
+                                     (dir.path() / "c65.yaml").string() + ")");
+}
+
+// A file that fails to load is not read again on another path: in a diamond 40 levels deep
+// with a missing file at the bottom, reading it again per path would take 2^40 reads.
+TEST(LoaderImport, AFailedImportIsReportedOnceNotReadAgainPerPath) {
+  TempDir dir;
+  constexpr int kLevels = 40;
+  for (int i = 0; i < kLevels; ++i) {
+    const std::string next = "./" + numbered("d", i + 1);
+    dir.write(numbered("d", i), "import: [" + next + ", " + next + "]\n");
+  }
+  const LoadResult r = load_scenario(
+      dir.write("main.yaml", "tinderbox: 1\nstart: 2025-01-01\nhorizon: 3\nimport: [./d0.yaml]\n"));
+  ASSERT_EQ(r.errors.size(), 1u) << all_errors(r);
+  EXPECT_EQ(r.errors[0].file, (dir.path() / "d39.yaml").string());
+  EXPECT_EQ(r.errors[0].message.rfind("cannot import './d40.yaml': ", 0), 0u) << all_errors(r);
+}
+
+// d/up -> .. makes ./d/up/e.yaml the file e.yaml itself: a cycle, found on the canonical path
+// (it was followed until the kernel refused the path with ELOOP).
+TEST(LoaderImport, ACycleThroughASymlinkedFolderIsACycle) {
+  TempDir dir;
+  fs::create_directory(dir.path() / "d");
+  fs::create_directory_symlink("..", dir.path() / "d" / "up");
+  const std::string e = dir.write("e.yaml", "import: [./d/up/e.yaml]\n");
+  const LoadResult r = load_scenario(
+      dir.write("main.yaml", "tinderbox: 1\nstart: 2025-01-01\nhorizon: 3\nimport: [./e.yaml]\n"));
+  ASSERT_EQ(r.errors.size(), 1u) << all_errors(r);
+  EXPECT_EQ(r.errors[0].str(), e + ":1:10: error: import cycle: " + e + " -> " +
+                                   (dir.path() / "d" / "up" / "e.yaml").string() +
+                                   " (the same file)");
+
+  // The same file under two names is also read once: a diamond through the link reports once.
+  std::string base = kBase;
+  base.replace(base.find("cash: 100"), 9, "cash: -100");
+  dir.write("base.yaml", base);
+  const LoadResult twice = load_scenario(
+      dir.write("two.yaml", "tinderbox: 1\nstart: 2025-01-01\nhorizon: 3\n"
+                            "import: [./base.yaml, ./d/up/base.yaml]\n"));
+  ASSERT_EQ(twice.errors.size(), 1u) << all_errors(twice);
+  EXPECT_EQ(twice.errors[0].message, "'cash' must be >= 0 (got -100)");
+}
+
 TEST(LoaderImport, ImportedFilesMayNotHaveUnknownTopLevelKeys) {
   TempDir dir;
   const std::string imported = dir.write("part.yaml", "entites: {}\n");
