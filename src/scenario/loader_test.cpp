@@ -1102,6 +1102,50 @@ TEST(LoaderYaml, RejectsAnchorsTagsAndBadBytes) {
             "control character 0x04 is not allowed (a scenario is UTF-8 text)");
 }
 
+// yaml-cpp gives an empty value the position of the next token, lines further down; the tree
+// gives it its key's, while a written `~` keeps its own (positions counted by hand below).
+TEST(LoaderYaml, AnEmptyValueIsAtItsKey) {
+  const YamlParse r = parse_yaml(
+      "a:\n\n# note\nnullable: ~\nb: {c: , d: 1}\n", 0);
+  ASSERT_TRUE(r.root) << (r.errors.empty() ? "" : r.errors[0].message);
+  const YNode& root = *r.root;
+  const auto at = [](const YNode* n) {
+    return n ? std::to_string(n->line) + ":" + std::to_string(n->col) : std::string("absent");
+  };
+  // was 4:1: the next key, whose `null...` is not a written null (the word goes on)
+  EXPECT_EQ(at(root.find("a")), "1:1");
+  EXPECT_EQ(at(root.find("nullable")), "4:11");  // the ~ itself
+  EXPECT_EQ(at(root.find("b")->find("c")), "5:5");  // was 5:8, the comma
+}
+
+// A line that begins with '%' is a directive error unless a quoted scalar holds it; escaped
+// quotes do not close a string; a lone CR in an LF file is named (positions by hand).
+TEST(LoaderYaml, DirectivesQuotesAndCarriageReturns) {
+  const YamlParse text = parse_yaml("a: \"x \\\" y\n%b\"\nc: 'it''s\n%d'\n", 0);
+  ASSERT_TRUE(text.root) << (text.errors.empty() ? "" : text.errors[0].message);
+  EXPECT_EQ(text.root->find("a")->scalar, "x \" y %b");
+  EXPECT_EQ(text.root->find("c")->scalar, "it's %d");
+
+  const YamlParse head = parse_yaml("%YAML 1.2\n---\na: 1\n", 0);
+  EXPECT_FALSE(head.root);
+  ASSERT_EQ(head.errors.size(), 1u);
+  EXPECT_EQ(head.errors[0].line, 1);
+
+  const YamlParse open = parse_yaml("a: 1\nb: \"x \\\"\n", 0);
+  ASSERT_EQ(open.errors.size(), 1u);
+  EXPECT_EQ(open.errors[0].line, 2);
+  EXPECT_EQ(open.errors[0].col, 4);
+  EXPECT_EQ(open.errors[0].message, "unterminated quoted string (it runs to the end of the file)");
+
+  const YamlParse cr = parse_yaml("a: 1\nb: 2\rc: 3\n", 0);
+  ASSERT_EQ(cr.errors.size(), 1u);
+  EXPECT_EQ(cr.errors[0].line, 2);
+  EXPECT_EQ(cr.errors[0].col, 5);
+  EXPECT_EQ(cr.errors[0].message,
+            "carriage return (CR) without a line feed after it; lines end with LF or CRLF");
+  EXPECT_TRUE(parse_yaml("a: 1\r\nb: 2\r\n", 0).errors.empty());  // CRLF is fine
+}
+
 // ------------------------------------------------------------------------------ robustness
 
 // Random byte flips, insertions and deletions of a valid file never crash the loader, and every

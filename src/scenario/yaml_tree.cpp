@@ -261,8 +261,14 @@ class TreeBuilder : public YAML::EventHandler {
     const std::size_t at = lines_.offset(mark);
     if (at == std::string_view::npos) return false;
     const std::string_view rest = lines_.text().substr(at);
-    return rest.starts_with('~') || rest.starts_with("null") || rest.starts_with("Null") ||
-           rest.starts_with("NULL");
+    std::size_t n = 0;
+    if (rest.starts_with('~'))
+      n = 1;
+    else if (rest.starts_with("null") || rest.starts_with("Null") || rest.starts_with("NULL"))
+      n = 4;
+    // ...and the word ends there: a next key `nullable:` is not a written null.
+    return n > 0 && (n == rest.size() || std::string_view(" \t\r\n,]}#").find(rest[n]) !=
+                                              std::string_view::npos);
   }
 
   // yaml-cpp lets a quoted scalar without its closing quote run to the end of the file, taking
