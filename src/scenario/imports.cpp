@@ -56,13 +56,18 @@ std::string import_spec(const Source& src) {
   return "./" + std::filesystem::path(src.display).filename().string();
 }
 
+// The key is the file's canonical path (symlinks resolved), so that a file reached under two
+// names (`./e.yaml` and `./d/up/e.yaml` with d/up -> ..) is one file: read once, and a cycle
+// through a symlinked folder is seen as the cycle it is rather than followed until the path is
+// too long. weakly_canonical because a missing file must still get a key (its read reports it).
 Source file_source(const std::string& display) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::path absolute = fs::absolute(fs::path(display), ec);
   if (ec) absolute = fs::path(display);
-  return Source{display, absolute.lexically_normal().string(),
-                fs::path(display).parent_path().string(), ""};
+  fs::path key = fs::weakly_canonical(absolute, ec);
+  if (ec) key = absolute.lexically_normal();
+  return Source{display, key.string(), fs::path(display).parent_path().string(), ""};
 }
 
 std::vector<std::string> builtin_names() {
@@ -126,6 +131,11 @@ void merge_into(YNode& base, YNode&& over, Problems& p) {
   std::vector<std::string_view> path;
   merge_into(base, std::move(over), p, path);
 }
+
+// How deep imports may nest (the main file importing a file is depth 1). Each level is a few
+// frames of recursion; without a cap, a chain of 10,000 files that each import the next
+// overflowed the stack. No real scenario comes near it (the built-ins nest 3 deep).
+constexpr std::size_t kMaxImportDepth = 64;
 
 // Loads a scenario and what it imports into one merged tree. Each file is read and parsed once
 // per load; `chain_` holds the files being imported right now, to catch cycles.
@@ -194,12 +204,23 @@ class Importer {
       if (chain_[i].key == src.key) {
         std::string cycle;
         for (std::size_t j = i; j < chain_.size(); ++j) cycle += chain_[j].display + " -> ";
-        p_.at(entry, "import cycle: " + cycle + src.display);
+        const bool renamed = chain_[i].display != src.display;  // through a symlink, say
+        p_.at(entry, "import cycle: " + cycle + src.display + (renamed ? " (the same file)" : ""));
         return std::nullopt;
       }
     if (const auto it = done_.find(src.key); it != done_.end()) return it->second;
+    // chain_ holds the main file and every file importing this one, so its size is this
+    // import's depth.
+    if (chain_.size() > kMaxImportDepth) {
+      p_.at(entry, "imports nested more than " + std::to_string(kMaxImportDepth) + " deep (" +
+                       chain_.front().display + " -> ... -> " + chain_.back().display + " -> " +
+                       src.display + ")");
+      return std::nullopt;
+    }
     auto part = contribution(entry, src);
-    if (part) done_.emplace(src.key, *part);
+    // A failure is kept too: its errors are already reported, and reading the file again on
+    // another path would only repeat them, exponentially often in a deep diamond of imports.
+    done_.emplace(src.key, part);
     return part;
   }
 
@@ -264,7 +285,7 @@ class Importer {
   std::vector<std::string>* texts_;
   std::span<const Key> top_keys_;
   std::vector<Source> chain_;
-  std::unordered_map<std::string, YNode> done_;
+  std::unordered_map<std::string, std::optional<YNode>> done_;  // by key
 };
 
 }  // namespace

@@ -512,6 +512,78 @@ TEST(LoaderImport, DiamondImportsLoadOnceAndReportOnce) {
   EXPECT_EQ(r.errors[0].message, "'cash' must be >= 0 (got -100)");
 }
 
+// "c7.yaml": built by appending, since GCC 12 warns falsely (-Wrestrict) on "c" + to_string(i).
+std::string numbered(const char* stem, int i) {
+  std::string name = stem;
+  name += std::to_string(i);
+  name += ".yaml";
+  return name;
+}
+
+// A chain of files each importing the next: 64 levels load, the 65th is refused at the entry
+// that asks for it (a chain of 10,000 overflowed the stack before the limit).
+TEST(LoaderImport, ImportsNestAtMostSixtyFourDeep) {
+  TempDir dir;
+  const auto chain = [&](int levels) {  // main imports c1, ..., c(levels-1) imports c(levels)
+    for (int i = 1; i < levels; ++i)
+      dir.write(numbered("c", i), "import: [./" + numbered("c", i + 1) + "]\n");
+    dir.write(numbered("c", levels), kBase);
+    return load_scenario(
+        dir.write("main.yaml", "tinderbox: 1\nstart: 2025-01-01\nhorizon: 3\nimport: [./c1.yaml]\n"));
+  };
+  EXPECT_EQ(loaded(chain(64)).entities.size(), 2u);
+  const LoadResult r = chain(65);
+  ASSERT_EQ(r.errors.size(), 1u) << all_errors(r);
+  EXPECT_EQ(r.errors[0].file, (dir.path() / "c64.yaml").string());
+  EXPECT_EQ(r.errors[0].line, 1);
+  EXPECT_EQ(r.errors[0].col, 10);
+  EXPECT_EQ(r.errors[0].message, "imports nested more than 64 deep (" +
+                                     (dir.path() / "main.yaml").string() + " -> ... -> " +
+                                     (dir.path() / "c64.yaml").string() + " -> " +
+                                     (dir.path() / "c65.yaml").string() + ")");
+}
+
+// A file that fails to load is not read again on another path: in a diamond 40 levels deep
+// with a missing file at the bottom, reading it again per path would take 2^40 reads.
+TEST(LoaderImport, AFailedImportIsReportedOnceNotReadAgainPerPath) {
+  TempDir dir;
+  constexpr int kLevels = 40;
+  for (int i = 0; i < kLevels; ++i) {
+    const std::string next = "./" + numbered("d", i + 1);
+    dir.write(numbered("d", i), "import: [" + next + ", " + next + "]\n");
+  }
+  const LoadResult r = load_scenario(
+      dir.write("main.yaml", "tinderbox: 1\nstart: 2025-01-01\nhorizon: 3\nimport: [./d0.yaml]\n"));
+  ASSERT_EQ(r.errors.size(), 1u) << all_errors(r);
+  EXPECT_EQ(r.errors[0].file, (dir.path() / "d39.yaml").string());
+  EXPECT_EQ(r.errors[0].message.rfind("cannot import './d40.yaml': ", 0), 0u) << all_errors(r);
+}
+
+// d/up -> .. makes ./d/up/e.yaml the file e.yaml itself: a cycle, found on the canonical path
+// (it was followed until the kernel refused the path with ELOOP).
+TEST(LoaderImport, ACycleThroughASymlinkedFolderIsACycle) {
+  TempDir dir;
+  fs::create_directory(dir.path() / "d");
+  fs::create_directory_symlink("..", dir.path() / "d" / "up");
+  const std::string e = dir.write("e.yaml", "import: [./d/up/e.yaml]\n");
+  const LoadResult r = load_scenario(
+      dir.write("main.yaml", "tinderbox: 1\nstart: 2025-01-01\nhorizon: 3\nimport: [./e.yaml]\n"));
+  ASSERT_EQ(r.errors.size(), 1u) << all_errors(r);
+  EXPECT_EQ(r.errors[0].str(), e + ":1:10: error: import cycle: " + e + " -> " +
+                                   (dir.path() / "d" / "up" / "e.yaml").string() +
+                                   " (the same file)");
+
+  // The same file under two names is also read once: a diamond through the link reports once.
+  std::string base = kBase;
+  base.replace(base.find("cash: 100"), 9, "cash: -100");
+  dir.write("base.yaml", base);
+  const LoadResult twice = load_scenario(
+      dir.write("two.yaml", "tinderbox: 1\nstart: 2025-01-01\nhorizon: 3\n"
+                            "import: [./base.yaml, ./d/up/base.yaml]\n"));
+  ASSERT_EQ(twice.errors.size(), 1u) << all_errors(twice);
+  EXPECT_EQ(twice.errors[0].message, "'cash' must be >= 0 (got -100)");
+}
+
 TEST(LoaderImport, ImportedFilesMayNotHaveUnknownTopLevelKeys) {
   TempDir dir;
   const std::string imported = dir.write("part.yaml", "entites: {}\n");
@@ -1028,6 +1100,50 @@ TEST(LoaderYaml, RejectsAnchorsTagsAndBadBytes) {
   EXPECT_EQ(bad.errors[0].col, 4);
   EXPECT_EQ(parse_yaml(std::string_view("a: \x04 1", 6), 0).errors.at(0).message,
             "control character 0x04 is not allowed (a scenario is UTF-8 text)");
+}
+
+// yaml-cpp gives an empty value the position of the next token, lines further down; the tree
+// gives it its key's, while a written `~` keeps its own (positions counted by hand below).
+TEST(LoaderYaml, AnEmptyValueIsAtItsKey) {
+  const YamlParse r = parse_yaml(
+      "a:\n\n# note\nnullable: ~\nb: {c: , d: 1}\n", 0);
+  ASSERT_TRUE(r.root) << (r.errors.empty() ? "" : r.errors[0].message);
+  const YNode& root = *r.root;
+  const auto at = [](const YNode* n) {
+    return n ? std::to_string(n->line) + ":" + std::to_string(n->col) : std::string("absent");
+  };
+  // was 4:1: the next key, whose `null...` is not a written null (the word goes on)
+  EXPECT_EQ(at(root.find("a")), "1:1");
+  EXPECT_EQ(at(root.find("nullable")), "4:11");  // the ~ itself
+  EXPECT_EQ(at(root.find("b")->find("c")), "5:5");  // was 5:8, the comma
+}
+
+// A line that begins with '%' is a directive error unless a quoted scalar holds it; escaped
+// quotes do not close a string; a lone CR in an LF file is named (positions by hand).
+TEST(LoaderYaml, DirectivesQuotesAndCarriageReturns) {
+  const YamlParse text = parse_yaml("a: \"x \\\" y\n%b\"\nc: 'it''s\n%d'\n", 0);
+  ASSERT_TRUE(text.root) << (text.errors.empty() ? "" : text.errors[0].message);
+  EXPECT_EQ(text.root->find("a")->scalar, "x \" y %b");
+  EXPECT_EQ(text.root->find("c")->scalar, "it's %d");
+
+  const YamlParse head = parse_yaml("%YAML 1.2\n---\na: 1\n", 0);
+  EXPECT_FALSE(head.root);
+  ASSERT_EQ(head.errors.size(), 1u);
+  EXPECT_EQ(head.errors[0].line, 1);
+
+  const YamlParse open = parse_yaml("a: 1\nb: \"x \\\"\n", 0);
+  ASSERT_EQ(open.errors.size(), 1u);
+  EXPECT_EQ(open.errors[0].line, 2);
+  EXPECT_EQ(open.errors[0].col, 4);
+  EXPECT_EQ(open.errors[0].message, "unterminated quoted string (it runs to the end of the file)");
+
+  const YamlParse cr = parse_yaml("a: 1\nb: 2\rc: 3\n", 0);
+  ASSERT_EQ(cr.errors.size(), 1u);
+  EXPECT_EQ(cr.errors[0].line, 2);
+  EXPECT_EQ(cr.errors[0].col, 5);
+  EXPECT_EQ(cr.errors[0].message,
+            "carriage return (CR) without a line feed after it; lines end with LF or CRLF");
+  EXPECT_TRUE(parse_yaml("a: 1\r\nb: 2\r\n", 0).errors.empty());  // CRLF is fine
 }
 
 // ------------------------------------------------------------------------------ robustness

@@ -5,7 +5,9 @@
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/parser.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <exception>
 #include <sstream>
 #include <unordered_map>
@@ -75,6 +77,10 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
 
 // yaml-cpp silently decodes bad bytes and even takes 0x04 for the end of the input, so the text
 // is checked here first: a file that is not UTF-8 text gets the position of its first bad byte.
+// A CR not followed by LF is refused too: yaml-cpp takes it for neither a line break nor a space,
+// so a file saved with old-Mac CR-only endings read as one long line — a first-line comment
+// made the whole file "empty". Accepting CR-only endings would need every later position
+// (yaml-cpp's, and ours) to count lines alike; one clear error costs the author a re-save.
 std::optional<YamlError> check_text(std::string_view s) {
   int line = 1, col = 1;
   std::size_t i = s.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
@@ -91,6 +97,12 @@ std::optional<YamlError> check_text(std::string_view s) {
           line, col,
           "control character " + hex_byte(c) + " is not allowed (a scenario is UTF-8 text)"};
     }
+    if (c == '\r' && (i + 1 == s.size() || s[i + 1] != '\n'))
+      return YamlError{line, col,
+                       s.find('\n') == std::string_view::npos
+                           ? "line endings are CR only; save the file with LF or CRLF line endings"
+                           : "carriage return (CR) without a line feed after it; lines end with "
+                             "LF or CRLF"};
     if (c == '\n') {
       ++line;
       col = 1;
@@ -120,10 +132,60 @@ std::optional<YamlError> tab_indentation(std::string_view s, int error_line) {
   return std::nullopt;
 }
 
+// Byte offsets of the text's lines, to find what a yaml-cpp mark points at (its line and column
+// count bytes, after a byte-order mark).
+class Lines {
+ public:
+  explicit Lines(std::string_view text) : text_(text) {
+    starts_.push_back(text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0);
+    for (std::size_t i = 0; i < text.size(); ++i)
+      if (text[i] == '\n') starts_.push_back(i + 1);
+  }
+  std::string_view text() const { return text_; }
+  std::size_t count() const { return starts_.size(); }
+  std::size_t start(std::size_t line0) const { return starts_[line0]; }
+  // The offset `mark` points at, or npos when it is outside the text.
+  std::size_t offset(const YAML::Mark& mark) const {
+    if (mark.is_null() || mark.line < 0 || static_cast<std::size_t>(mark.line) >= starts_.size())
+      return std::string_view::npos;
+    const std::size_t at = starts_[static_cast<std::size_t>(mark.line)] +
+                           static_cast<std::size_t>(std::max(mark.column, 0));
+    return at < text_.size() ? at : std::string_view::npos;
+  }
+
+ private:
+  std::string_view text_;
+  std::vector<std::size_t> starts_;
+};
+
+// The offset of the quote that closes the quoted scalar opened at `open`, or npos when the text
+// ends first: in double quotes a backslash escapes the next byte, in single quotes '' is one
+// quote (YAML 1.2, 7.3). Scalars do not overlap, so scanning each once is linear in all.
+std::size_t closing_quote(std::string_view s, std::size_t open) {
+  const char q = s[open];
+  for (std::size_t i = open + 1; i < s.size(); ++i) {
+    if (q == '"' && s[i] == '\\')
+      ++i;
+    else if (s[i] == q) {
+      if (q == '\'' && i + 1 < s.size() && s[i + 1] == '\'') {
+        ++i;
+        continue;
+      }
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
 class TreeBuilder : public YAML::EventHandler {
  public:
-  TreeBuilder(int file, const YamlLimits& limits, std::vector<YamlError>& errors)
-      : file_(file), limits_(limits), errors_(errors) {}
+  TreeBuilder(int file, const YamlLimits& limits, std::vector<YamlError>& errors,
+              const Lines& lines)
+      : file_(file), limits_(limits), errors_(errors), lines_(lines) {}
+
+  // [opening quote, closing quote] of each quoted scalar read, in file order: where a line that
+  // begins with '%' is text, not a directive.
+  std::vector<std::pair<std::size_t, std::size_t>> quoted_spans;
 
   std::optional<YNode> root;
 
@@ -134,7 +196,16 @@ class TreeBuilder : public YAML::EventHandler {
   void OnDocumentEnd() override {}
 
   void OnNull(const YAML::Mark& mark, YAML::anchor_t) override {
-    add(start(mark, YNode::Kind::Null));
+    YNode n = start(mark, YNode::Kind::Null);
+    // For a value left empty (`horizon:` and nothing after) yaml-cpp gives the position of the
+    // next token, which may be lines further down: such a value is reported at its key instead.
+    // A null written as `~` or `null` keeps its own position.
+    if (!stack_.empty() && stack_.back().node.is_map() && stack_.back().key &&
+        !written_null(mark)) {
+      n.line = stack_.back().key->line;
+      n.col = stack_.back().key->col;
+    }
+    add(std::move(n));
   }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
     throw Stop{at(mark, kNoAnchors)};
@@ -147,6 +218,7 @@ class TreeBuilder : public YAML::EventHandler {
                 const std::string& value) override {
     YNode n = start(mark, YNode::Kind::Scalar);
     check_tag(mark, tag);
+    check_quotes(mark);
     n.scalar = value;
     n.quoted = tag != "?";  // yaml-cpp's non-specific tag: "?" plain, "!" quoted or block
     add(std::move(n));
@@ -183,6 +255,34 @@ class TreeBuilder : public YAML::EventHandler {
       throw Stop{at(mark, "more than " + std::to_string(limits_.max_nodes) + " YAML nodes")};
     const YamlError pos = at(mark, "");
     return node_at(kind, file_, pos.line, pos.col);
+  }
+
+  bool written_null(const YAML::Mark& mark) const {
+    const std::size_t at = lines_.offset(mark);
+    if (at == std::string_view::npos) return false;
+    const std::string_view rest = lines_.text().substr(at);
+    std::size_t n = 0;
+    if (rest.starts_with('~'))
+      n = 1;
+    else if (rest.starts_with("null") || rest.starts_with("Null") || rest.starts_with("NULL"))
+      n = 4;
+    // ...and the word ends there: a next key `nullable:` is not a written null.
+    return n > 0 && (n == rest.size() || std::string_view(" \t\r\n,]}#").find(rest[n]) !=
+                                              std::string_view::npos);
+  }
+
+  // yaml-cpp lets a quoted scalar without its closing quote run to the end of the file, taking
+  // every key after it as its text (a forgotten quote in `name:` emptied the scenario). A
+  // quoted scalar's mark is its opening quote, so the close is looked for from there.
+  void check_quotes(const YAML::Mark& mark) {
+    const std::size_t open = lines_.offset(mark);
+    if (open == std::string_view::npos) return;
+    const char c = lines_.text()[open];
+    if (c != '"' && c != '\'') return;
+    const std::size_t close = closing_quote(lines_.text(), open);
+    if (close == std::string_view::npos)
+      throw Stop{at(mark, "unterminated quoted string (it runs to the end of the file)")};
+    quoted_spans.emplace_back(open, close);
   }
 
   void check_tag(const YAML::Mark& mark, const std::string& tag) {
@@ -243,10 +343,30 @@ class TreeBuilder : public YAML::EventHandler {
   int file_;
   const YamlLimits& limits_;
   std::vector<YamlError>& errors_;
+  const Lines& lines_;
   std::vector<Frame> stack_;
   std::size_t nodes_ = 0;
   int documents_ = 0;
 };
+
+// The first line that begins with '%' outside a quoted scalar, as 0-based line. yaml-cpp takes
+// such a line for a directive wherever it is: after content it ends the document, so the rest
+// of the file was dropped without a word (`%period: quarter` at the end) or read as a second
+// document. A scenario is one document without directives, so any such line is an error.
+// `spans` are the quoted scalars read (sorted); a line inside one is text.
+std::optional<std::size_t> directive_line(
+    const Lines& lines, const std::vector<std::pair<std::size_t, std::size_t>>& spans) {
+  const std::string_view s = lines.text();
+  for (std::size_t l = 0; l < lines.count(); ++l) {
+    const std::size_t at = lines.start(l);
+    if (at >= s.size() || s[at] != '%') continue;
+    const auto it = std::upper_bound(spans.begin(), spans.end(),
+                                     std::pair{at, std::string_view::npos});
+    if (it != spans.begin() && std::prev(it)->second > at) continue;
+    return l;
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -277,22 +397,38 @@ YamlParse parse_yaml(std::string_view text, int file, const YamlLimits& limits) 
     return out;
   }
   std::istringstream in{std::string(text)};
-  TreeBuilder builder(file, limits, out.errors);
+  const Lines lines(text);
+  TreeBuilder builder(file, limits, out.errors, lines);
+  bool parsed = false;
   try {
     YAML::Parser parser(in);
     while (parser.HandleNextDocument(builder)) {
     }
+    parsed = true;
   } catch (const Stop& stop) {
     out.errors.push_back(stop.error);
-    return out;
   } catch (const YAML::Exception& e) {
     const YamlError error = at(e.mark, "invalid YAML: " + e.msg);
     out.errors.push_back(tab_indentation(text, error.line).value_or(error));
-    return out;
   } catch (const std::exception& e) {
     out.errors.push_back(YamlError{1, 1, std::string("invalid YAML: ") + e.what()});
-    return out;
   }
+  // A directive ends the document where it stands, so whatever yaml-cpp said after it (a second
+  // document, a flow left open) follows from it: it alone is reported from its line on.
+  if (const auto l = directive_line(lines, builder.quoted_spans)) {
+    const int line = static_cast<int>(*l) + 1;
+    if (parsed || out.errors.empty() || out.errors.back().line >= line) {
+      std::erase_if(out.errors, [&](const YamlError& e) { return e.line >= line; });
+      const std::string_view rest = text.substr(lines.start(*l));
+      out.errors.push_back(YamlError{
+          line, 1,
+          "a line that begins with '%' is a YAML directive (" +
+              quote_text(rest.substr(0, rest.find_first_of("\r\n"))) +
+              "); a scenario is one document without directives (comments begin with '#')"});
+      return out;
+    }
+  }
+  if (!parsed) return out;
   out.root = builder.root ? std::move(builder.root) : node_at(YNode::Kind::Null, file, 1, 1);
   return out;
 }
