@@ -188,8 +188,13 @@ std::vector<Diagnostic> output_conflicts(const std::vector<OutputFlag>& outputs,
     }
     for (std::size_t j = 0; j < i; ++j)
       if (outputs[j].value && same_file(v.text, outputs[j].value->text)) {
-        errors.push_back(command_line_error(v.col, "'" + flag + "' and '" + outputs[j].flag +
-                                                       "' name the same file '" + v.text + "'"));
+        // Reported at the one given later on the command line.
+        const bool this_later = v.col > outputs[j].value->col;
+        const OutputFlag& later = this_later ? outputs[i] : outputs[j];
+        const OutputFlag& earlier = this_later ? outputs[j] : outputs[i];
+        errors.push_back(command_line_error(
+            later.value->col, "'" + later.flag + "' and '" + earlier.flag +
+                                  "' name the same file '" + later.value->text + "'"));
         break;
       }
   }
