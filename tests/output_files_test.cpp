@@ -199,26 +199,42 @@ TEST(OutputFiles, SymlinksAreWrittenThrough) {
   EXPECT_EQ(names_in(dir / "sub"), (std::set<std::string>{"real.csv", "new.csv"}));
 }
 
-// A device is written in place, never replaced; its write error is reported.
+// A device is written in place, never replaced; its write error is reported. The device is a
+// private node like /dev/full (a build that replaced it would then damage nothing outside the
+// test); where mknod is not allowed, /dev/full itself, which such a user cannot replace.
 TEST(OutputFiles, DevicesAreWrittenInPlace) {
   struct stat st {};
   ASSERT_EQ(::stat("/dev/full", &st), 0) << "these tests need /dev/full";
   ASSERT_TRUE(S_ISCHR(st.st_mode)) << "/dev/full is not a character device";
   const fs::path dir = fresh_temp_dir();
   write(dir / "s.yaml", kScenario);
-  const Result r = run_in(dir, "run s.yaml --ledger /dev/full");
+  const fs::path devices = fresh_temp_dir();
+  const std::string full = ::mknod((devices / "full").c_str(), S_IFCHR | 0666, st.st_rdev) == 0
+                               ? (devices / "full").string()
+                               : "/dev/full";
+  const Result r = run_in(dir, "run s.yaml --ledger " + full);
   EXPECT_EQ(r.code, 2);
-  EXPECT_EQ(r.err, "<command line>:1:31: error: cannot write '/dev/full': No space left on device\n");
+  EXPECT_EQ(r.err, "<command line>:1:31: error: cannot write '" + full +
+                       "': No space left on device\n");
   EXPECT_EQ(r.out, "");
   struct stat after {};
-  ASSERT_EQ(::stat("/dev/full", &after), 0);
+  ASSERT_EQ(::stat(full.c_str(), &after), 0);
   EXPECT_TRUE(S_ISCHR(after.st_mode));
   EXPECT_EQ(after.st_rdev, st.st_rdev);
-  // /dev/stdout with stdout redirected to a file: the ledger, then the summary, in that file.
-  const Result both = run_in(dir, "run s.yaml --ledger /dev/stdout");
+  std::set<std::string> private_nodes;
+  if (full != "/dev/full") private_nodes.insert("full");
+  EXPECT_EQ(names_in(devices), private_nodes);
+  // A link like /dev/stdout (a private one: a build that replaced it would damage nothing
+  // outside the test) with stdout redirected to a file: the ledger, then the summary, in that
+  // file, and the link kept.
+  fs::create_symlink("/proc/self/fd/1", devices / "stdout");
+  const Result both = run_in(dir, "run s.yaml --ledger " + (devices / "stdout").string());
   EXPECT_EQ(both.code, 0) << both.err;
   EXPECT_EQ(both.out, reference().ledger + reference().summary);
+  EXPECT_TRUE(fs::is_symlink(devices / "stdout"));
   EXPECT_EQ(names_in(dir), (std::set<std::string>{"s.yaml"}));
+  private_nodes.insert("stdout");
+  EXPECT_EQ(names_in(devices), private_nodes);
 }
 
 // The ledger is committed only when the whole command has succeeded: here the database refuses
@@ -236,6 +252,19 @@ TEST(OutputFiles, NoLedgerWhenTheCommandFailsLater) {
   EXPECT_EQ(r.out, "");
   EXPECT_FALSE(fs::exists(dir / "l.csv"));
   EXPECT_EQ(names_in(dir), before);  // nor any temporary file
+}
+
+// The summary is written before the ledger is renamed into place: when stdout fails, no ledger.
+TEST(OutputFiles, NoLedgerWhenStandardOutputFails) {
+  struct stat st {};
+  ASSERT_EQ(::stat("/dev/full", &st), 0) << "these tests need /dev/full";
+  ASSERT_TRUE(S_ISCHR(st.st_mode)) << "/dev/full is not a character device";
+  const fs::path dir = fresh_temp_dir();
+  write(dir / "s.yaml", kScenario);
+  const Result r = run_in(dir, "run s.yaml --ledger l.csv", "/dev/full");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "tinderbox: error: cannot write standard output: No space left on device\n");
+  EXPECT_EQ(names_in(dir), (std::set<std::string>{"s.yaml"}));
 }
 
 // A result lost on a full disk is not a success.

@@ -90,8 +90,11 @@ int cmd_run(const std::vector<Arg>& args) {
   }
   if (db && !store_run_flag(*db, *a, run_info("run", args, loaded), result))
     return kBadInput;
+  // The summary goes out before the ledger is renamed into place: a summary lost on a full disk
+  // fails the command (reported by main) and leaves no ledger.
+  std::cout << out.str() << std::flush;
+  if (!std::cout.good()) return kBadInput;
   if (ledger && !ledger->commit()) return ledger_error();
-  std::cout << out.str();
   return kOk;
 }
 

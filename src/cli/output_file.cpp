@@ -115,17 +115,20 @@ bool OutputFile::finish() {
   finished_ = true;
   const std::string data = std::move(buffer_).str();
   if (direct_) {
-    int fd = standard_stream(path_);
-    const bool own = fd < 0;
-    if (own) {
-      fd = ::open(path_.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
-      if (fd < 0) return fail(std::strerror(errno));
-    } else {
-      std::cout.flush();  // what the command printed so far comes first
-      std::fflush(fd == STDOUT_FILENO ? stdout : stderr);
+    if (const int fd = standard_stream(path_); fd >= 0) {
+      // Through the stream's own stdio buffer, in order with what the command prints there
+      // (a write(2) beside it would go where stdio's idea of the offset does not expect it).
+      std::cout.flush();
+      std::FILE* f = fd == STDOUT_FILENO ? stdout : stderr;
+      errno = 0;
+      const bool written = std::fwrite(data.data(), 1, data.size(), f) == data.size() &&
+                           std::fflush(f) == 0;
+      return written || fail(std::strerror(errno != 0 ? errno : EIO));
     }
+    const int fd = ::open(path_.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return fail(std::strerror(errno));
     int err = write_all(fd, data);
-    if (own && ::close(fd) != 0 && err == 0) err = errno;
+    if (::close(fd) != 0 && err == 0) err = errno;
     return err == 0 || fail(std::strerror(err));
   }
   // mkostemp creates the file with O_CREAT|O_EXCL: it never opens, follows or truncates
