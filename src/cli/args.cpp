@@ -57,6 +57,13 @@ std::optional<ParsedArgs> parse_args(const std::vector<Arg>& args, const std::ve
     } else if (eq != std::string::npos) {
       out.flags[name] = Arg{a.text.substr(eq + 1), a.col + static_cast<int>(eq) + 1};
     } else if (i + 1 < args.size()) {
+      // `--ledger --json` is a forgotten value, not a file named --json (which can still be
+      // given as --ledger=--json).
+      if (args[i + 1].text.starts_with("--")) {
+        *error = command_line_error(args[i + 1].col, "flag '" + name + "' needs a value, got the flag '" +
+                                                         args[i + 1].text + "'");
+        return std::nullopt;
+      }
       out.flags[name] = args[++i];
     } else {
       *error = command_line_error(a.col, "flag '" + name + "' needs a value");

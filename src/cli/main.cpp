@@ -1,7 +1,9 @@
 // tinderbox: the command-line entry point. Subcommands live in one table (STYLE.md 11).
 //
 // Exit codes (SPEC §2): 0 success; 1 the engine failed; 2 the input (file or flag) is wrong.
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -55,30 +57,44 @@ int cmd_run(const std::vector<Arg>& args) {
   LoadResult loaded = load_scenario(scenario_name);
   if (!loaded.scenario) return report(loaded.errors);
 
+  // Outputs are checked before any work, and committed only once everything else has succeeded
+  // (docs/cli.md, "Output files").
+  if (auto e = output_conflicts({{"--ledger", a->value("--ledger")}, {"--db", a->value("--db")}},
+                                scenario_inputs(loaded));
+      !e.empty())
+    return report(e);
   std::optional<OutputFile> ledger;
-  if (const Arg* path = a->value("--ledger")) {
-    ledger.emplace(path->text);
-    if (!ledger->ok())
-      return report({command_line_error(path->col, "cannot write '" + path->text + "'")});
+  const Arg* ledger_path = a->value("--ledger");
+  const auto ledger_error = [&] {
+    return report({command_line_error(
+        ledger_path->col, "cannot write '" + ledger_path->text + "': " + ledger->reason())});
+  };
+  if (ledger_path) {
+    ledger.emplace(ledger_path->text);
+    if (!ledger->ok()) return ledger_error();
   }
   std::vector<Diagnostic> db_errors;
   auto db = open_db_flag(*a, db_errors);  // --db FILE (store_commands.h)
   if (!db_errors.empty()) return report(db_errors);
   const RunResult result = run_deterministic(*loaded.scenario);
-  if (db && !store_run_flag(*db, *a, run_info("run", args, loaded), result))
-    return kBadInput;
-  if (ledger) {
-    write_ledger_csv(result, ledger->stream());
-    if (!ledger->commit())
-      return report({command_line_error(a->value("--ledger")->col,
-                                        "cannot write '" + a->value("--ledger")->text + "'")});
-  }
-  std::ostringstream out;
+  std::ostringstream out;  // the summary: all the work is done before anything is committed
   if (a->has("--json"))
     out << run_to_json(result).dump(1) << "\n";
   else
     write_summary(result, out);
-  std::cout << out.str();
+  // The ledger is written out (to its temporary file) before the run is stored, so that a full
+  // disk fails the command before the database holds the run; it is renamed into place after.
+  if (ledger) {
+    write_ledger_csv(result, ledger->stream());
+    if (!ledger->finish()) return ledger_error();
+  }
+  if (db && !store_run_flag(*db, *a, run_info("run", args, loaded), result))
+    return kBadInput;
+  // The summary goes out before the ledger is renamed into place: a summary lost on a full disk
+  // fails the command (reported by main) and leaves no ledger.
+  std::cout << out.str() << std::flush;
+  if (!std::cout.good()) return kBadInput;
+  if (ledger && !ledger->commit()) return ledger_error();
   return kOk;
 }
 
@@ -202,7 +218,8 @@ int cmd_simulate(const std::vector<Arg>& args) {
   std::vector<Diagnostic> errors;
   std::optional<SimulateInput> in = read_simulate_input(args, errors);
   std::unique_ptr<store::SqliteStore> db;  // --db FILE, on rank 0 (store_commands.h)
-  if (in && root) db = open_db_flag(in->args, errors);
+  if (in && root) errors = output_conflicts({{"--db", in->args.value("--db")}}, scenario_inputs(in->loaded));
+  if (in && root && errors.empty()) db = open_db_flag(in->args, errors);
   if (comm->agree(in && errors.empty() ? kOk : kBadInput) != kOk) {
     if (root && errors.empty())
       errors.push_back(command_line_error(1, "another MPI rank could not read the input"));
@@ -293,14 +310,37 @@ int dispatch(int argc, char** argv) {
                     "; see 'tinderbox help'")});
 }
 
+// A result that could not be written out is a failure, not a success: stdout is flushed here and
+// its error reported (a full disk, /dev/full), with exit 2 like an output file that cannot be
+// written (docs/cli.md). A closed pipe still ends the program by SIGPIPE, as usual.
+int flushed_stdout(int code) {
+  // A write that failed inside the command (output past stdio's buffer) left only errno. It is
+  // named only when it is a write error: errno may also be left over from a harmless call.
+  const int earlier = errno;
+  errno = 0;
+  std::cout.flush();  // fflush(stdout) underneath: cout is synced with stdio
+  const int during = errno;
+  const bool failed = std::fflush(stdout) != 0 || std::ferror(stdout) || !std::cout.good();
+  if (!failed) return code;
+  const int after = errno;
+  int err = 0;
+  for (int candidate : {after, during, earlier})
+    for (int e : {ENOSPC, EIO, EFBIG, EDQUOT, EPIPE, EBADF})
+      if (err == 0 && candidate == e) err = e;
+  std::cerr << "tinderbox: error: cannot write standard output"
+            << (err != 0 ? std::string(": ") + std::strerror(err) : std::string()) << "\n";
+  return code == kOk ? kBadInput : code;
+}
+
 }  // namespace
 }  // namespace tinderbox
 
 int main(int argc, char** argv) {
+  int code = tinderbox::kEngineFailed;
   try {
-    return tinderbox::dispatch(argc, argv);
+    code = tinderbox::dispatch(argc, argv);
   } catch (const std::exception& e) {
     std::cerr << "tinderbox: internal error: " << e.what() << "\n";
-    return tinderbox::kEngineFailed;
   }
+  return tinderbox::flushed_stdout(code);
 }

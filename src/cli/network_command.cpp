@@ -11,6 +11,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "cli/output_file.h"
 #include "cli/store_commands.h"
 #include "engine/run.h"
 #include "network/clearing.h"
@@ -459,18 +460,21 @@ int cmd_network_scenario(const std::vector<Arg>& args) {
                        format_date(t.ends.back()) + " (got '" + at->text + "')")});
     period = k;
   }
-  std::vector<Diagnostic> db_errors;
+  std::vector<Diagnostic> db_errors = output_conflicts({{"--db", a->value("--db")}},
+                                                       scenario_inputs(loaded));
+  if (!db_errors.empty()) return report(db_errors);
   auto db = open_db_flag(*a, db_errors);  // --db FILE (store_commands.h)
   if (!db_errors.empty()) return report(db_errors);
-  if (db && !store_network_flag(*db, *a, run_info("network", args, loaded), &s,
-                                exposure_network(run_deterministic(s))))
-    return kBadInput;
   const ExposureNetwork x = exposure_network(s, period);
   std::ostringstream out;
   if (a->has("--json"))
     out << exposure_json(s, x).dump(1) << "\n";
   else
     write_exposures(s, x, out);
+  // Stored last, once the output is ready: no run in the database for a command that failed.
+  if (db && !store_network_flag(*db, *a, run_info("network", args, loaded), &s,
+                                exposure_network(run_deterministic(s))))
+    return kBadInput;
   std::cout << out.str();
   return kOk;
 }

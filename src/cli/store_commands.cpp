@@ -195,7 +195,8 @@ int cmd_report(const std::vector<Arg>& args) {
   if (!path || !output)
     return report_errors({command_line_error(
         end_col(args, 18), path ? "report needs '-o FILE.html'" : "report needs '--db FILE'")});
-  std::vector<Diagnostic> errors;
+  std::vector<Diagnostic> errors = output_conflicts({{"-o", output}}, {{"the database", path->text}});
+  if (!errors.empty()) return report_errors(errors);
   auto db = open_for_reading(*path, errors);
   if (!db) return report_errors(errors);
   try {
