@@ -329,14 +329,16 @@ void lay_out_network(const Scenario& s, const Timeline& t, std::vector<EntityPla
                                   [](const Debt& d) { return d.prepayment.sell_to_cure; });
     forced = forced || (p.operates && p.sells_to_cure);
   }
-  for (std::size_t c = 0; c < n; ++c) {  // purchases: customer c, by provider then contract
-    for (int k = 0; k < t.periods; ++k) {
-      for (std::size_t i = 0; i < n; ++i)
-        for (const ContractPeriod& cp : plans[i].contracts.at(static_cast<std::size_t>(k)))
-          if (plans[i].customer[cp.contract] == static_cast<int>(c) && cp.revenue != 0)
-            plans[c].purchases.items.push_back(Purchase{static_cast<int>(i), cp.contract, cp.revenue});
-      plans[c].purchases.close_period();
-    }
+  // Purchases: each period, every customer's in the order of provider then contract. One pass
+  // over the providers' contract periods drops each into its customer's list (a scan of every
+  // provider for every customer was O(n^2 x periods x contracts): 38 s at 400 entities).
+  for (int k = 0; k < t.periods; ++k) {
+    for (std::size_t i = 0; i < n; ++i)
+      for (const ContractPeriod& cp : plans[i].contracts.at(static_cast<std::size_t>(k)))
+        if (const int c = plans[i].customer[cp.contract]; c >= 0 && cp.revenue != 0)
+          plans[static_cast<std::size_t>(c)].purchases.items.push_back(
+              Purchase{static_cast<int>(i), cp.contract, cp.revenue});
+    for (std::size_t c = 0; c < n; ++c) plans[c].purchases.close_period();
   }
   for (std::size_t i = 0; i < n; ++i) {
     const Entity& e = s.entities[i];

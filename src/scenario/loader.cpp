@@ -1081,7 +1081,13 @@ class ScenarioReader {
     }
     if (!f) return l;
     gpu_ref(*f, l.gpu);
-    f->get("acquired", l.acquired);
+    // A fleet lot is owned at `start` (it earns from the first period): one bought later is a
+    // purchase, whose cost falls in the period it is paid.
+    if (f->get("acquired", l.acquired) && f->has("acquired") && grid_ && l.acquired > grid_->start)
+      p_.at(*f->find("acquired"), "'acquired' " + format_date(l.acquired) +
+                                      " is after the scenario start " + format_date(grid_->start) +
+                                      " (a fleet lot is owned at the start; for GPUs bought later, "
+                                      "use a 'capex' item)");
     if (get_numbers(*f, l, kLotNumbers) && f->has("kw_per_gpu") && l.kw_per_gpu == 0)
       sc.zero_kw.push_back(f->find("kw_per_gpu"));
     return l;

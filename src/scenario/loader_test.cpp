@@ -406,8 +406,8 @@ entities:
     cash: 100
     operations: {utilization: 0.5, sga: 10}
     fleet:
-      - {id: a, gpu: H100, units: 1, acquired: 2024-01-01, unit_cost: 0.03, book_life_years: 6, kw_per_gpu: 1}
-      - {id: b, gpu: H100, units: 2, acquired: 2024-01-01, unit_cost: 0.03, book_life_years: 6, kw_per_gpu: 1}
+      - {id: a, gpu: H100, units: 1, acquired: 2019-01-01, unit_cost: 0.03, book_life_years: 6, kw_per_gpu: 1}
+      - {id: b, gpu: H100, units: 2, acquired: 2019-01-01, unit_cost: 0.03, book_life_years: 6, kw_per_gpu: 1}
   bank:
     kind: bank
 )";

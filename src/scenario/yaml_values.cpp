@@ -114,6 +114,42 @@ const char* bound_text(Bound b) {
   return "";
 }
 
+// The largest magnitude a number may have, by its key: far above any real scenario, low enough
+// that every sum, product and exp() the engine takes of them stays finite (docs/scenario.md,
+// "Limits"). A key means the same quantity wherever the schema uses it (`units` is a GPU count
+// in a fleet lot and a capex item; `volatility` is a process's, the demand factor's too).
+struct Ceiling {
+  std::string_view key;
+  double most;
+  std::string_view text;  // `most` as the docs write it
+};
+
+constexpr Ceiling kCeilings[] = {
+    {"units", 1e8, "1e8"},               // GPU counts
+    {"gpus", 1e8, "1e8"},
+    {"price_per_gpu_hour", 1e4, "1e4"},  // $ per GPU-hour
+    {"rent", 1e4, "1e4"},
+    {"cash_cost_per_hour", 1e4, "1e4"},
+    {"power_usd_per_mwh", 1e5, "1e5"},   // $ per MWh
+    {"kw_per_gpu", 1e3, "1e3"},          // kW per GPU
+    {"volatility", 5, "5"},              // per square root of a year
+    {"rate_per_year", 12, "12"},         // new GPU generations a year
+};
+
+// Every other number: money in $M, counts, prices, ratios and periods.
+constexpr Ceiling kAnyNumber = {"", 1e9, "1e9"};
+
+// The ceiling of the value `label` names: "'units'" is the key units; a label that is not a key
+// ("the share of 'bank'") has the default.
+const Ceiling& ceiling(std::string_view label) {
+  if (label.size() > 2 && label.front() == '\'' && label.back() == '\'') {
+    const std::string_view key = label.substr(1, label.size() - 2);
+    for (const Ceiling& c : kCeilings)
+      if (c.key == key) return c;
+  }
+  return kAnyNumber;
+}
+
 enum class Parsed { Ok, NotNumber, NotFinite };
 
 // Strict: the whole text is one finite decimal number. YAML's .inf/.nan and anything that
@@ -168,7 +204,11 @@ bool is_identifier(std::string_view s) {
 
 }  // namespace
 
-std::optional<double> to_number(Problems& p, const YNode& n, std::string_view label, Bound b) {
+namespace {
+
+// to_number with the ceiling given: a list's values have the list's (a curve of 'rent' is rents).
+std::optional<double> number_at_most(Problems& p, const YNode& n, std::string_view label, Bound b,
+                                     const Ceiling& c) {
   double x = 0;
   const Parsed r = n.is_scalar() && !n.quoted ? parse_number(n.scalar, x) : Parsed::NotNumber;
   if (r == Parsed::NotNumber) {
@@ -183,7 +223,18 @@ std::optional<double> to_number(Problems& p, const YNode& n, std::string_view la
     p.at(n, std::string(label) + " " + bound_text(b) + " (got " + n.scalar + ")");
     return std::nullopt;
   }
+  if (!(std::fabs(x) <= c.most)) {
+    p.at(n, std::string(label) + (x < 0 ? " must be at least -" : " must be at most ") +
+                std::string(c.text) + " (got " + n.scalar + "; see 'Limits' in docs/scenario.md)");
+    return std::nullopt;
+  }
   return x;
+}
+
+}  // namespace
+
+std::optional<double> to_number(Problems& p, const YNode& n, std::string_view label, Bound b) {
+  return number_at_most(p, n, label, b, ceiling(label));
 }
 
 std::optional<Date> to_date(Problems& p, const YNode& n, std::string_view label) {
@@ -256,8 +307,9 @@ std::optional<std::vector<Point>> to_points(Problems& p, const YNode& n, std::st
       continue;
     }
     const auto d = to_date(p, item.items[0], "a " + std::string(noun) + " date");
-    const auto v = to_number(
-        p, item.items[1], "a " + std::string(noun) + (noun == "curve" ? " value" : " amount"), b);
+    const auto v = number_at_most(
+        p, item.items[1], "a " + std::string(noun) + (noun == "curve" ? " value" : " amount"), b,
+        ceiling(label));
     if (!d || !v) {
       ok = false;
       continue;
