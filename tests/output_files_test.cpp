@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -180,6 +181,30 @@ TEST(OutputFiles, PlantedTemporaryNamesAreLeftAlone) {
   EXPECT_EQ(names_in(dir), (std::set<std::string>{"s.yaml", "victim.txt", "out.csv.tmp",
                                                   "out5.csv.tmp", "out6.csv.tmp", "out.csv",
                                                   "out5.csv", "out6.csv"}));
+}
+
+// `runs --csv DIR` writes its tables as output files too: a name planted at the old fixed
+// temporary name TABLE.csv.tmp is left alone, and the tables are complete.
+TEST(OutputFiles, CsvExportLeavesPlantedTemporaryNamesAlone) {
+  const fs::path dir = fresh_temp_dir();
+  write(dir / "s.yaml", kScenario);
+  ASSERT_EQ(run_in(dir, "run s.yaml --db r.db").code, 0);
+  fs::create_directory(dir / "csv");
+  write(dir / "victim.txt", "precious\n");
+  fs::create_symlink("../victim.txt", dir / "csv" / "ledger.csv.tmp");
+  fs::create_directory(dir / "csv" / "runs.csv.tmp");
+  const Result r = run_in(dir, "runs --db r.db --csv csv");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(read_file(dir / "victim.txt"), "precious\n");
+  EXPECT_TRUE(fs::is_symlink(dir / "csv" / "ledger.csv.tmp"));
+  EXPECT_TRUE(fs::is_directory(dir / "csv" / "runs.csv.tmp"));
+  // The ledger table holds the run's ledger: as many lines as `--ledger` writes (both have one
+  // header line and one line per row).
+  ASSERT_EQ(run_in(dir, "run s.yaml --ledger plain.csv").code, 0);
+  const auto lines = [](const std::string& s) { return std::count(s.begin(), s.end(), '\n'); };
+  EXPECT_EQ(lines(read_file(dir / "csv" / "ledger.csv")), lines(read_file(dir / "plain.csv")));
+  for (const fs::directory_entry& e : fs::directory_iterator(dir / "csv"))
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
 }
 
 // A symlink is written through (the link stays, its target gets the ledger), also a dangling one.

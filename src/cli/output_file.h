@@ -31,6 +31,7 @@ class OutputFile {
   OutputFile& operator=(const OutputFile&) = delete;
 
   bool ok() const { return reason_.empty(); }
+  const std::string& path() const { return path_; }  // as given
   // Why the file cannot be (or could not be) written, for "cannot write 'FILE': REASON".
   const std::string& reason() const { return reason_; }
   // The contents, kept in memory until finish().

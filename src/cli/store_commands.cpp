@@ -1,6 +1,9 @@
 #include "cli/store_commands.h"
 
+#include <filesystem>
 #include <iostream>
+#include <memory>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -125,11 +128,24 @@ int cmd_runs(const std::vector<Arg>& args) {
   if (!db) return report_errors(errors);
   try {
     if (const Arg* dir = a->value("--csv")) {
-      try {
-        db->export_csv(dir->text);
-      } catch (const store::StoreError& e) {
-        return report_errors({command_line_error(dir->col, e.what())});
-      }
+      std::error_code ec;
+      std::filesystem::create_directories(dir->text, ec);
+      if (!std::filesystem::is_directory(dir->text, ec))
+        return report_errors({command_line_error(dir->col, "cannot create folder '" + dir->text + "'")});
+      // Each table is an output file (docs/cli.md, "Output files"); none is renamed into place
+      // before every one has been written, so a failure leaves the folder as it was.
+      std::vector<std::unique_ptr<OutputFile>> files;
+      db->export_csv([&](const std::string& file) -> std::ostream& {
+        files.push_back(
+            std::make_unique<OutputFile>((std::filesystem::path(dir->text) / file).string()));
+        return files.back()->stream();
+      });
+      for (int pass = 0; pass < 2; ++pass)
+        for (const auto& f : files)
+          if (!f->ok() || !(pass == 0 ? f->finish() : f->commit()))
+            return report_errors({command_line_error(
+                dir->col, "cannot write '" + f->path() + "'" +
+                              (f->reason().empty() ? "" : ": " + f->reason()))});
     }
     std::string out = fmt::format("{:>4}  {:<20}  {:<8}  {:>10}  {:>10}  {}\n", "id",
                                   "time (UTC)", "command", "seed", "paths", "scenario");

@@ -3,8 +3,10 @@
 // trace of itself.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -64,9 +66,11 @@ class SqliteStore final : public ResultSink {
   std::optional<std::int64_t> latest_run();
   bool has_run(std::int64_t id);
 
-  // Every table as DIR/TABLE.csv (each written through a temporary file); the folder is created
-  // when missing. Throws StoreError naming the file it could not write.
-  void export_csv(const std::string& dir);
+  // Every table as CSV (a header of column names, then one line per row): `open(FILE)` gives the
+  // stream for the table's file name FILE (TABLE.csv). One read transaction, so the files agree
+  // with each other even while a run is being written. Where the bytes go, and when they reach
+  // a disk, is the caller's (the CLI writes them as its output files, docs/cli.md).
+  void export_csv(const std::function<std::ostream&(const std::string& file)>& open);
 
  private:
   SqliteStore(const std::string& path, bool read_only, bool immutable = false);

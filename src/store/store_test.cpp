@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 
@@ -26,6 +28,17 @@ namespace {
 
 using json = nlohmann::ordered_json;
 using test_support::fresh_temp_dir;
+
+// export_csv into DIR/TABLE.csv through plain files (the CLI's own output files, with their
+// temporary names and late renames, are tested in tests/output_files_test.cpp).
+void export_csv_to(SqliteStore& db, const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  std::vector<std::unique_ptr<std::ofstream>> files;
+  db.export_csv([&](const std::string& file) -> std::ostream& {
+    files.push_back(std::make_unique<std::ofstream>(dir / file, std::ios::binary));
+    return *files.back();
+  });
+}
 
 struct Loaded {
   LoadResult loaded;
@@ -695,7 +708,7 @@ TEST(Store, CsvExportWritesEveryTable) {
   const RunResult r = run_deterministic(coreweave().scenario());
   auto db = SqliteStore::open_for_writing(path);
   store_run(*db, info_for("run", coreweave().loaded), r);
-  db->export_csv((dir / "csv").string());
+  export_csv_to(*db, dir / "csv");
   for (const TableDef& t : all_tables()) {
     const std::string body = test_support::read_file(dir / "csv" / (std::string(t.name) + ".csv"));
     std::string header = t.table == Table::Runs ? "id" : "run";
@@ -890,7 +903,7 @@ TEST(StoreVersion1, IsReadAsItIs) {
     }
   // Its capacity series were stored already: version 1 kept every series of `run --json`.
   EXPECT_EQ(run["series"]["fastcloud"]["active_mw"].size(), 3u);
-  EXPECT_NO_THROW(db->export_csv((fresh_temp_dir() / "csv").string()));
+  EXPECT_NO_THROW(export_csv_to(*db, fresh_temp_dir() / "csv"));
   db.reset();
   EXPECT_EQ(Connection(path, true).scalar("PRAGMA user_version"), 1);  // a reader changes nothing
 }
