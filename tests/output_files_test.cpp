@@ -279,6 +279,30 @@ TEST(OutputFiles, NoLedgerWhenTheCommandFailsLater) {
   EXPECT_EQ(names_in(dir), before);  // nor any temporary file
 }
 
+// A database the command created is removed again when the command fails before storing a run
+// in it (here the ledger cannot be written to a full device); one that existed is kept as it was.
+TEST(OutputFiles, NoNewDatabaseWhenTheCommandFails) {
+  struct stat st {};
+  ASSERT_EQ(::stat("/dev/full", &st), 0) << "these tests need /dev/full";
+  ASSERT_TRUE(S_ISCHR(st.st_mode)) << "/dev/full is not a character device";
+  const fs::path dir = fresh_temp_dir();
+  write(dir / "s.yaml", kScenario);
+  const fs::path devices = fresh_temp_dir();
+  const std::string full = ::mknod((devices / "full").c_str(), S_IFCHR | 0666, st.st_rdev) == 0
+                               ? (devices / "full").string()
+                               : "/dev/full";
+  const Result r = run_in(dir, "run s.yaml --db new.db --ledger " + full);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
+  EXPECT_EQ(names_in(dir), (std::set<std::string>{"s.yaml"}));  // no new.db, -wal or -shm
+  ASSERT_EQ(run_in(dir, "run s.yaml --db old.db").code, 0);
+  EXPECT_EQ(run_in(dir, "run s.yaml --db old.db --ledger " + full).code, 2);
+  const Result runs = run_in(dir, "runs --db old.db");
+  EXPECT_EQ(runs.code, 0) << runs.err;
+  EXPECT_NE(runs.out.find("\n   1  "), std::string::npos) << runs.out;
+  EXPECT_EQ(runs.out.find("\n   2  "), std::string::npos) << runs.out;
+}
+
 // The summary is written before the ledger is renamed into place: when stdout fails, no ledger.
 TEST(OutputFiles, NoLedgerWhenStandardOutputFails) {
   struct stat st {};

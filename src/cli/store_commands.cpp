@@ -55,7 +55,9 @@ std::unique_ptr<store::SqliteStore> open_db_flag(const ParsedArgs& a,
   const Arg* path = a.value("--db");
   if (!path) return nullptr;
   try {
-    return store::SqliteStore::open_for_writing(path->text);
+    auto db = store::SqliteStore::open_for_writing(path->text);
+    db->remove_if_left_empty();  // a command that fails leaves no new, empty database
+    return db;
   } catch (const store::AccessError& e) {
     errors.push_back(command_line_error(
         path->col, "cannot open database '" + path->text + "' for writing: " + e.what()));

@@ -112,7 +112,12 @@ Connection::Connection(const std::string& path, bool read_only, bool immutable) 
   sqlite3_extended_result_codes(db_, 1);
 }
 
-Connection::~Connection() { sqlite3_close_v2(db_); }
+Connection::~Connection() { close(); }
+
+void Connection::close() {
+  sqlite3_close_v2(db_);
+  db_ = nullptr;
+}
 
 void Connection::exec(const std::string& sql) {
   char* message = nullptr;

@@ -76,6 +76,7 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   sqlite3* handle() const { return db_; }
+  void close();  // closes the connection now (its statements must be finalized); idempotent
   void exec(const std::string& sql);  // statements without results
   std::int64_t scalar(const std::string& sql);  // the first column of the first row
   std::string scalar_text(const std::string& sql);

@@ -87,6 +87,18 @@ SqliteStore::~SqliteStore() {
       // Closing the connection rolls back as well.
     }
   }
+  if (!created_ || !remove_if_empty_) return;
+  bool empty = false;
+  try {
+    empty = db_.scalar("SELECT count(*) FROM runs") == 0;
+  } catch (const StoreError&) {
+    return;  // whatever it holds, it is not ours to judge: leave it
+  }
+  if (!empty) return;
+  inserts_.clear();  // finalized before the connection closes
+  db_.close();
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix, ec);
 }
 
 std::unique_ptr<SqliteStore> SqliteStore::open_for_writing(const std::string& path) {
@@ -97,7 +109,10 @@ std::unique_ptr<SqliteStore> SqliteStore::open_for_writing(const std::string& pa
     throw StoreError("no folder '" + folder.string() + "'");
   if (auto why = writer_blocked(path, path_access(path))) throw AccessError(*why, SQLITE_READONLY);
   try {
+    const bool existed = std::filesystem::exists(path, ec);
     std::unique_ptr<SqliteStore> s(new SqliteStore(path, false));
+    s->path_ = path;
+    s->created_ = !existed;
     // SQLite opens a file it may only read read-only, silently, and fails at the first write:
     // say so before anything is read (and a -shm created), unless it is no database at all.
     if (sqlite3_db_readonly(s->db_.handle(), "main") == 1) {

@@ -56,6 +56,10 @@ class SqliteStore final : public ResultSink {
   // through SQLite's `immutable` parameter, unless its -wal holds changes (docs/store.md).
   static std::unique_ptr<SqliteStore> open_for_reading(const std::string& path);
   ~SqliteStore() override;  // rolls back a run that was begun and not committed
+  // A database that open_for_writing created is removed again (with its -wal and -shm) when it
+  // is closed holding no run, so that a command that fails leaves no empty database behind (the
+  // CLI's --db, docs/cli.md). A database that existed before is never removed.
+  void remove_if_left_empty() { remove_if_empty_ = true; }
 
   std::int64_t begin_run(const Row& runs) override;
   void row(Table t, const Row& values) override;
@@ -85,6 +89,9 @@ class SqliteStore final : public ResultSink {
   bool in_run_ = false;
   std::int64_t rows_ = 0;
   std::string stop_at_;
+  std::string path_;
+  bool created_ = false;         // open_for_writing made the file
+  bool remove_if_empty_ = false;
 };
 
 }  // namespace tinderbox::store
