@@ -20,6 +20,7 @@
 #include "cli/breakeven_command.h"
 #include "cli/network_command.h"
 #include "engine/run.h"
+#include "report/finite.h"
 #include "report/json_output.h"
 #include "report/ledger_csv.h"
 #include "report/simulation.h"
@@ -47,6 +48,14 @@ std::optional<ParsedArgs> parse_or_report(const std::vector<Arg>& args,
   auto parsed = parse_args(args, flags, max_positionals, &error);
   if (!parsed) report({error});
   return parsed;
+}
+
+// The last check before any output (report/finite.h).
+int refuse_non_finite(const nlohmann::ordered_json& output, const RunResult* run) {
+  const auto error = non_finite_error(output, run);
+  if (!error) return kOk;
+  std::cerr << *error << "\n";
+  return kEngineFailed;
 }
 
 int cmd_run(const std::vector<Arg>& args) {
@@ -77,9 +86,11 @@ int cmd_run(const std::vector<Arg>& args) {
   auto db = open_db_flag(*a, db_errors);  // --db FILE (store_commands.h)
   if (!db_errors.empty()) return report(db_errors);
   const RunResult result = run_deterministic(*loaded.scenario);
+  const nlohmann::ordered_json json = run_to_json(result);
+  if (const int failed = refuse_non_finite(json, &result)) return failed;
   std::ostringstream out;  // the summary: all the work is done before anything is committed
   if (a->has("--json"))
-    out << run_to_json(result).dump(1) << "\n";
+    out << json.dump(1) << "\n";
   else
     write_summary(result, out);
   // The ledger is written out (to its temporary file) before the run is stored, so that a full
@@ -241,6 +252,7 @@ int cmd_simulate(const std::vector<Arg>& args) {
   Tally all = Tally::deserialize(parts.front());
   for (std::size_t r = 1; r < parts.size(); ++r) all.merge(Tally::deserialize(parts[r]));
   const auto j = simulation_to_json(plan, layout, all, o.seed);
+  if (const int failed = refuse_non_finite(j, nullptr)) return failed;
   std::ostringstream out;
   if (a->has("--json"))
     out << j.dump(1) << "\n";

@@ -19,6 +19,7 @@
 #include "network/matrix_csv.h"
 #include "engine/timeline.h"
 #include "report/exposures.h"
+#include "report/finite.h"
 #include "report/network_view.h"
 #include "scenario/loader.h"
 #include "util/suggest.h"
@@ -466,9 +467,14 @@ int cmd_network_scenario(const std::vector<Arg>& args) {
   auto db = open_db_flag(*a, db_errors);  // --db FILE (store_commands.h)
   if (!db_errors.empty()) return report(db_errors);
   const ExposureNetwork x = exposure_network(s, period);
+  const Json json = exposure_json(s, x);
+  if (const auto e = non_finite_error(json)) {  // the last check before output (report/finite.h)
+    std::cerr << *e << "\n";
+    return kEngineFailed;
+  }
   std::ostringstream out;
   if (a->has("--json"))
-    out << exposure_json(s, x).dump(1) << "\n";
+    out << json.dump(1) << "\n";
   else
     write_exposures(s, x, out);
   // Stored last, once the output is ready: no run in the database for a command that failed.
