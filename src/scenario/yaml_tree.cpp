@@ -152,6 +152,34 @@ class Lines {
                            static_cast<std::size_t>(std::max(mark.column, 0));
     return at < text_.size() ? at : std::string_view::npos;
   }
+  // The block sequence indicator `-` that the text before `mark` ends with, past blank lines and
+  // comments, as a 0-based (line, column); nothing when other text comes first. yaml-cpp places
+  // an empty item (`-` and nothing after) at the next token, which may be lines further down.
+  std::optional<std::pair<int, int>> dash_before(const YAML::Mark& mark) const {
+    if (mark.is_null() || mark.line < 0 || static_cast<std::size_t>(mark.line) >= starts_.size())
+      return std::nullopt;
+    for (auto line = static_cast<std::size_t>(mark.line) + 1; line-- > 0;) {
+      const std::size_t begin = starts_[line];
+      std::size_t end = line + 1 < starts_.size() ? starts_[line + 1] : text_.size();
+      if (line == static_cast<std::size_t>(mark.line))
+        end = std::min(end, begin + static_cast<std::size_t>(std::max(mark.column, 0)));
+      std::string_view chunk = text_.substr(begin, end - begin);
+      // A comment starts at a '#' at the line's start or after a blank (YAML 1.2, 6.6).
+      for (std::size_t i = 0; i < chunk.size(); ++i)
+        if (chunk[i] == '#' && (i == 0 || chunk[i - 1] == ' ' || chunk[i - 1] == '\t')) {
+          chunk = chunk.substr(0, i);
+          break;
+        }
+      while (!chunk.empty() && std::string_view(" \t\r\n").find(chunk.back()) != std::string_view::npos)
+        chunk.remove_suffix(1);
+      if (chunk.empty()) continue;
+      const std::size_t dash = chunk.size() - 1;
+      if (chunk[dash] != '-' || (dash > 0 && chunk[dash - 1] != ' ' && chunk[dash - 1] != '\t'))
+        return std::nullopt;
+      return std::pair{static_cast<int>(line), static_cast<int>(dash)};
+    }
+    return std::nullopt;
+  }
 
  private:
   std::string_view text_;
@@ -205,6 +233,12 @@ class TreeBuilder : public YAML::EventHandler {
       n.line = stack_.back().key->line;
       n.col = stack_.back().key->col;
     }
+    // Likewise an empty list item is reported at its `-`.
+    if (!stack_.empty() && stack_.back().node.kind == YNode::Kind::Seq && !written_null(mark))
+      if (const auto dash = lines_.dash_before(mark)) {
+        n.line = dash->first + 1;
+        n.col = dash->second + 1;
+      }
     add(std::move(n));
   }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
