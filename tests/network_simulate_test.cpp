@@ -51,6 +51,32 @@ TEST(NetSimulate, ClassLossesWithShocksOffAreTheRunsLosses) {
   }
 }
 
+// A class's loss on a path is the sum of its lenders' losses, so its expected loss is the sum of
+// theirs, and it loses on a path whenever one of them does. coreweave-2025's lenders are external
+// names, classed by `creditor_classes` (coreweave-facilities.yaml).
+TEST(NetSimulate, AClassLosesWhatItsLendersLose) {
+  LoadResult loaded = load_scenario("coreweave-2025");
+  ASSERT_TRUE(loaded.scenario);
+  const json j = simulate(*loaded.scenario, 4000, 2);
+  const json& lenders = j["lenders"];
+  const auto el = [&](const char* l) { return lenders[l]["el"].get<double>(); };
+  const auto p = [&](const char* l) { return lenders[l]["p_loss"].get<double>(); };
+  const json& classes = j["creditor_classes"];
+  const double private_credit = el("blackstone") + el("magnetar");
+  const double bank = el("revolver_banks") + el("ddtl3_lenders");
+  ASSERT_GT(private_credit, 0);
+  ASSERT_GT(bank, 0);
+  EXPECT_NEAR(classes["private_credit"]["el"].get<double>(), private_credit, 1e-9 * private_credit);
+  EXPECT_NEAR(classes["bank"]["el"].get<double>(), bank, 1e-9 * bank);
+  double all = 0;
+  for (const auto& [name, l] : lenders.items()) all += l["el"].get<double>();
+  EXPECT_NEAR(classes["other"]["el"].get<double>(), all - private_credit - bank, 1e-9 * all);
+  EXPECT_EQ(classes["insurer"]["el"].get<double>(), 0);
+  EXPECT_GE(classes["private_credit"]["p_loss"].get<double>(),
+            std::max(p("blackstone"), p("magnetar")));
+  EXPECT_LE(classes["private_credit"]["p_loss"].get<double>(), p("blackstone") + p("magnetar"));
+}
+
 TEST(NetSimulate, SameBytesForAnyThreadsOnANetwork) {
   LoadResult loaded = load_scenario("ai-web-2025");
   ASSERT_TRUE(loaded.scenario);

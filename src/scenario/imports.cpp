@@ -166,7 +166,8 @@ class Importer {
     return std::move(parsed.root);
   }
 
-  // The `market`, `entities` and `stochastic` that root's imports contribute, merged in list
+  // The `market`, `entities`, `stochastic` and `creditor_classes` that root's imports contribute,
+  // merged in list
   // order; nullopt when one of them could not be loaded (reported), since checking the rest would
   // only list what the missing file defines.
   std::optional<YNode> imports_of(const YNode& root, const Source& src) {
@@ -248,8 +249,8 @@ class Importer {
     return builtin_source(name);
   }
 
-  // What an imported file adds: its own imports, then its market, entities and stochastic
-  // drivers on top.
+  // What an imported file adds: its own imports, then its market, entities, stochastic drivers
+  // and creditor classes on top.
   std::optional<YNode> contribution(const YNode& entry, const Source& src) {
     std::string text;
     if (!src.builtin.empty()) {
@@ -265,13 +266,14 @@ class Importer {
     }
     auto root = parse(src, text);
     if (!root) return std::nullopt;
-    // An imported file may be a whole scenario: only its market, entities and stochastic drivers
-    // are used, but its other keys must be known ones.
+    // An imported file may be a whole scenario: only its market, entities, stochastic drivers and
+    // creditor classes are used, but its other keys must be known ones.
     check_unknown_keys(p_, *root, top_keys_);
     auto merged = imports_of(*root, src);
     if (!merged) return std::nullopt;
     for (auto& [k, v] : root->entries)
-      if (k.scalar == "market" || k.scalar == "entities" || k.scalar == "stochastic") {
+      if (k.scalar == "market" || k.scalar == "entities" || k.scalar == "stochastic" ||
+          k.scalar == "creditor_classes") {
         YNode one;
         one.kind = YNode::Kind::Map;
         one.entries.push_back(YEntry{std::move(k), std::move(v)});

@@ -75,13 +75,17 @@ constexpr Choice<RateChoice> kRateChoices[] = {{"primary", RateChoice::Primary},
 constexpr Choice<CollateralBasis> kCollateralBases[] = {{"market", CollateralBasis::Market},
                                                         {"book", CollateralBasis::Book}};
 constexpr Choice<bool> kBreachActions[] = {{"event", false}, {"default", true}};
+constexpr Choice<CreditorClass> kCreditorClassChoices[] = {
+    {"private_credit", CreditorClass::PrivateCredit}, {"bank", CreditorClass::Bank},
+    {"insurer", CreditorClass::Insurer}, {"pension", CreditorClass::Pension},
+    {"other", CreditorClass::Other}};
 
 // ---------------------------------------------------------------------------------- key tables
 
 constexpr Key kTopKeys[] = {{"tinderbox", true}, {"name", false},    {"start", true},
                             {"horizon", true},   {"period", false},  {"import", false},
                             {"market", false},   {"entities", false}, {"stochastic", false},
-                            {"network", false}};
+                            {"network", false},  {"creditor_classes", false}};
 constexpr Key kMarketKeys[] = {
     {"rates", false}, {"gpu", false}, {"power_usd_per_mwh", false}, {"discount_rate", false},
     {"equity", false}};
@@ -543,12 +547,55 @@ class ScenarioReader {
     s.stochastic.gpu.resize(s.market.gpus.size());
     if (const Section st = section(f, "stochastic", Kind::Map); st.node)
       stochastic(*st.node, s.market, s.stochastic);
+    if (const Section cc = section(f, "creditor_classes", Kind::Map); cc.node)
+      creditor_classes(*cc.node, s);
     if (const Section nw = section(f, "network", Kind::Map); nw.node)
       if (const auto nf = open(p_, *nw.node, kNetworkKeys, "'network'")) {
         get_numbers(*nf, s.network, kNetworkNumbers);
         nf->get_integer("max_rounds", s.network.max_rounds, 1, 1000);
       }
     return s;
+  }
+
+  // `creditor_classes`: name → class of lenders outside the scenario. A name written in the
+  // scenario's own file must lend to one of its debts (a misspelt one would silently class
+  // nobody); one from an import need not, since the scenario may have removed that lender's debts
+  // (coreweave-2025h2 removes DDTL 3.0's spv). An entity's class follows from its kind, so an
+  // entry for an entity (one scenario's external lender can be another's entity) must agree with
+  // it. A name with nothing after it is removed, as imported items are.
+  void creditor_classes(const YNode& n, Scenario& s) {
+    if (!entities_.usable) return;
+    std::vector<std::string> lenders;  // the external lenders, in order of first mention
+    for (const Entity& e : s.entities)
+      for (const Debt& d : e.debt)
+        for (const Lender& l : d.lenders)
+          if (l.party.entity < 0 &&
+              std::find(lenders.begin(), lenders.end(), l.party.name) == lenders.end())
+            lenders.push_back(l.party.name);
+    for (const auto& [k, v] : n.entries) {
+      if (v.is_null()) continue;
+      const auto c = to_choice(p_, v, "creditor class", std::span<const Choice<CreditorClass>>(kCreditorClassChoices));
+      if (!c) continue;
+      if (const int entity = entities_.find(k.scalar); entity >= 0) {
+        const CreditorClass own = creditor_class(s, Party{k.scalar, entity});
+        if (own != *c)
+          p_.at(v, quote_text(k.scalar) + " is an entity of kind " +
+                       entity_kind_name(s.entities[static_cast<std::size_t>(entity)].kind) +
+                       ", whose losses are class " + creditor_class_name(own) + ", not " +
+                       creditor_class_name(*c) + " (an entity's class follows from its kind)");
+        continue;
+      }
+      if (std::find(lenders.begin(), lenders.end(), k.scalar) == lenders.end()) {
+        if (k.file == 0) {  // the scenario's own file (imports are numbered after it)
+          std::vector<std::string> names = lenders;  // or it meant an entity
+          names.insert(names.end(), entities_.list().begin(), entities_.list().end());
+          p_.at(k, quote_text(k.scalar) + " lends to no debt of the scenario" +
+                       did_you_mean(k.scalar, names));
+        }
+        continue;
+      }
+      s.creditor_classes.emplace_back(k.scalar, *c);
+    }
   }
 
   // `market.equity` names entities, which are read after the market.

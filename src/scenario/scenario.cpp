@@ -63,7 +63,11 @@ const char* creditor_class_name(CreditorClass c) {
 }
 
 CreditorClass creditor_class(const Scenario& s, const Party& p) {
-  if (p.entity < 0) return CreditorClass::Other;
+  if (p.entity < 0) {
+    for (const auto& [name, c] : s.creditor_classes)
+      if (name == p.name) return c;
+    return CreditorClass::Other;
+  }
   switch (s.entities[static_cast<std::size_t>(p.entity)].kind) {
     case EntityKind::Fund: return CreditorClass::PrivateCredit;
     case EntityKind::Bank: return CreditorClass::Bank;

@@ -464,6 +464,12 @@ struct NetworkOptions {
   int max_rounds = 20;         // fire-sale rounds within a period
 };
 
+// Creditor classes for losses (issue 5): a lender that is an entity of kind fund is private
+// credit, bank, insurer or pension its own class; a name outside the scenario has the class
+// `creditor_classes` gives it, else `other`, as has every other entity.
+enum class CreditorClass { PrivateCredit, Bank, Insurer, Pension, Other };
+inline constexpr int kCreditorClasses = 5;
+
 struct Scenario {
   std::string name;
   Date start;  // the 1st of a month
@@ -473,15 +479,13 @@ struct Scenario {
   std::vector<Entity> entities;
   Stochastic stochastic;  // sized to the market's rates and GPUs by the loader
   NetworkOptions network;
+  // `creditor_classes`: the class of lenders outside the scenario, by name (an entity's class
+  // follows from its kind); a lender not listed is `other`.
+  std::vector<std::pair<std::string, CreditorClass>> creditor_classes;
 };
 
 const char* entity_kind_name(EntityKind k);
 
-// Creditor classes for losses (issue 5): a lender that is an entity of kind fund is private
-// credit, bank, insurer or pension its own class; every other lender, and every name outside the
-// scenario, is `other`.
-enum class CreditorClass { PrivateCredit, Bank, Insurer, Pension, Other };
-inline constexpr int kCreditorClasses = 5;
 const char* creditor_class_name(CreditorClass c);
 // A covenant's key in the scenario file (min_liquidity, ...).
 const char* covenant_kind_name(CovenantKind k);
