@@ -363,8 +363,8 @@ void print_debtrank(const DebtRankInput& in, const network::DebtRankResult& r, s
       << "): " << names.size() << " nodes, " << in.X.amount.size() << " exposures; shock "
       << in.shock_text << "\n";
   char line[256];
-  std::snprintf(line, sizeof line, "R = %.6f  (weights: %s; %d propagation steps)\n\n", r.R,
-                in.weights.empty() ? "equity shares" : "--weights", r.steps);
+  std::snprintf(line, sizeof line, "R = %.6f  (weights: %s; %d propagation step%s)\n\n", r.R,
+                in.weights.empty() ? "equity shares" : "--weights", r.steps, r.steps == 1 ? "" : "s");
   out << line;
   std::vector<int> round_of(names.size(), 0);
   for (std::size_t k = 0; k < r.rounds.size(); ++k)

@@ -302,9 +302,12 @@ std::optional<SourceText> read_source(const std::string& path_or_name, std::stri
   auto text = read_file(path_or_name, why);
   if (!text) {
     error = "cannot read file: " + why;
-    if (name_like)
-      error +=
-          " (nor is it a built-in scenario" + did_you_mean(path_or_name, builtin_names()) + ")";
+    if (name_like) {
+      // "…; did you mean 'x'?", not nested brackets.
+      const std::string close = closest(path_or_name, builtin_names());
+      error += " (nor is it a built-in scenario" +
+               (close.empty() ? std::string() : "; did you mean '" + close + "'?") + ")";
+    }
     return std::nullopt;
   }
   return SourceText{file_source(path_or_name), std::move(*text)};

@@ -378,6 +378,12 @@ TEST(Loader, UnknownNameSaysItIsNeitherFileNorBuiltin) {
   const LoadResult r = load_scenario("no-such-scenario-xyz");
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_NE(r.errors[0].message.find("nor is it a built-in scenario"), std::string::npos);
+  // A near miss is suggested inside the one pair of brackets.
+  const LoadResult near = load_scenario("coreweave-2026");
+  ASSERT_EQ(near.errors.size(), 1u);
+  EXPECT_EQ(near.errors[0].message,
+            "cannot read file: No such file or directory (nor is it a built-in scenario; did you "
+            "mean 'coreweave-2025'?)");
 }
 
 TEST(Loader, EveryBuiltinLoads) {
