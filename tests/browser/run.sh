@@ -29,7 +29,7 @@ import: [$(cd "$(dirname "$0")/../.." && pwd)/scenarios/examples/forced-sales.ya
 EOF
 "$bin" simulate "$out/unsettled.yaml" --paths 20 --db "$out/unsettled.db" > "$out/unsettled.txt" 2>&1
 "$bin" report --db "$out/unsettled.db" -o "$out/report-unsettled.html"
-# A network that fails (ai-web-stress.yaml: 37 parties, five defaults in three rounds): its nodes
+# A network that fails (ai-web-stress.yaml: 38 parties, five defaults in three rounds): its nodes
 # must all be on the network canvas, and its defaulted entities' runway cards name the default.
 "$bin" simulate "$(dirname "$0")/../../scenarios/examples/ai-web-stress.yaml" --paths 200 --seed 3 \
   --db "$out/stress.db" > "$out/stress.txt"
