@@ -213,12 +213,13 @@ entities:
 }
 
 // A modelled host is exposed to its tenant in `network SCENARIO` as a modelled lessor is: for the
-// site's next twelve months of payments, and that exposure carries the tenant's default to it in
-// DebtRank.
+// site's next twelve months of payments and reimbursements, and that exposure carries the
+// tenant's default to it in DebtRank.
 TEST(NetSites, AModelledHostIsExposedToItsTenant) {
   // 6 MW hosted by dc since 2024-07-01 at 0.1 a MW a month, 10 % up each 1 July: 0.6 a month to
   // June 2025, 0.66 from July. At the end of January 2025 (period 0) the next twelve months are
-  // February 2025 to January 2026: 5 x 0.6 + 7 x 0.66 = 7.62.
+  // February 2025 to January 2026: 5 x 0.6 + 7 x 0.66 = 7.62, and the reimbursement of 2 in
+  // March (that of January, 5, is paid): 9.62. The one of 2026-02-10 is after them.
   const Scenario s = scenario_from(R"(tinderbox: 1
 start: 2025-01-01
 horizon: 18
@@ -232,13 +233,15 @@ entities:
     cash: 100
     sites:
       - {id: colo, type: hosted, host: dc, mw: 6, delivery: 2024-07-01, escalator: 0.1,
-         payment_per_mw_per_period: 0.1, reimbursement: [[2025-01-15, 5]]}
+         payment_per_mw_per_period: 0.1,
+         reimbursement: [[2025-01-15, 5], [2025-03-10, 2], [2026-02-10, 4]]}
 )");
   const RunResult r = run_deterministic(s);
   const int dc = id(s, "dc"), neo = id(s, "neo");
   double ledger = 0;  // what neo pays in periods 1 to 12, from the run's flows
-  for (int k = 1; k <= 12; ++k) ledger -= flows_of(r, neo, k, FlowKind::Lease);
-  EXPECT_NEAR(ledger, 7.62, kTight);
+  for (int k = 1; k <= 12; ++k)
+    ledger -= flows_of(r, neo, k, FlowKind::Lease) + flows_of(r, neo, k, FlowKind::Capex);
+  EXPECT_NEAR(ledger, 7.62 + 2, kTight);
   const ExposureNetwork x = exposure_network(s, 0);
   ASSERT_EQ(x.edges.size(), 1u);
   EXPECT_EQ(x.edges[0].from, dc);
@@ -247,10 +250,10 @@ entities:
   EXPECT_EQ(x.edges[0].instrument, "colo");
   EXPECT_NEAR(x.edges[0].amount, ledger, kTight);
   // Equity (no holders): net assets, dc 10 + 0.6 + 5 - 1 = 14.6 and neo 100 - 5 - 0.6 = 94.4.
-  // neo's default takes 7.62 / 14.6 of dc's equity: R = (14.6 / 109) (7.62 / 14.6) = 7.62 / 109.
+  // neo's default takes 9.62 / 14.6 of dc's equity: R = (14.6 / 109) (9.62 / 14.6) = 9.62 / 109.
   EXPECT_NEAR(x.equity[static_cast<std::size_t>(dc)], 14.6, kTight);
   EXPECT_NEAR(x.equity[static_cast<std::size_t>(neo)], 94.4, kTight);
-  EXPECT_NEAR(x.debtrank[static_cast<std::size_t>(neo)], 7.62 / 109, 1e-12);
+  EXPECT_NEAR(x.debtrank[static_cast<std::size_t>(neo)], 9.62 / 109, 1e-12);
   EXPECT_EQ(x.debtrank[static_cast<std::size_t>(dc)], 0.0);
 }
 

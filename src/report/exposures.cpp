@@ -30,12 +30,13 @@ double next_year_lease(const EntityPlan& p, std::size_t lease, int k, int period
   return v;
 }
 
-// A site's payments in the twelve months after period k (within the horizon), as its tenant pays
-// them in the deterministic run: ramp, term and escalator included.
+// A site's payments and reimbursements (a hosted site's share of its host's build-out) in the
+// twelve months after period k (within the horizon), as its tenant pays them in the
+// deterministic run: ramp, term and escalator included.
 double next_year_site(const SitePlan& site, int k, int periods, int per_year) {
   double v = 0;
   for (int j = k + 1; j <= std::min(periods - 1, k + per_year); ++j)
-    v += site.payment[static_cast<std::size_t>(j)];
+    v += site.payment[static_cast<std::size_t>(j)] + site.reimbursement[static_cast<std::size_t>(j)];
   return v;
 }
 

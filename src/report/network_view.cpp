@@ -104,14 +104,15 @@ void add_edges(const RunResult& r, const std::vector<std::vector<std::vector<dou
       edge(l.lessor.name, ent.id, "lease", l.id,
            remaining(at, l.start, l.end, l.payment_per_period / period_days));
     // A site's host (or a leased site's landlord) is owed the site's payments as a lessor its
-    // lease's, and they stop if the tenant fails: a lease edge, instrument the site. A site's
-    // payment follows its active MW (ramp, delay) and may have no term, so the edge is what the
-    // run's schedule still pays after the date, to the horizon (docs/store.md).
+    // lease's, and a hosted site's reimbursements of its build-out; they stop if the tenant
+    // fails: a lease edge, instrument the site. A site's payment follows its active MW (ramp,
+    // delay) and may have no term, so the edge is what the run's schedule still pays after the
+    // date, to the horizon (docs/store.md).
     const EntityPlan& p = r.plan.entities[e];
     for (std::size_t i = 0; i < ent.sites.size(); ++i) {
       double left = 0;
       for (std::size_t j = static_cast<std::size_t>(k + 1); j < p.sites[i].payment.size(); ++j)
-        left += p.sites[i].payment[j];
+        left += p.sites[i].payment[j] + p.sites[i].reimbursement[j];
       edge(ent.sites[i].host.name, ent.id, "lease", ent.sites[i].id, left);
     }
   }

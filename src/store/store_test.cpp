@@ -366,9 +366,10 @@ TEST(Store, ExposureNetworkAgreesWithTheRun) {
   EXPECT_TRUE(v.contagion.empty());  // nobody defaults in the base case
 }
 
-// A site's host is exposed to its tenant for the site's remaining payments, as a lessor is: at
-// every stored date, core_scientific's edges to coreweave (sites cs_1 ... cs_6) sum to the ledger's
-// coreweave lease rows with counterparty core_scientific dated after that date.
+// A site's host is exposed to its tenant for the site's remaining payments, as a lessor is, and
+// for the build-out reimbursements still to come: at every stored date, core_scientific's edges
+// to coreweave (sites cs_1 ... cs_6) sum to the ledger's coreweave lease and capex rows with
+// counterparty core_scientific dated after that date.
 TEST(Store, ASitesHostIsExposedToItsTenant) {
   const Scenario& s = coreweave().scenario();
   const RunResult r = run_deterministic(s);
@@ -388,12 +389,14 @@ TEST(Store, ASitesHostIsExposedToItsTenant) {
   std::ostringstream csv;
   write_ledger_csv(r, csv);
   std::istringstream in(csv.str());
-  std::vector<std::pair<std::string, double>> paid;  // coreweave's payments to core_scientific
+  // coreweave's payments (lease rows) and build-out reimbursements (capex rows) to core_scientific
+  std::vector<std::pair<std::string, double>> paid;
   for (std::string line; std::getline(in, line);) {
     std::vector<std::string> f;
     std::istringstream row(line);
     for (std::string x; std::getline(row, x, ',');) f.push_back(x);
-    if (f.size() == 6 && f[1] == "coreweave" && f[3] == "core_scientific" && f[4] == "lease")
+    if (f.size() == 6 && f[1] == "coreweave" && f[3] == "core_scientific" &&
+        (f[4] == "lease" || f[4] == "capex"))
       paid.emplace_back(f[0], -std::stod(f[5]));
   }
   ASSERT_FALSE(paid.empty());
@@ -409,8 +412,9 @@ TEST(Store, ASitesHostIsExposedToItsTenant) {
     ASSERT_TRUE(edges.count(d)) << d;
     EXPECT_NEAR(edges.at(d), left, 1e-5 * paid.size()) << d;  // the ledger prints 6 decimals
   }
-  // At the start: everything the horizon's ledger pays core_scientific (3,162 $M, found by review).
-  EXPECT_NEAR(edges.at("2025-01-01"), 3162, 1);
+  // At the start: everything the horizon's ledger pays core_scientific (3,162 $M of payments,
+  // found by review, and 11 reimbursements of 74.94).
+  EXPECT_NEAR(edges.at("2025-01-01"), 3162.39 + 11 * 74.94, 0.01);
   // core_scientific is a node of the view (an entity of the scenario, reduced-form).
   EXPECT_TRUE(std::any_of(v.nodes.begin(), v.nodes.end(),
                           [](const NetworkNode& n) { return n.id == "core_scientific"; }));
