@@ -21,9 +21,12 @@ Scenario without_new_money(const Scenario& s) {
   return out;
 }
 
-std::optional<int> runway_without_new_money(const Scenario& s, int entity) {
-  const Scenario dry = without_new_money(s);
-  return run_deterministic(dry).entities[static_cast<std::size_t>(entity)].default_period;
+std::vector<std::optional<int>> runways_without_new_money(const Scenario& s) {
+  const RunResult dry = run_deterministic(without_new_money(s));
+  std::vector<std::optional<int>> out;
+  out.reserve(dry.entities.size());
+  for (const EntitySeries& e : dry.entities) out.push_back(e.default_period);
+  return out;
 }
 
 }  // namespace tinderbox

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include "scenario/scenario.h"
 
@@ -14,7 +15,9 @@ namespace tinderbox {
 // (so delayed-draw facilities and revolvers lend nothing more).
 Scenario without_new_money(const Scenario& s);
 
-// The period in which `entity` runs out of cash without new money, if within the horizon.
-std::optional<int> runway_without_new_money(const Scenario& s, int entity);
+// For each entity, the period in which it runs out of cash without new money, if within the
+// horizon: one run of without_new_money(s), the same for every entity (a caller that reports
+// several entities runs it once, not once each: that made `run` quadratic in the entities).
+std::vector<std::optional<int>> runways_without_new_money(const Scenario& s);
 
 }  // namespace tinderbox

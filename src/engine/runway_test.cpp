@@ -34,7 +34,7 @@ entities:
          maturity: 2026-12-31}
 )");
   EXPECT_FALSE(run_deterministic(s).entities[0].default_period);
-  EXPECT_EQ(runway_without_new_money(s, 0), 2);  // period 2 ends on 2025-03-31
+  EXPECT_EQ(runways_without_new_money(s).at(0), 2);  // period 2 ends on 2025-03-31
   const Scenario dry = without_new_money(s);
   EXPECT_TRUE(dry.entities[0].equity.empty());
   EXPECT_EQ(dry.entities[0].debt[0].commitment, 0.0);
