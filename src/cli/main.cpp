@@ -117,7 +117,7 @@ int cmd_validate(const std::vector<Arg>& args) {
                                       "validate needs a scenario file or built-in name")});
   const LoadResult loaded = load_scenario(a->positionals[0].text);
   if (!loaded.scenario) return report(loaded.errors);
-  std::cout << a->positionals[0].text << ": valid\n";
+  std::cout << one_line(a->positionals[0].text) << ": valid\n";
   return kOk;
 }
 

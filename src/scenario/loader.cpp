@@ -25,8 +25,28 @@
 
 namespace tinderbox {
 
+// A diagnostic is one line: a control character in a path the user gave (a file named with a
+// newline, an escape sequence) or in a message quoting one is written as \xNN, so that it can
+// neither split the line nor drive the terminal. Values from the file are already quoted so.
+std::string one_line(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7F) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 std::string Diagnostic::str() const {
-  return file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": error: " + message;
+  return one_line(file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": error: " +
+                  message);
 }
 
 namespace loader {

@@ -359,6 +359,16 @@ TEST(Loader, DiagnosticFormat) {
 
 // ------------------------------------------------------------------------------ files and names
 
+TEST(Loader, ADiagnosticIsOneLineWhateverThePath) {
+  // A path with a newline and an escape sequence, as a user or a script might pass one.
+  const LoadResult r = load_scenario("/no/such/dir/a\nb\x1b[31m.yaml");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].str(),
+            "/no/such/dir/a\\x0ab\\x1b[31m.yaml:1:1: error: cannot read file: No such file or "
+            "directory");
+  EXPECT_EQ(one_line("tab\there\x7f"), "tab\\x09here\\x7f");
+}
+
 TEST(Loader, MissingFileIsAnErrorAtItsFirstPosition) {
   const LoadResult r = load_scenario("/no/such/dir/scenario.yaml");
   ASSERT_EQ(r.errors.size(), 1u);
