@@ -31,6 +31,18 @@ TEST(BreakevenCli, ZeroCostOfCapitalIsStraightLine) {
   EXPECT_NE(cli("breakeven").out.find("k = r / (1 - (1 + r)^-life)"), std::string::npos);
 }
 
+// A flag's number is read as a scenario file reads one: a value too small for a double is 0
+// (it was refused as out of range), and only the whole text as one decimal number is accepted.
+TEST(BreakevenCli, FlagNumbersReadAsScenarioNumbers) {
+  const auto zero = cli("breakeven --cost-of-capital 0 --margin 0.25 --life 5 --json");
+  ASSERT_EQ(zero.code, 0) << zero.err;
+  const auto tiny = cli("breakeven --cost-of-capital 1e-400 --margin +0.25 --life 5 --json");
+  ASSERT_EQ(tiny.code, 0) << tiny.err;
+  EXPECT_EQ(tiny.out, zero.out);
+  for (const char* bad : {"0x1p-2", "inf", "nan", "1e400", "0.25x", "' 0.25'"})
+    EXPECT_EQ(cli(std::string("breakeven --margin ") + bad).code, 2) << bad;
+}
+
 TEST(BreakevenCli, Json) {
   const auto r = cli("breakeven --capex 1000 --life 2 --margin 0.5 --cost-of-capital 0 --json");
   ASSERT_EQ(r.code, 0) << r.err;

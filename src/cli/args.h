@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "scenario/loader.h"
@@ -40,5 +41,10 @@ std::optional<ParsedArgs> parse_args(const std::vector<Arg>& args, const std::ve
                                      std::size_t max_positionals, Diagnostic* error);
 
 Diagnostic command_line_error(int col, std::string message);
+
+// A number given on the command line: the whole text one finite decimal number, read as a
+// scenario file reads one (a leading '+' allowed; no spaces, hex or inf; a value too small for a
+// double, 1e-400, is 0, one too large is refused); else nothing.
+std::optional<double> flag_number(std::string_view text);
 
 }  // namespace tinderbox

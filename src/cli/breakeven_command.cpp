@@ -16,17 +16,7 @@ namespace {
 
 constexpr int kOk = 0, kBadInput = 2;
 
-std::optional<double> number(const std::string& text) {
-  std::size_t used = 0;
-  double x = 0;
-  try {
-    x = std::stod(text, &used);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  if (used == 0 || used != text.size() || !std::isfinite(x)) return std::nullopt;
-  return x;
-}
+std::optional<double> number(const std::string& text) { return flag_number(text); }
 
 // The flag's number if it lies in (lo, hi] (or [lo, hi] when lo_closed), else an error.
 bool number_flag(const ParsedArgs& a, const std::string& flag, double lo, bool lo_closed, double hi,

@@ -54,14 +54,9 @@ std::optional<double> number_flag(const ParsedArgs& a, const std::string& flag, 
                                   double hi, double fallback, std::vector<Diagnostic>& errors) {
   const Arg* v = a.value(flag);
   if (!v) return fallback;
-  std::size_t used = 0;
-  double x = 0;
-  try {
-    x = std::stod(v->text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != v->text.size() || !(x >= lo && x <= hi)) {
+  const std::optional<double> parsed = flag_number(v->text);
+  const double x = parsed.value_or(0);
+  if (!parsed || !(x >= lo && x <= hi)) {
     char range[64];
     std::snprintf(range, sizeof range, "%g to %g", lo, hi);
     errors.push_back(command_line_error(
@@ -265,19 +260,14 @@ bool parse_shock(const Arg& flag, const std::vector<std::string>& names, std::ve
     } else {
       const std::string name = item.substr(0, eq), value = item.substr(eq + 1);
       const auto it = index.find(name);
-      std::size_t used = 0;
-      double x = 0;
-      try {
-        x = std::stod(value, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
+      const std::optional<double> parsed = flag_number(value);
+      const double x = parsed.value_or(0);
       if (it == index.end()) {
         errors.push_back(command_line_error(
             col, "unknown node '" + name + "' in '--shock'" + did_you_mean(name, names)));
       } else if (given[static_cast<std::size_t>(it->second)]) {
         errors.push_back(command_line_error(col, "node '" + name + "' is shocked twice"));
-      } else if (used == 0 || used != value.size() || !(x > 0 && x <= 1)) {
+      } else if (!parsed || !(x > 0 && x <= 1)) {
         errors.push_back(command_line_error(
             col + static_cast<int>(eq) + 1,
             "shock of '" + name + "' must be a fraction in (0, 1] (got '" + value + "')"));
