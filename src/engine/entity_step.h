@@ -119,6 +119,14 @@ struct EntityState {
   // Network (docs/model.md, Network):
   std::vector<double> liability;    // a holder's liability balances
   double guarantee_paid = 0;        // an spv: what its parent has paid for it so far
+  // A holder whose owners put in capital (fund(), without a liability) issues them new interests
+  // at its value before the capital: `held` is the share of its equity that its stakes and fund
+  // interests as written still hold (1 until then); `owners_paid` what the owners put in during
+  // period `owners_period`, and `held_before` the share held before it (docs/model.md, Holders
+  // and marks). The period's valuations, however many, dilute from `held_before`.
+  double held = 1, held_before = 1;
+  double owners_paid = 0;
+  int owners_period = -1;
   std::vector<double> invested;     // per invest-to-buy deal: invested so far
   std::vector<double> bought;       // per invest-to-buy deal: paid on its contract this period
   std::vector<double> purchased;    // per warrant: paid to its issuer so far
@@ -166,6 +174,7 @@ struct State {
   std::vector<Event> buffer_events;
   std::vector<int> first_round, first_pass;  // per entity: when it first defaulted (fire sales)
   std::vector<double> marks;       // per entity: equity mark (docs/model.md, Marks)
+  std::vector<double> held;        // per entity: the share its holders still hold, this period
   // Per entity, per SiteFlow::skip slot: the first period from which the plan's site flows in
   // that slot are not paid on this path (a late or stopped site's payments are the path's; a
   // host in default builds, and is reimbursed, no more); INT_MAX: paid as planned. Settled in
@@ -1760,6 +1769,12 @@ class EntityStep {
       receive(FlowKind::Funding, Source::Liability, 0, amount);
     } else {
       receive(FlowKind::Funding, Source::Funding, 0, amount);
+      if (s_.owners_period != k_) {
+        s_.owners_period = k_;
+        s_.owners_paid = 0;
+        s_.held_before = s_.held;
+      }
+      s_.owners_paid += amount;
     }
   }
 

@@ -130,6 +130,9 @@ struct PeriodFigures {
   double liabilities = 0;  // a holder's liabilities
   double nav = 0;          // cash + fleet market value + loans held + stakes - debt - liabilities
   double mark = 0;         // the equity value its stakeholders mark (docs/model.md, Marks)
+  // The share of that equity that its owners' capital calls took from the holders of its stakes
+  // and fund interests (0 until a call; their value is share × (1 − diluted) × mark).
+  double diluted = 0;
 };
 
 // `f = PeriodFigures{}` (every figure 0.0, all bits zero) in 16-byte pieces: for the whole 280

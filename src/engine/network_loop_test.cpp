@@ -306,6 +306,34 @@ TEST(NetLoop, HolderShortOfCashForADrawCallsCapital) {
   EXPECT_NEAR(r.entities[fund].periods[1].cash, 0, kTight);
 }
 
+// The owners' capital buys new interests at the fund's value before it: a pension holding 60 % of
+// the fund's interests as written keeps 60 % of that value, not of what the owners put in.
+TEST(NetLoop, OwnersCapitalDilutesTheFundsHolders) {
+  std::string yaml = kFundLoan;
+  yaml.replace(yaml.find("cash: 50"), 8, "cash: 10");
+  yaml += "  pension:\n    kind: pension\n    cash: 5\n    fund_interests: {fund: 0.6}\n";
+  const Scenario s = scenario_from(yaml);
+  const RunResult r = run_deterministic(s);
+  const int fund = id(s, "fund"), pension = id(s, "pension");
+  const auto& f = r.entities[fund].periods;
+  const auto& p = r.entities[pension].periods;
+  // January: the fund holds 19.75 of cash and 0.75 x 108 = 81 of loan: NAV 100.75, no call.
+  EXPECT_NEAR(f[0].nav, 100.75, kTight);
+  EXPECT_EQ(f[0].diluted, 0.0);
+  EXPECT_NEAR(p[0].stakes_value, 0.6 * 100.75, kTight);
+  // February: it calls 9.575 (above), NAV 0 + 0.75 x 148 = 111; worth 111 - 9.575 = 101.425
+  // before the capital, so its holders keep 101.425 / 111 of it.
+  EXPECT_NEAR(f[1].nav, 111, kTight);
+  EXPECT_NEAR(f[1].mark, 111, kTight);
+  EXPECT_NEAR(f[1].diluted, 9.575 / 111, 1e-12);
+  EXPECT_NEAR(p[1].stakes_value, 0.6 * 101.425, kTight);  // not 0.6 x 111 = 66.6
+  EXPECT_NEAR(p[1].nav, 5 + 0.6 * 101.425, kTight);
+  // March: interest 0.75 x 148 x 0.10 / 12 = 0.925, no call: the same share of a larger NAV.
+  EXPECT_NEAR(f[2].nav, 111.925, kTight);
+  EXPECT_NEAR(f[2].diluted, 9.575 / 111, 1e-12);
+  EXPECT_NEAR(p[2].stakes_value, 0.6 * (101.425 / 111) * 111.925, kTight);
+}
+
 }  // namespace
 }  // namespace tinderbox
 

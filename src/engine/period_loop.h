@@ -399,8 +399,10 @@ inline void value_holdings(const Plan& plan, const MarketPath& m, int k, State& 
   const Scenario& sc = *plan.scenario;
   const std::size_t n = st.entities.size();
   st.marks.assign(n, 0.0);
+  st.held.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     EntityState& s = st.entities[i];
+    st.held[i] = s.held;
     double loans = 0;
     for (const LoanHeld& l : plan.entities[i].loans)
       loans += l.share * st.entities[static_cast<std::size_t>(l.borrower)].debt[l.debt].balance;
@@ -413,17 +415,32 @@ inline void value_holdings(const Plan& plan, const MarketPath& m, int k, State& 
       EntityState& s = st.entities[i];
       double stakes = s.default_period >= 0 ? 0.0 : rights_value(plan, m, k, i, st);
       if (s.default_period < 0)
-        for (const Stake& x : sc.entities[i].stakes)
-          stakes += x.share * st.marks[static_cast<std::size_t>(x.entity)];
+        for (const Stake& x : sc.entities[i].stakes) {
+          const auto j = static_cast<std::size_t>(x.entity);
+          stakes += x.share * st.held[j] * st.marks[j];
+        }
       s.f.stakes_value = stakes;
       s.f.nav = s.f.cash + s.f.collateral_market + s.f.loans_held + stakes - s.f.debt -
                 s.f.liabilities;
       const double mark = own_mark(plan, m, k, i, s.f.nav, s);
-      change = std::max(change, std::abs(mark - st.marks[i]));
+      // Capital its owners put in this period buys new interests at the value before it, NAV − c:
+      // the holders keep (NAV − c) / NAV of it, none when that value is below zero (the capital
+      // first fills the hole).
+      double held = s.held;
+      if (s.owners_period == k && s.owners_paid > 0)
+        held = s.held_before * std::max(0.0, s.f.nav - s.owners_paid) /
+               std::max(s.f.nav, s.owners_paid);
+      change = std::max(change, std::abs(held * mark - st.held[i] * st.marks[i]));
       st.marks[i] = mark;
+      st.held[i] = held;
       s.f.mark = mark;
     }
     if (change <= 1e-9) break;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    EntityState& s = st.entities[i];
+    s.held = st.held[i];
+    s.f.diluted = 1 - s.held;
   }
 }
 

@@ -58,6 +58,9 @@ void State::reset(const Plan& plan) {
     s.liability.clear();
     for (const Liability& l : e.liabilities) s.liability.push_back(l.amount);
     s.guarantee_paid = 0;
+    s.held = s.held_before = 1;
+    s.owners_paid = 0;
+    s.owners_period = -1;
     s.invested.assign(e.invest_to_buy.size(), 0.0);
     s.bought.assign(e.invest_to_buy.size(), 0.0);
     s.purchased.assign(e.warrants.size(), 0.0);

@@ -80,7 +80,8 @@ void collect(const Scenario& s, const Plan& plan, const State& st, int k, Exposu
     for (const Stake& y : e.stakes)
       if (standing(y.entity))
         add(x, i, y.entity, y.fund_interest ? ExposureKind::FundInterest : ExposureKind::Stake,
-            "", y.share * x.equity[static_cast<std::size_t>(y.entity)]);
+            "", y.share * st.entities[static_cast<std::size_t>(y.entity)].held *
+                    x.equity[static_cast<std::size_t>(y.entity)]);
     // An spv is exposed to its guarantor for what the guarantee could still pay on its debt.
     if (e.parent >= 0 && e.guarantee.type != GuaranteeType::None && standing(e.parent)) {
       double debt = 0;

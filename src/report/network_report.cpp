@@ -30,9 +30,10 @@ void credit_losses(const RunResult& r, NetworkReport& n) {
   }
 }
 
-// A stake or fund interest loses share x (mark at the first period end - mark at the last; a
-// defaulted investee's mark is 0), and an invest-to-buy deal what was invested in an investee
-// that defaulted; each is booked to its holder's class.
+// A stake or fund interest loses share x (what its holders hold of the mark at the first period
+// end - at the last: (1 - diluted) x mark, a defaulted investee's mark being 0), and an
+// invest-to-buy deal what was invested in an investee that defaulted; each is booked to its
+// holder's class.
 void value_losses(const RunResult& r, NetworkReport& n) {
   const Scenario& s = *r.scenario;
   for (const Flow& f : r.flows) {
@@ -46,7 +47,8 @@ void value_losses(const RunResult& r, NetworkReport& n) {
     for (const Stake& x : s.entities[h].stakes) {
       const auto& marks = r.entities[static_cast<std::size_t>(x.entity)].periods;
       if (marks.empty()) continue;
-      const double lost = x.share * std::max(0.0, marks.front().mark - marks.back().mark);
+      const auto held = [](const PeriodFigures& f) { return (1 - f.diluted) * f.mark; };
+      const double lost = x.share * std::max(0.0, held(marks.front()) - held(marks.back()));
       n.value_losses[at(creditor_class(s, Party{s.entities[h].id, static_cast<int>(h)}))] += lost;
     }
 }
