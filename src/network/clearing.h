@@ -69,7 +69,10 @@ class Clearer {
   bool solve_round(std::size_t visits);
   void sort_columns(std::size_t first);
   bool insert_columns(std::size_t before, std::size_t first);
-  void flush_round();
+  void flush_round(std::size_t first);
+  void flush_list(std::size_t count);
+  std::size_t scan_deferred(std::size_t count);
+  void complete_deferred();
   double sweep(bool store);
   // A node's tolerance scale, tolerance × max(1, p̄_i): how far its payment may be from the
   // clearing vector, and how far short of p̄_i it must fall to default (prepare() computes it
@@ -95,6 +98,9 @@ class Clearer {
     std::vector<double> fixed;  // Σ over debtors that pay in full of L_ij: received in any case
     std::vector<double> assets, inv_scale, inv_owed;
     std::vector<double> per_unit;  // a closing round's change in p_j / p̄_j
+    // Where each one's obligations outside D begin in the outside list (they are consecutive,
+    // and the next one's begin where they end): the first defaults_ + 1.
+    std::vector<int> listed;
   } d_;
   // An obligation as the block and the outside list keep it, its fields side by side: the split
   // in load_round(), which writes each of a new default's obligations to both lists, then makes
@@ -129,6 +135,19 @@ class Clearer {
     std::vector<int> link, head;
     std::size_t count = 0;
   } outside_;
+  // A flush deferred (see flush_round): the round's changes (d_.per_unit) have not reached the
+  // inflows of the first `count` entries of the outside list yet. `extra` (0 elsewhere, kept so)
+  // is each node's change from the D nodes that changed most and from the round's new defaults
+  // (`changed`, the first `changed_most`, the new defaults, from position `first` on, as one),
+  // `bound` the largest |per_unit| of the others, and `node` / `saved` the nodes whose inflow
+  // find_new_defaults() has completed, with their inflows before it (the first `walked`).
+  struct Deferred {
+    bool pending = false;
+    std::size_t count = 0, walked = 0, changed_most = 0, first = 0;
+    double bound = 0;
+    std::vector<double> extra, saved;
+    std::vector<int> node, changed;
+  } deferred_;
   double alpha_ = 1, beta_ = 1, tolerance_ = 1e-9;
 };
 
