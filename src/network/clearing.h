@@ -66,14 +66,14 @@ class Clearer {
   std::size_t scan_by_four(std::size_t& count);
   void open_round(std::size_t size);
   void load_round(const Liabilities& L, std::size_t first);
-  bool solve_round(std::size_t visits);
+  bool solve_round(std::size_t visits, std::size_t first);
   void sort_columns(std::size_t first);
   bool insert_columns(std::size_t before, std::size_t first);
   void flush_round(std::size_t first);
   void flush_list(std::size_t count);
   std::size_t scan_deferred(std::size_t count);
   void complete_deferred();
-  double sweep(bool store);
+  double sweep(bool store, std::size_t begin);
   // A node's tolerance scale, tolerance × max(1, p̄_i): how far its payment may be from the
   // clearing vector, and how far short of p̄_i it must fall to default (prepare() computes it
   // for two nodes at a time by SSE2, to the same bits).
@@ -149,6 +149,7 @@ class Clearer {
     std::vector<int> node, changed;
   } deferred_;
   double alpha_ = 1, beta_ = 1, tolerance_ = 1e-9;
+  bool long_rows_ = false;  // at least kLongRows obligations a node (the bench's network)
 };
 
 }  // namespace tinderbox::network
