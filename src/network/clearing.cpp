@@ -39,10 +39,14 @@ constexpr std::size_t kSparseRound = 32;
 // the bench's network the third round's 169 new defaults give 222 of the 2,898 old columns new
 // obligations: inserting them costs 0.046 M cycles, sorting the block 0.065 M.
 constexpr std::size_t kInsertBelow = 4;
-// A round whose new defaults are fewer than one in 32 of D defers its flush, and the nodes whose
-// change is above a 64th of the largest reach the bound exactly (see flush_round).
+// A round whose new defaults are fewer than one in 32 of D defers its flush (one in 8 on a
+// network of long rows, where deferred changes are carried over rounds), and the nodes whose
+// change is above a 64th of the largest reach the bound exactly, unless they are more than a
+// quarter of D (see flush_round).
 constexpr std::size_t kDeferBelow = 32;
+constexpr std::size_t kDeferBelowLong = 8;
 constexpr double kChangedMost = 64;
+constexpr std::size_t kChangedMostOf = 4;
 // A network with at least this many obligations a node, on average, sums its rows by lanes (see
 // Clearer::sum_rows).
 constexpr std::size_t kLongRows = 4;
@@ -673,21 +677,38 @@ bool Clearer::solve_round(std::size_t visits, std::size_t first) {
 // round with few new defaults (`first` on) is usually the last, and its flush (the whole outside
 // list, some 30,000 entries on the bench's network) then only serves to show that nobody else
 // defaults: it is deferred, and the next find_new_defaults() completes only the inflows of the
-// nodes that a bound cannot clear (scan_deferred); should anybody default after all, the rest
-// is flushed before the next round closes (complete_deferred), to the same bits.
+// nodes that a bound cannot clear (scan_deferred). Should anybody default after all, the rest
+// is flushed before the next round closes (complete_deferred), to the same bits; on a network
+// of long rows (not the engine's) the deferred changes are carried instead, and the next round
+// defers the changes of both rounds together, from the payments of the last flush that reached
+// every node (d_.start, then kept) to its own: the inflows then take one addition an obligation
+// for both rounds where they took two, which decides a default differently only for a node
+// within a few roundings of its limit, far inside the tolerance.
 void Clearer::flush_round(std::size_t first) {
-  if (deferred_.pending) complete_deferred();
+  const bool carry = deferred_.pending && long_rows_;
+  if (carry) {
+    restore_completed();
+    first = deferred_.first;  // the nodes new since the last full flush
+  } else if (deferred_.pending) {
+    complete_deferred();
+  }
+  const std::size_t defer_below = long_rows_ ? kDeferBelowLong : kDeferBelow;
+  const bool defer = (defaults_ - first) * defer_below < defaults_;
+  // Where the changes are carried, each node's change is counted from its payment at the last
+  // full flush: d_.start moves only with one.
+  const bool full = !(defer && long_rows_);
   double* per_unit = d_.per_unit.data();
-  // The largest change per unit of the nodes in D before the round, for a deferred flush.
+  // The largest change per unit of the nodes in D before `first`, for a deferred flush.
   double bound = 0;
   for (std::size_t k = 0; k < defaults_; ++k) {
     per_unit[k] = (d_.payment[k] - d_.start[k]) * d_.inv_owed[k];
-    d_.start[k] = d_.payment[k];
+    if (full) d_.start[k] = d_.payment[k];
     result_.payments[static_cast<std::size_t>(in_default_[k])] = d_.payment[k];
     if (k < first) bound = std::max(bound, std::abs(per_unit[k]));
   }
-  if ((defaults_ - first) * kDeferBelow >= defaults_) {
+  if (!defer) {
     flush_list(outside_.count);
+    deferred_.pending = false;
     return;
   }
   // The nodes that changed most, and the new defaults (the list's last entries; none for a
@@ -701,6 +722,14 @@ void Clearer::flush_round(std::size_t first) {
   for (std::size_t k = 0; k < first; ++k) {
     changed[most] = static_cast<int>(k);
     most += std::abs(per_unit[k]) > threshold ? 1 : 0;
+  }
+  if (most * kChangedMostOf > defaults_) {
+    // Too many for `extra` to cost less than the flush itself.
+    flush_list(outside_.count);
+    if (!full)
+      for (std::size_t k = 0; k < defaults_; ++k) d_.start[k] = d_.payment[k];
+    deferred_.pending = false;
+    return;
   }
   if (first < defaults_) changed[most++] = static_cast<int>(first);  // its segment: all of them
   const Obligation* list = outside_.list.data();
@@ -728,7 +757,7 @@ void Clearer::flush_round(std::size_t first) {
 // (below due_i) an addition, fewer than n of them, and the bound's own few. The bound takes off
 // a margin of 1e-9 + 4 n ε times e_i + due_i for them, so that a node it clears would not have
 // failed the usual test after the flush either. A node that it does not clear (on the bench's
-// network 25 of 6,930, against 6,930 entries' worth of flush saved) gets its inflow completed:
+// network 1 of 6,930 after the last round) gets its inflow completed:
 // its entries of the outside list, from its creditor chain, added in the list's order, as the
 // flush would add them, to the same bits; then the usual test. Lists the new defaults from D's
 // position `count` on, in node order, and returns the new end.
@@ -801,14 +830,19 @@ std::size_t Clearer::scan_deferred(std::size_t count) {
   return count;
 }
 
+// The nodes whose inflow scan_deferred() completed, back to their inflows at the last flush.
+void Clearer::restore_completed() {
+  for (std::size_t t = 0; t < deferred_.walked; ++t)
+    inflow_[static_cast<std::size_t>(deferred_.node[t])] = deferred_.saved[t];
+  deferred_.walked = 0;
+}
+
 // Flushes the deferred round for every node: the completed ones are set back to their inflows
 // before, so that each gets the flush's additions once, in the list's order.
 void Clearer::complete_deferred() {
-  for (std::size_t t = 0; t < deferred_.walked; ++t)
-    inflow_[static_cast<std::size_t>(deferred_.node[t])] = deferred_.saved[t];
+  restore_completed();
   flush_list(deferred_.count);
   deferred_.pending = false;
-  deferred_.walked = 0;
 }
 
 // The first `count` entries of the outside list: each adds its debtor's change per unit times

@@ -73,6 +73,7 @@ class Clearer {
   void flush_list(std::size_t count);
   std::size_t scan_deferred(std::size_t count);
   void complete_deferred();
+  void restore_completed();
   double sweep(bool store, std::size_t begin);
   // A node's tolerance scale, tolerance × max(1, p̄_i): how far its payment may be from the
   // clearing vector, and how far short of p̄_i it must fall to default (prepare() computes it
