@@ -178,7 +178,8 @@ void Clearer::prepare(const Liabilities& L, std::span<const double> e, const Cle
                     &d_.listed, &deferred_.changed})
       reserve_at_least(*v, n + 1);
   }
-  const std::size_t m = L.amount.size();
+  // + 1: the branch-free splits write one slot past what they keep.
+  const std::size_t m = L.amount.size() + 1;
   if (block_.found.size() < m) {
     reserve_at_least(block_.found, m);
     reserve_at_least(outside_.list, m);
@@ -442,19 +443,20 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
       moved.amount = 0;
     }
   }
-  // A new default's obligations: one owed to D goes to the block, the others to the outside
-  // list, each heading its creditor's chain (a defaulted creditor's chain, walked already, is not
-  // read again). A branch: most obligations (93 % in the bench's first round, two thirds in its
-  // second) are owed outside, and the branch, predicted so, costs less than writing each to both
-  // lists and advancing one (load_round 0.162 -> 0.103 M cycles in the first round, 0.188 ->
-  // 0.143 in the second, on the AMD EPYC VM of stop 22).
-  std::size_t kept = outside_.count;
+  // A new default's obligations: whether the creditor has defaulted is unpredictable, so each is
+  // written to both lists and only one of them advances; one kept outside heads its creditor's
+  // chain (a defaulted creditor's chain, walked already, is not read again). Of the obligations
+  // read so far, those not owed to D were kept, so the outside list's end is computed from the
+  // block's, not kept by a second update in the loop.
+  const std::size_t kept_from = outside_.count + found;
+  std::size_t done = 0;
   int* listed = d_.listed.data();
   for (std::size_t k = first; k < defaults_; ++k) {
     const auto i = static_cast<std::size_t>(in_default_[k]);
     const auto begin = static_cast<std::size_t>(L.row_start[i]);
     const auto end = static_cast<std::size_t>(L.row_start[i + 1]);
-    listed[k] = static_cast<int>(kept);
+    const std::size_t offset = kept_from + done - begin;  // kept = offset + e − found
+    listed[k] = static_cast<int>(offset + begin - found);
     // The rows of L that a round reads lie anywhere in it (1.2 MB for the bench's network, more
     // than a core's L2): the row kPrefetchRows ahead is requested now, so that its lines are near
     // by the time its turn comes.
@@ -469,16 +471,19 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
       const auto to = static_cast<std::size_t>(L.creditor[e]);
       const int at = position_[to];
       const double a = L.amount[e];
-      if (at >= 0) {
-        in_d[found++] = {static_cast<int>(k), at, a};
-        continue;
-      }
+      const std::size_t kept = offset + e - found;
+      in_d[found] = {static_cast<int>(k), at, a};
       out[kept] = {static_cast<int>(k), static_cast<int>(to), a};
-      link[kept] = head[to];
-      head[to] = static_cast<int>(kept);
-      ++kept;
+      const int next = head[to];
+      link[kept] = next;
+      // A mask, not a select, which the compiler would make a branch: all ones when kept outside.
+      const int outside = at >> 31;
+      head[to] = next ^ ((next ^ static_cast<int>(kept)) & outside);
+      found += static_cast<std::size_t>(outside + 1);
     }
+    done += end - begin;
   }
+  const std::size_t kept = kept_from + done - found;
   listed[defaults_] = static_cast<int>(kept);
   block_.count = found;
   outside_.count = kept;
