@@ -89,6 +89,10 @@ const ClearingResult& Clearer::clear(const Liabilities& L, std::span<const doubl
     if (!solve_round(visits, defaults_)) result_.converged = false;
     flush_round(defaults_);
   }
+  // D's payments, published once: the rounds read from result_.payments only what the nodes that
+  // pay in full pay (p̄, from prepare()).
+  for (std::size_t k = 0; k < defaults_; ++k)
+    result_.payments[static_cast<std::size_t>(in_default_[k])] = d_.payment[k];
   return result_;
 }
 
@@ -673,11 +677,11 @@ bool Clearer::solve_round(std::size_t visits, std::size_t first) {
 }
 
 // Closes a round: each defaulted node's change over the round reaches the inflows of its
-// creditors that pay in full (they decide the next round), and D's payments are published. A
-// round with few new defaults (`first` on) is usually the last, and its flush (the whole outside
-// list, some 30,000 entries on the bench's network) then only serves to show that nobody else
-// defaults: it is deferred, and the next find_new_defaults() completes only the inflows of the
-// nodes that a bound cannot clear (scan_deferred). Should anybody default after all, the rest
+// creditors that pay in full (they decide the next round); clear() publishes D's payments at its
+// end. A round with few new defaults (`first` on) is usually the last, and its flush (the whole
+// outside list, some 30,000 entries on the bench's network) then only serves to show that nobody
+// else defaults: it is deferred, and the next find_new_defaults() completes only the inflows of
+// the nodes that a bound cannot clear (scan_deferred). Should anybody default after all, the rest
 // is flushed before the next round closes (complete_deferred), to the same bits; on a network
 // of long rows (not the engine's) the deferred changes are carried instead, and the next round
 // defers the changes of both rounds together, from the payments of the last flush that reached
@@ -703,7 +707,6 @@ void Clearer::flush_round(std::size_t first) {
   for (std::size_t k = 0; k < defaults_; ++k) {
     per_unit[k] = (d_.payment[k] - d_.start[k]) * d_.inv_owed[k];
     if (full) d_.start[k] = d_.payment[k];
-    result_.payments[static_cast<std::size_t>(in_default_[k])] = d_.payment[k];
     if (k < first) bound = std::max(bound, std::abs(per_unit[k]));
   }
   if (!defer) {
