@@ -747,7 +747,6 @@ void Clearer::flush_round(std::size_t first) {
   }
   deferred_.pending = true;
   deferred_.count = outside_.count;
-  deferred_.changed_most = most;
   deferred_.first = first;
   deferred_.bound = threshold;
   deferred_.walked = 0;
@@ -811,25 +810,22 @@ std::size_t Clearer::scan_deferred(std::size_t count) {
                                        _mm_mul_pd(lose2, _mm_loadu_pd(due + u)));
       return _mm_movemask_pd(_mm_cmplt_pd(lower, _mm_loadu_pd(limit + u)));
     };
+    // `extra` back to 0 on the way (two stores for four nodes cost less than finding the
+    // entries that made it).
+    const __m128d zero = _mm_setzero_pd();
     for (; v + 4 <= n; v += 4) {
-      if ((fails(v) | fails(v + 2)) == 0) [[likely]]
-        continue;
-      for (std::size_t u = v; u < v + 4; ++u) complete(u);
+      if ((fails(v) | fails(v + 2)) != 0) [[unlikely]]
+        for (std::size_t u = v; u < v + 4; ++u) complete(u);
+      _mm_storeu_pd(extra + v, zero);
+      _mm_storeu_pd(extra + v + 2, zero);
     }
   }
 #endif
-  for (; v < n; ++v) complete(v);
-  deferred_.walked = w;
-  // `extra` back to 0, over the same entries.
-  const int* changed = deferred_.changed.data();
-  const int* listed = d_.listed.data();
-  for (std::size_t t = 0; t < deferred_.changed_most; ++t) {
-    const auto k = static_cast<std::size_t>(changed[t]);
-    const std::size_t end =
-        k < deferred_.first ? static_cast<std::size_t>(listed[k + 1]) : deferred_.count;
-    for (auto f = static_cast<std::size_t>(listed[k]); f < end; ++f)
-      extra[static_cast<std::size_t>(list[f].to)] = 0;
+  for (; v < n; ++v) {
+    complete(v);
+    extra[v] = 0;
   }
+  deferred_.walked = w;
   return count;
 }
 

@@ -137,14 +137,14 @@ class Clearer {
     std::size_t count = 0;
   } outside_;
   // A flush deferred (see flush_round): the round's changes (d_.per_unit) have not reached the
-  // inflows of the first `count` entries of the outside list yet. `extra` (0 elsewhere, kept so)
-  // is each node's change from the D nodes that changed most and from the round's new defaults
-  // (`changed`, the first `changed_most`, the new defaults, from position `first` on, as one),
-  // `bound` the largest |per_unit| of the others, and `node` / `saved` the nodes whose inflow
-  // find_new_defaults() has completed, with their inflows before it (the first `walked`).
+  // inflows of the first `count` entries of the outside list yet. `extra` (0 between uses) is
+  // each node's change from the D nodes that changed most (`changed`: flush_round's scratch) and
+  // from the new defaults (from position `first` on), `bound` the largest |per_unit| of the
+  // others, and `node` / `saved` the nodes whose inflow find_new_defaults() has completed, with
+  // their inflows before it (the first `walked`).
   struct Deferred {
     bool pending = false;
-    std::size_t count = 0, walked = 0, changed_most = 0, first = 0;
+    std::size_t count = 0, walked = 0, first = 0;
     double bound = 0;
     std::vector<double> extra, saved;
     std::vector<int> node, changed;
