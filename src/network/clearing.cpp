@@ -34,9 +34,19 @@ constexpr int kPair = 2;
 // A round that follows one that found fewer than one node in 32 in default scans for new
 // defaults four nodes at a time (see find_new_defaults).
 constexpr std::size_t kSparseRound = 32;
-// A round in which fewer than a sixteenth of the old columns gain obligations inserts them into
-// the last round's columns rather than sort the block again (the same columns either way).
-constexpr std::size_t kInsertBelow = 16;
+// A round in which fewer than a quarter of the old columns gain obligations inserts them into
+// the last round's columns rather than sort the block again (the same columns either way). On
+// the bench's network the third round's 169 new defaults give 222 of the 2,898 old columns new
+// obligations: inserting them costs 0.046 M cycles, sorting the block 0.065 M.
+constexpr std::size_t kInsertBelow = 4;
+// A round whose new defaults are fewer than one in 32 of D defers its flush (one in 8 on a
+// network of long rows, where deferred changes are carried over rounds), and the nodes whose
+// change is above a 64th of the largest reach the bound exactly, unless they are more than a
+// quarter of D (see flush_round).
+constexpr std::size_t kDeferBelow = 32;
+constexpr std::size_t kDeferBelowLong = 8;
+constexpr double kChangedMost = 64;
+constexpr std::size_t kChangedMostOf = 4;
 // A network with at least this many obligations a node, on average, sums its rows by lanes (see
 // Clearer::sum_rows).
 constexpr std::size_t kLongRows = 4;
@@ -65,20 +75,24 @@ const ClearingResult& Clearer::clear(const Liabilities& L, std::span<const doubl
     const std::size_t first = defaults_;
     if (find_new_defaults() > 0) {
       load_round(L, first);
-      if (!solve_round(visits)) result_.converged = false;
-      flush_round();
+      if (!solve_round(visits, first)) result_.converged = false;
+      flush_round(first);
       continue;
     }
     // A defaulted node's inflow is summed afresh at every sweep; a solvent node's is kept by one
     // increment a round: each adds a rounding error of 2^-53 of the inflow, far inside the
     // tolerance (the property tests recompute every inflow independently).
-    const double worst = sweep(false);
+    const double worst = sweep(false, 0);
     result_.residual = worst * tolerance_;
     if (worst <= kTargetError || refined) break;
     refined = true;
-    if (!solve_round(visits)) result_.converged = false;
-    flush_round();
+    if (!solve_round(visits, defaults_)) result_.converged = false;
+    flush_round(defaults_);
   }
+  // D's payments, published once: the rounds read from result_.payments only what the nodes that
+  // pay in full pay (p̄, from prepare()).
+  for (std::size_t k = 0; k < defaults_; ++k)
+    result_.payments[static_cast<std::size_t>(in_default_[k])] = d_.payment[k];
   return result_;
 }
 
@@ -164,7 +178,8 @@ void Clearer::prepare(const Liabilities& L, std::span<const double> e, const Cle
     for (auto* v : {&d_.payment, &d_.start, &d_.fixed, &d_.assets, &d_.inv_scale, &d_.inv_owed,
                     &d_.per_unit})
       reserve_at_least(*v, n + 1);  // + 1: the spare position n, the padding's debtor
-    for (auto* v : {&block_.start, &block_.next_start, &block_.cursor, &block_.filled})
+    for (auto* v : {&block_.start, &block_.next_start, &block_.cursor, &block_.filled,
+                    &d_.listed, &deferred_.changed})
       reserve_at_least(*v, n + 1);
   }
   // + 1: the branch-free splits write one slot past what they keep.
@@ -181,6 +196,13 @@ void Clearer::prepare(const Liabilities& L, std::span<const double> e, const Cle
     reserve_at_least(block_.share, padded);
   }
   block_.count = outside_.count = 0;
+  deferred_.pending = false;
+  deferred_.walked = 0;
+  if (deferred_.extra.size() < n) {
+    reserve_at_least(deferred_.extra, n);  // zeros, and kept so between uses
+    reserve_at_least(deferred_.saved, n);
+    reserve_at_least(deferred_.node, n);
+  }
   d_.payment[n] = 0;  // the spare position: the padding's debtor, paying 0
   // Round 0 of the algorithm: everybody pays in full, so each node receives what it is owed. A
   // network of long rows (the bench's: ten obligations a node) sums p̄ by sum_rows() and scatters
@@ -190,7 +212,8 @@ void Clearer::prepare(const Liabilities& L, std::span<const double> e, const Cle
   const int* creditor = L.creditor.data();
   double* inflow = inflow_.data();
   const std::size_t obligations = L.amount.size();
-  if (obligations >= kLongRows * n) {
+  long_rows_ = obligations >= kLongRows * n;
+  if (long_rows_) {
     std::size_t k = 0;
 #if defined(__x86_64__)
     // Two obligations at a time: their creditors in one 8-byte load (the low half is the first,
@@ -318,7 +341,10 @@ int Clearer::find_new_defaults() {
   // found few finds few again (the cascade dies out), and then four nodes at a time are tested,
   // written branch-free only where one of them fails.
   std::size_t node = 0;
-  if (!result_.rounds.empty() && result_.rounds.back().size() * kSparseRound < n) {
+  if (deferred_.pending) {
+    count = scan_deferred(count);
+    node = n;
+  } else if (!result_.rounds.empty() && result_.rounds.back().size() * kSparseRound < n) {
     for (; node + 4 <= n; node += 4) {
       const std::size_t f0 = fails(node), f1 = fails(node + 1);
       const std::size_t f2 = fails(node + 2), f3 = fails(node + 3);
@@ -428,11 +454,13 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
   // block's, not kept by a second update in the loop.
   const std::size_t kept_from = outside_.count + found;
   std::size_t done = 0;
+  int* listed = d_.listed.data();
   for (std::size_t k = first; k < defaults_; ++k) {
     const auto i = static_cast<std::size_t>(in_default_[k]);
     const auto begin = static_cast<std::size_t>(L.row_start[i]);
     const auto end = static_cast<std::size_t>(L.row_start[i + 1]);
     const std::size_t offset = kept_from + done - begin;  // kept = offset + e − found
+    listed[k] = static_cast<int>(offset + begin - found);
     // The rows of L that a round reads lie anywhere in it (1.2 MB for the bench's network, more
     // than a core's L2): the row kPrefetchRows ahead is requested now, so that its lines are near
     // by the time its turn comes.
@@ -460,6 +488,7 @@ void Clearer::load_round(const Liabilities& L, std::size_t first) {
     done += end - begin;
   }
   const std::size_t kept = kept_from + done - found;
+  listed[defaults_] = static_cast<int>(kept);
   block_.count = found;
   outside_.count = kept;
   // What each receives from the debtors that pay in full (Σ_j L_ji less what D owes it): the
@@ -532,7 +561,7 @@ void Clearer::sort_columns(std::size_t first) {
 // the columns move right to make room, a run of columns that gain nothing at once, and only the
 // new obligations are placed. A round with few new defaults then costs what it adds, not the
 // whole block; but each column that gains costs some mispredicted branches, so that a round in
-// which more than a sixteenth of the old columns gain sorts the block again (returns false,
+// which a quarter of the old columns or more gain sorts the block again (returns false,
 // leaving in block_.cursor what each column gains, which sort_columns() reads).
 bool Clearer::insert_columns(std::size_t before, std::size_t first) {
   const Obligation* in_d = block_.found.data();
@@ -584,9 +613,10 @@ bool Clearer::insert_columns(std::size_t before, std::size_t first) {
 }
 
 // One Gauss–Seidel sweep over D: p_j ← α e_j + β (fixed_j + Σ_{i∈D} Π_ij p_i), with the payments
-// already updated in this sweep; returns the largest change relative to each node's tolerance
-// scale. With `store` false it changes nothing: the residual of the current payments.
-double Clearer::sweep(bool store) {
+// already updated in this sweep, from position `begin` to D's end, then from 0 to `begin`;
+// returns the largest change relative to each node's tolerance scale. With `store` false it
+// changes nothing: the residual of the current payments.
+double Clearer::sweep(bool store, std::size_t begin) {
   double worst = 0;
   // In locals: a store to a payment could otherwise alias alpha_ and beta_, reloaded each node.
   const double alpha = alpha_, beta = beta_;
@@ -597,21 +627,25 @@ double Clearer::sweep(bool store) {
   const int* start = block_.start.data();
   const int* from = block_.from.data();
   const double* share = block_.share.data();
-  // One load less a node (the sweep is bound by them): each column's end is the next one's
-  // start, kept in a register.
-  auto end = static_cast<std::size_t>(start[0]);
-  for (std::size_t k = 0; k < defaults_; ++k) {
-    double inflow = fixed[k];
-    auto u = end;
-    end = static_cast<std::size_t>(start[k + 1]);
-    for (; u < end; u += kPair) {
-      inflow += share[u] * payment[from[u]];
-      inflow += share[u + 1] * payment[from[u + 1]];
+  // Positions [lo, hi) in order. One load less a node (the sweep is bound by them): each
+  // column's end is the next one's start, kept in a register.
+  const auto run = [&](std::size_t lo, std::size_t hi) {
+    auto end = static_cast<std::size_t>(start[lo]);
+    for (std::size_t k = lo; k < hi; ++k) {
+      double inflow = fixed[k];
+      auto u = end;
+      end = static_cast<std::size_t>(start[k + 1]);
+      for (; u < end; u += kPair) {
+        inflow += share[u] * payment[from[u]];
+        inflow += share[u + 1] * payment[from[u + 1]];
+      }
+      const double target = alpha * assets[k] + beta * inflow;
+      worst = std::max(worst, std::abs(target - payment[k]) * inv_scale[k]);
+      if (store) payment[k] = target;
     }
-    const double target = alpha * assets[k] + beta * inflow;
-    worst = std::max(worst, std::abs(target - payment[k]) * inv_scale[k]);
-    if (store) payment[k] = target;
-  }
+  };
+  run(begin, defaults_);
+  run(0, begin);
   return worst;
 }
 
@@ -620,12 +654,17 @@ double Clearer::sweep(bool store) {
 // payments monotonically towards it. The error is estimated from the contraction of successive
 // sweeps: err ≈ δ_k q / (1 − q), q = δ_k / δ_{k−1}, with δ the largest change relative to each
 // node's tolerance scale.
-bool Clearer::solve_round(std::size_t visits) {
+bool Clearer::solve_round(std::size_t visits, std::size_t first) {
+  // On a network of long rows (not the engine's), a round's new defaults are swept first: they
+  // fall furthest, and the older nodes then see their fall within the same sweep (the bench's
+  // network: 27 sweeps instead of 28, Rogers–Veraart 0.9/0.9 51 instead of 56). Another order
+  // of the same Gauss–Seidel iteration, to the same tolerance: other last bits.
+  const std::size_t begin = long_rows_ && first < defaults_ ? first : 0;
   double previous = std::numeric_limits<double>::infinity();
   const int limit =
       static_cast<int>(std::max<double>(kMinSweepLimit, kMaxVisits / static_cast<double>(visits)));
   for (int k = 0; k < limit; ++k) {
-    const double worst = sweep(true);
+    const double worst = sweep(true, begin);
     ++result_.sweeps;
     if (worst <= kSkip) return true;
     if (k > 0) {
@@ -638,13 +677,176 @@ bool Clearer::solve_round(std::size_t visits) {
 }
 
 // Closes a round: each defaulted node's change over the round reaches the inflows of its
-// creditors that pay in full (they decide the next round), and D's payments are published.
-void Clearer::flush_round() {
-  for (std::size_t k = 0; k < defaults_; ++k) {
-    d_.per_unit[k] = (d_.payment[k] - d_.start[k]) * d_.inv_owed[k];
-    d_.start[k] = d_.payment[k];
-    result_.payments[static_cast<std::size_t>(in_default_[k])] = d_.payment[k];
+// creditors that pay in full (they decide the next round); clear() publishes D's payments at its
+// end. A round with few new defaults (`first` on) is usually the last, and its flush (the whole
+// outside list, some 30,000 entries on the bench's network) then only serves to show that nobody
+// else defaults: it is deferred, and the next find_new_defaults() completes only the inflows of
+// the nodes that a bound cannot clear (scan_deferred). Should anybody default after all, the rest
+// is flushed before the next round closes (complete_deferred), to the same bits; on a network
+// of long rows (not the engine's) the deferred changes are carried instead, and the next round
+// defers the changes of both rounds together, from the payments of the last flush that reached
+// every node (d_.start, then kept) to its own: the inflows then take one addition an obligation
+// for both rounds where they took two, which decides a default differently only for a node
+// within a few roundings of its limit, far inside the tolerance.
+void Clearer::flush_round(std::size_t first) {
+  const bool carry = deferred_.pending && long_rows_;
+  if (carry) {
+    restore_completed();
+    first = deferred_.first;  // the nodes new since the last full flush
+  } else if (deferred_.pending) {
+    complete_deferred();
   }
+  const std::size_t defer_below = long_rows_ ? kDeferBelowLong : kDeferBelow;
+  const bool defer = (defaults_ - first) * defer_below < defaults_;
+  // Where the changes are carried, each node's change is counted from its payment at the last
+  // full flush: d_.start moves only with one.
+  const bool full = !(defer && long_rows_);
+  double* per_unit = d_.per_unit.data();
+  // The largest change per unit of the nodes in D before `first`, for a deferred flush.
+  double bound = 0;
+  for (std::size_t k = 0; k < defaults_; ++k) {
+    per_unit[k] = (d_.payment[k] - d_.start[k]) * d_.inv_owed[k];
+    if (full) d_.start[k] = d_.payment[k];
+    if (k < first) bound = std::max(bound, std::abs(per_unit[k]));
+  }
+  if (!defer) {
+    flush_list(outside_.count);
+    deferred_.pending = false;
+    return;
+  }
+  // The nodes that changed most, and the new defaults (the list's last entries; none for a
+  // refining flush, whose `first` is defaults_), reach `extra` exactly: the others then changed
+  // by at most a 64th of the largest change, which is the bound. (With the largest change alone
+  // as the bound, the bench's last round left 25 of 6,930 nodes to complete, and Rogers–Veraart
+  // 0.9/0.9's last four 147 to 789, at some 70 cycles each; this way 2 (and 5 after the third
+  // round, the fourth round's 3 defaults among them), and 13 to 28.)
+  const double threshold = bound / kChangedMost;
+  int* changed = deferred_.changed.data();
+  std::size_t most = 0;
+  for (std::size_t k = 0; k < first; ++k) {
+    changed[most] = static_cast<int>(k);
+    most += std::abs(per_unit[k]) > threshold ? 1 : 0;
+  }
+  if (most * kChangedMostOf > defaults_) {
+    // Too many for `extra` to cost less than the flush itself.
+    flush_list(outside_.count);
+    if (!full)
+      for (std::size_t k = 0; k < defaults_; ++k) d_.start[k] = d_.payment[k];
+    deferred_.pending = false;
+    return;
+  }
+  if (first < defaults_) changed[most++] = static_cast<int>(first);  // its segment: all of them
+  const Obligation* list = outside_.list.data();
+  const int* listed = d_.listed.data();
+  double* extra = deferred_.extra.data();
+  for (std::size_t t = 0; t < most; ++t) {
+    const auto k = static_cast<std::size_t>(changed[t]);
+    const std::size_t end = k < first ? static_cast<std::size_t>(listed[k + 1]) : outside_.count;
+    for (auto f = static_cast<std::size_t>(listed[k]); f < end; ++f)
+      extra[static_cast<std::size_t>(list[f].to)] +=
+          list[f].amount * per_unit[static_cast<std::size_t>(list[f].from)];
+  }
+  deferred_.pending = true;
+  deferred_.count = outside_.count;
+  deferred_.first = first;
+  deferred_.bound = threshold;
+  deferred_.walked = 0;
+}
+
+// find_new_defaults() after a deferred flush. Each node's inflow after the flush would be at
+// least its inflow before, plus its change from the new defaults and the nodes that changed most
+// (`extra`), less bound × what it is owed in all (due_, at least what the other nodes of D owe
+// it, none of which changed by more than `bound` of what it owes), less the flush's roundings:
+// at most 2 ε of the inflow (below due_i) an addition, fewer than n of them, and the bound's own
+// few. The bound takes off a margin of 1e-9 + 4 n ε times e_i + due_i for them, so that a node
+// it clears would not have failed the usual test after the flush either. A node that it does not
+// clear gets its inflow completed: its entries of the outside list, from its creditor chain,
+// added in the list's order, as the flush would add them, to the same bits; then the usual test.
+// Lists the new defaults from D's position `count` on, in node order, and returns the new end.
+std::size_t Clearer::scan_deferred(std::size_t count) {
+  const std::size_t n = owed_.size();
+  const double margin =
+      1e-9 + 4 * static_cast<double>(n) * std::numeric_limits<double>::epsilon();
+  const double* assets = assets_.data();
+  const double* due = due_.data();
+  const double* limit = limit_.data();
+  double* inflow = inflow_.data();
+  double* extra = deferred_.extra.data();
+  // (1 − margin) e_i + inflow_i + extra_i − (bound + margin) due_i < limit_i: a candidate.
+  const double keep = 1 - margin, lose = deferred_.bound + margin;
+  const Obligation* list = outside_.list.data();
+  const int* link = outside_.link.data();
+  const int* head = outside_.head.data();
+  const double* per_unit = d_.per_unit.data();
+  int* walked = block_.cursor.data();  // scratch: load_round() refills it
+  int* out = in_default_.data();
+  std::size_t w = deferred_.walked;
+  const auto complete = [&](std::size_t v) {
+    if (!(keep * assets[v] + inflow[v] + extra[v] - lose * due[v] < limit[v])) return;
+    deferred_.node[w] = static_cast<int>(v);
+    deferred_.saved[w] = inflow[v];
+    ++w;
+    std::size_t length = 0;
+    for (int c = head[v]; c >= 0; c = link[static_cast<std::size_t>(c)]) walked[length++] = c;
+    double x = inflow[v];
+    while (length > 0) {
+      const Obligation& o = list[walked[--length]];
+      x += o.amount * per_unit[static_cast<std::size_t>(o.from)];
+    }
+    inflow[v] = x;
+    out[count] = static_cast<int>(v);
+    count += assets[v] + x < limit[v] ? 1 : 0;
+  };
+  std::size_t v = 0;
+#if defined(__x86_64__)
+  // Four nodes at a time, two to an SSE2 lane pair (the same operations as complete()'s test,
+  // to the bit), one at a time only where one of them may fail.
+  {
+    const __m128d keep2 = _mm_set1_pd(keep), lose2 = _mm_set1_pd(lose);
+    const auto fails = [&](std::size_t u) {
+      const __m128d kept = _mm_add_pd(_mm_mul_pd(keep2, _mm_loadu_pd(assets + u)),
+                                      _mm_loadu_pd(inflow + u));
+      const __m128d lower = _mm_sub_pd(_mm_add_pd(kept, _mm_loadu_pd(extra + u)),
+                                       _mm_mul_pd(lose2, _mm_loadu_pd(due + u)));
+      return _mm_movemask_pd(_mm_cmplt_pd(lower, _mm_loadu_pd(limit + u)));
+    };
+    // `extra` back to 0 on the way (two stores for four nodes cost less than finding the
+    // entries that made it).
+    const __m128d zero = _mm_setzero_pd();
+    for (; v + 4 <= n; v += 4) {
+      if ((fails(v) | fails(v + 2)) != 0) [[unlikely]]
+        for (std::size_t u = v; u < v + 4; ++u) complete(u);
+      _mm_storeu_pd(extra + v, zero);
+      _mm_storeu_pd(extra + v + 2, zero);
+    }
+  }
+#endif
+  for (; v < n; ++v) {
+    complete(v);
+    extra[v] = 0;
+  }
+  deferred_.walked = w;
+  return count;
+}
+
+// The nodes whose inflow scan_deferred() completed, back to their inflows at the last flush.
+void Clearer::restore_completed() {
+  for (std::size_t t = 0; t < deferred_.walked; ++t)
+    inflow_[static_cast<std::size_t>(deferred_.node[t])] = deferred_.saved[t];
+  deferred_.walked = 0;
+}
+
+// Flushes the deferred round for every node: the completed ones are set back to their inflows
+// before, so that each gets the flush's additions once, in the list's order.
+void Clearer::complete_deferred() {
+  restore_completed();
+  flush_list(deferred_.count);
+  deferred_.pending = false;
+}
+
+// The first `count` entries of the outside list: each adds its debtor's change per unit times
+// its amount to its creditor's inflow.
+void Clearer::flush_list(std::size_t count) {
   const Obligation* list = outside_.list.data();
   const double* per_unit = d_.per_unit.data();
   double* inflow = inflow_.data();
@@ -652,7 +854,7 @@ void Clearer::flush_round() {
   // little-endian machine, where `from` is the low half), four records a trip (one loop test
   // for four, and the compiler's copy of the record pointer once, not each record).
 #pragma GCC unroll 4
-  for (std::size_t f = 0; f < outside_.count; ++f) {
+  for (std::size_t f = 0; f < count; ++f) {
     std::size_t debtor = 0, creditor = 0;
     if constexpr (std::endian::native == std::endian::little) {
       std::uint64_t pair;

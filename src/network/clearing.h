@@ -66,11 +66,15 @@ class Clearer {
   std::size_t scan_by_four(std::size_t& count);
   void open_round(std::size_t size);
   void load_round(const Liabilities& L, std::size_t first);
-  bool solve_round(std::size_t visits);
+  bool solve_round(std::size_t visits, std::size_t first);
   void sort_columns(std::size_t first);
   bool insert_columns(std::size_t before, std::size_t first);
-  void flush_round();
-  double sweep(bool store);
+  void flush_round(std::size_t first);
+  void flush_list(std::size_t count);
+  std::size_t scan_deferred(std::size_t count);
+  void complete_deferred();
+  void restore_completed();
+  double sweep(bool store, std::size_t begin);
   // A node's tolerance scale, tolerance × max(1, p̄_i): how far its payment may be from the
   // clearing vector, and how far short of p̄_i it must fall to default (prepare() computes it
   // for two nodes at a time by SSE2, to the same bits).
@@ -95,6 +99,9 @@ class Clearer {
     std::vector<double> fixed;  // Σ over debtors that pay in full of L_ij: received in any case
     std::vector<double> assets, inv_scale, inv_owed;
     std::vector<double> per_unit;  // a closing round's change in p_j / p̄_j
+    // Where each one's obligations outside D begin in the outside list (they are consecutive,
+    // and the next one's begin where they end): the first defaults_ + 1.
+    std::vector<int> listed;
   } d_;
   // An obligation as the block and the outside list keep it, its fields side by side: the split
   // in load_round(), which writes each of a new default's obligations to both lists, then makes
@@ -129,7 +136,21 @@ class Clearer {
     std::vector<int> link, head;
     std::size_t count = 0;
   } outside_;
+  // A flush deferred (see flush_round): the round's changes (d_.per_unit) have not reached the
+  // inflows of the first `count` entries of the outside list yet. `extra` (0 between uses) is
+  // each node's change from the D nodes that changed most (`changed`: flush_round's scratch) and
+  // from the new defaults (from position `first` on), `bound` the largest |per_unit| of the
+  // others, and `node` / `saved` the nodes whose inflow find_new_defaults() has completed, with
+  // their inflows before it (the first `walked`).
+  struct Deferred {
+    bool pending = false;
+    std::size_t count = 0, walked = 0, first = 0;
+    double bound = 0;
+    std::vector<double> extra, saved;
+    std::vector<int> node, changed;
+  } deferred_;
   double alpha_ = 1, beta_ = 1, tolerance_ = 1e-9;
+  bool long_rows_ = false;  // at least kLongRows obligations a node (the bench's network)
 };
 
 }  // namespace tinderbox::network
