@@ -3,6 +3,10 @@
 //
 //   build/bench_network [RUNS] [--no-scipy] [--keep DIR]
 //
+// Clearing the same network RUNS times lets a CPU's branch predictor learn the run's branches,
+// which flatters branchy code (bench/README.md, "Stop 22"). So both sides are also timed on
+// kVariants varied inputs, taken in turn: each node's outside assets scaled by U(0.97, 1.03).
+//
 // The network (fixed seed; generator below and in bench/README.md) is written as CSV files —
 // liabilities as an edge list, outside assets, outside liabilities — that bench/scipy_picard.py
 // reads, so that both sides clear the SAME network. Prints min / median / max over RUNS runs
@@ -180,16 +184,41 @@ tinderbox::network::Exposures exposures_of(const Liabilities& L) {
 struct Reference {
   bool ran = false;
   double min_ms = 0, median_ms = 0;              // the Picard iteration alone
+  double varied_min_ms = 0, varied_median_ms = 0;  // the same on the varied inputs, in turn
   double setup_min_ms = 0, setup_median_ms = 0;  // with p̄ and Πᵀ built from L, as clear() does
   int iterations = 0;
   std::vector<double> payments;  // by node index; NaN where the CSV had no row
 };
 
+// kVariants copies of `assets`, each node's scaled by U(0.97, 1.03): the same cascade's shape
+// (about as many defaults in each round), other numbers, so that no run repeats the last.
+constexpr int kVariants = 16;
+std::vector<std::vector<double>> vary(const std::vector<double>& assets, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0.97, 1.03);
+  std::vector<std::vector<double>> out(kVariants, assets);
+  for (auto& v : out)
+    for (double& x : v) x *= u(rng);
+  return out;
+}
+
+// assets_variants.csv: `name,v0,...,v15`, one row per node, for scipy_picard.py --variants.
+void write_variants(const Network& net, const std::vector<std::vector<double>>& variants,
+                    const fs::path& dir) {
+  std::ofstream f(dir / "assets_variants.csv");
+  f.precision(17);
+  for (int i = 0; i < net.L.nodes; ++i) {
+    f << name_of(i);
+    for (const auto& v : variants) f << ',' << v[static_cast<std::size_t>(i)];
+    f << '\n';
+  }
+}
+
 // Runs bench/scipy_picard.py on the CSV files in `dir` and reads back its payments.
 Reference run_scipy(const fs::path& dir, int runs, const Network& net) {
   Reference ref;
   const std::string cmd = std::string("python3 ") + TINDERBOX_SOURCE_DIR +
-                          "/bench/scipy_picard.py --json --runs " + std::to_string(runs) +
+                          "/bench/scipy_picard.py --json --variants --runs " + std::to_string(runs) +
                           " --dir '" + dir.string() + "'";
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return ref;
@@ -203,6 +232,8 @@ Reference run_scipy(const fs::path& dir, int runs, const Network& net) {
   ref.median_ms = j.value("median_ms", 0.0);
   ref.setup_min_ms = j.value("with_setup_min_ms", 0.0);
   ref.setup_median_ms = j.value("with_setup_median_ms", 0.0);
+  ref.varied_min_ms = j.value("varied_min_ms", 0.0);
+  ref.varied_median_ms = j.value("varied_median_ms", 0.0);
   ref.iterations = j.value("iterations", 0);
   std::vector<std::string> names;
   for (int i = 0; i < net.L.nodes; ++i) names.push_back(name_of(i));
@@ -244,6 +275,20 @@ int main(int argc, char** argv) {
   double sink = 0;
   const Stats en = time_ms(runs, [&] { sink += clearer.clear(net.L, net.assets).payments[0]; });
   print("clear, Eisenberg-Noe (to 1e-9)", en);
+  const std::vector<std::vector<double>> variants = vary(net.assets, 20250102);
+  std::size_t fewest = net.assets.size(), most = 0;
+  for (const auto& v : variants) {
+    std::size_t d = 0;
+    for (auto x : clearer.clear(net.L, v).defaulted) d += x;
+    fewest = std::min(fewest, d);
+    most = std::max(most, d);
+  }
+  std::size_t turn = 0;
+  const Stats en_varied = time_ms(runs, [&] {
+    sink += clearer.clear(net.L, variants[turn++ % variants.size()]).payments[0];
+  });
+  print("  the same, varied inputs in turn", en_varied);
+  std::printf("%36s(%zu inputs, %zu to %zu defaults)\n", "", variants.size(), fewest, most);
   const nw::ClearingOptions rv{.alpha = 0.9, .beta = 0.9};
   const nw::ClearingResult rv_first = clearer.clear(net.L, net.assets, rv);
   std::size_t rv_defaults = 0;
@@ -270,6 +315,7 @@ int main(int argc, char** argv) {
                                           ("tinderbox_bench_network_" + std::to_string(getpid()))
                                     : fs::path(keep);
   write_csv(net, dir);
+  write_variants(net, variants, dir);
   const Stats load = time_ms(5, [&] {
     const auto m =
         nw::read_matrix_csv((dir / "liabilities.csv").string(), nw::MatrixKind::kLiabilities);
@@ -304,12 +350,21 @@ int main(int argc, char** argv) {
       std::printf(
           "ratio SciPy / tinderbox, SciPy's iteration alone: %.1fx (medians), %.1fx (minima)\n",
           ref.median_ms / en.median, ref.min_ms / en.min);
-      // The 3x is judged against SciPy's bare iteration (its best form), on minima and medians.
+      std::printf(
+          "the same on the varied inputs: %.1fx (medians), %.1fx (minima)  (SciPy min %.3f ms, "
+          "median %.3f ms)\n",
+          ref.varied_median_ms / en_varied.median, ref.varied_min_ms / en_varied.min,
+          ref.varied_min_ms, ref.varied_median_ms);
+      // The 3x is judged against SciPy's bare iteration (its best form), on minima and medians,
+      // of the repeated input and of the varied ones.
       const bool three = ref.min_ms >= 3 * en.min && ref.median_ms >= 3 * en.median;
+      const bool three_varied = ref.varied_min_ms >= 3 * en_varied.min &&
+                                ref.varied_median_ms >= 3 * en_varied.median;
       std::printf(
           "target: tinderbox under 10 ms (%s) and at least 3x faster than SciPy's iteration alone "
-          "on minima and medians (%s)\n",
-          en.median < 10 ? "met" : "NOT met", three ? "met" : "NOT met");
+          "on minima and medians: repeated input (%s), varied inputs (%s)\n",
+          en.median < 10 ? "met" : "NOT met", three ? "met" : "NOT met",
+          three_varied ? "met" : "NOT met");
       if (worst > 1e-6) status = 1;
     }
   }
