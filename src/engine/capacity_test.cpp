@@ -12,7 +12,6 @@
 #include "report/describe.h"
 #include "report/json_output.h"
 #include "report/ledger_csv.h"
-#include "engine/runway.h"
 #include "report/metrics.h"
 
 namespace tinderbox {
@@ -298,7 +297,7 @@ entities:
       - {id: c2, customer: b, amount_per_period: 3, start: 2025-01-01, end: 2026-12-31}
       - {id: c3, customer: a, amount_per_period: 1, start: 2025-01-01, end: 2025-12-31}
 )"));
-  const Metrics m = compute_metrics(r, 0, runways_without_new_money(*r.scenario));
+  const Metrics m = compute_metrics(r, 0);
   ASSERT_EQ(m.years.size(), 2u);
   // 2025: a 84, b 36, spot 17.52 of 137.52.
   const double total = 137.52;

@@ -1,6 +1,7 @@
 #include "engine/run.h"
 
 #include "engine/period_loop.h"
+#include "engine/runway.h"
 
 namespace tinderbox {
 namespace {
@@ -35,6 +36,11 @@ void record_periods(const Plan& plan, const MarketPath& m, int first, int last, 
   for (std::size_t i = 0; i < out.entities.size(); ++i)
     if (state.entities[i].default_period >= 0)
       out.entities[i].default_period = state.entities[i].default_period;
+}
+
+const std::vector<std::optional<int>>& RunResult::dry_runways() const {
+  if (!dry_runways_) dry_runways_ = runways_without_new_money(*scenario);
+  return *dry_runways_;
 }
 
 RunResult run_deterministic(const Scenario& s) {

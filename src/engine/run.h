@@ -33,6 +33,15 @@ struct RunResult : Recording {
   Plan plan;
 
   explicit RunResult(const Scenario& s) : scenario(&s), plan(s) {}
+
+  // Each entity's runway absent new money: the period it runs out of cash in the scenario without
+  // new money (engine/runway.h), if within the horizon. One run of that scenario serves every
+  // entity and every reader of this result (its JSON, its summary, the store), so it is computed
+  // at the first call and kept; run once per entity, it made `run` quadratic in the entities.
+  const std::vector<std::optional<int>>& dry_runways() const;
+
+ private:
+  mutable std::optional<std::vector<std::optional<int>>> dry_runways_;
 };
 
 RunResult run_deterministic(const Scenario& s);

@@ -3,7 +3,6 @@
 #include <cmath>
 
 #include "report/describe.h"
-#include "engine/runway.h"
 #include "report/metrics.h"
 #include "report/network_report.h"
 
@@ -62,8 +61,8 @@ constexpr SeriesField kNetworkSeries[] = {
     {"mark", &PeriodFigures::mark},
 };
 
-json metrics_json(const RunResult& r, int entity, const std::vector<std::optional<int>>& dry) {
-  const Metrics m = compute_metrics(r, entity, dry);
+json metrics_json(const RunResult& r, int entity) {
+  const Metrics m = compute_metrics(r, entity);
   json j;
   j["runway_months"] = m.runway_months ? json(*m.runway_months) : json(nullptr);
   j["runway_no_new_money_months"] = m.dry_runway_months ? json(*m.dry_runway_months) : json(nullptr);
@@ -103,7 +102,6 @@ json metrics_json(const RunResult& r, int entity, const std::vector<std::optiona
 json run_to_json(const RunResult& r) {
   const Scenario& s = *r.scenario;
   const Timeline& t = r.plan.timeline;
-  const auto dry = runways_without_new_money(s);  // one run for every entity's runway
   json out;
   out["scenario"] = s.name;
   out["start"] = format_date(s.start);
@@ -158,7 +156,7 @@ json run_to_json(const RunResult& r) {
           }
     }
     entities[s.entities[i].id] = {{"series", series}, {"default", def},
-                                  {"metrics", metrics_json(r, static_cast<int>(i), dry)}};
+                                  {"metrics", metrics_json(r, static_cast<int>(i))}};
   }
   out["entities"] = entities;
 

@@ -2,7 +2,6 @@
 
 #include <map>
 
-#include "engine/runway.h"
 
 namespace tinderbox {
 namespace {
@@ -37,7 +36,7 @@ void concentration(YearFigures& y, const std::map<std::string, double>& customer
 
 }  // namespace
 
-Metrics compute_metrics(const RunResult& r, int entity, const std::vector<std::optional<int>>& dry) {
+Metrics compute_metrics(const RunResult& r, int entity) {
   const Entity& e = r.scenario->entities[static_cast<std::size_t>(entity)];
   const EntitySeries& s = r.entities[static_cast<std::size_t>(entity)];
   const Timeline& t = r.plan.timeline;
@@ -94,7 +93,7 @@ Metrics compute_metrics(const RunResult& r, int entity, const std::vector<std::o
     m.runway_months = (*s.default_period + 1) * t.months_per_period;
     m.runway_date = t.ends[static_cast<std::size_t>(*s.default_period)];
   }
-  if (const auto k = dry.at(static_cast<std::size_t>(entity))) {
+  if (const auto k = r.dry_runways().at(static_cast<std::size_t>(entity))) {
     m.dry_runway_months = (*k + 1) * t.months_per_period;
     m.dry_runway_date = t.ends[static_cast<std::size_t>(*k)];
   }

@@ -43,9 +43,7 @@ struct Metrics {
   std::optional<double> price_to_sales, ev_to_revenue, debt_to_ebitda, interest_coverage;
 };
 
-// `dry`: runways_without_new_money(*r.scenario) (engine/runway.h), computed once by the caller
-// for all the entities it reports.
-Metrics compute_metrics(const RunResult& r, int entity, const std::vector<std::optional<int>>& dry);
+Metrics compute_metrics(const RunResult& r, int entity);
 
 // Free cash flow of a period: EBITDA - interest paid - capex (no taxes are modelled).
 inline double free_cash_flow(const PeriodFigures& f) {

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "report/describe.h"
-#include "engine/runway.h"
 #include "report/metrics.h"
 #include "report/network_report.h"
 
@@ -48,11 +47,10 @@ void write_operating_picture(const RunResult& r, int i, const Metrics& m, std::o
   }
 }
 
-void write_entity(const RunResult& r, int i, const std::vector<std::optional<int>>& dry,
-                  std::ostream& out) {
+void write_entity(const RunResult& r, int i, std::ostream& out) {
   const Scenario& s = *r.scenario;
   const Entity& e = s.entities[static_cast<std::size_t>(i)];
-  const Metrics m = compute_metrics(r, i, dry);
+  const Metrics m = compute_metrics(r, i);
   out << fmt::format("\n{} ({})\n", e.id, entity_kind_name(e.kind));
   out << fmt::format("{:<12}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>8}\n", "year to", "revenue",
                      "EBITDA", "interest", "principal", "capex", "cash", "debt", "LTV");
@@ -127,9 +125,8 @@ void write_summary(const RunResult& r, std::ostream& out) {
   out << fmt::format("{}: {} {}s from {} ($M)\n", s.name.empty() ? "scenario" : s.name,
                      t.periods, s.period == PeriodKind::Month ? "month" : "quarter",
                      format_date(s.start));
-  const auto dry = runways_without_new_money(s);  // one run for every entity's runway
   for (std::size_t i = 0; i < s.entities.size(); ++i)
-    if (r.plan.entities[i].operates) write_entity(r, static_cast<int>(i), dry, out);
+    if (r.plan.entities[i].operates) write_entity(r, static_cast<int>(i), out);
   if (r.plan.network.linked) write_network_summary(r, network_report(r), out);
 }
 
