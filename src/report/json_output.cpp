@@ -59,6 +59,7 @@ constexpr SeriesField kNetworkSeries[] = {
     {"liabilities", &PeriodFigures::liabilities},
     {"nav", &PeriodFigures::nav},
     {"mark", &PeriodFigures::mark},
+    {"diluted", &PeriodFigures::diluted},
 };
 
 json metrics_json(const RunResult& r, int entity) {
