@@ -12,6 +12,7 @@
 #include "engine/run.h"
 #include "report/exposures.h"
 #include "report/ledger_csv.h"
+#include "report/json_output.h"
 #include "report/network_report.h"
 
 namespace tinderbox {
@@ -332,6 +333,10 @@ TEST(NetLoop, OwnersCapitalDilutesTheFundsHolders) {
   EXPECT_NEAR(f[2].nav, 111.925, kTight);
   EXPECT_NEAR(f[2].diluted, 9.575 / 111, 1e-12);
   EXPECT_NEAR(p[2].stakes_value, 0.6 * (101.425 / 111) * 111.925, kTight);
+  // `run --json` shows it: the fund's series `diluted`.
+  const auto j = run_to_json(r);
+  EXPECT_EQ(j["entities"]["fund"]["series"]["diluted"][0].get<double>(), 0.0);
+  EXPECT_NEAR(j["entities"]["fund"]["series"]["diluted"][1].get<double>(), 9.575 / 111, 1e-12);
 }
 
 }  // namespace
