@@ -1,9 +1,7 @@
 #include "cli/args.h"
 
-#include <charconv>
-#include <cmath>
-
 #include "util/suggest.h"
+#include "util/text.h"
 
 namespace tinderbox {
 
@@ -81,18 +79,8 @@ std::optional<ParsedArgs> parse_args(const std::vector<Arg>& args, const std::ve
 }
 
 std::optional<double> flag_number(std::string_view text) {
-  std::string_view s = text;
-  if (s.size() > 1 && s[0] == '+' && s[1] != '-') s.remove_prefix(1);
   double x = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), x, std::chars_format::general);
-  if (s.empty() || end != s.data() + s.size() || ec == std::errc::invalid_argument) return std::nullopt;
-  if (ec == std::errc::result_out_of_range) {
-    // from_chars says the same for 1e-400 and 1e400: only a negative exponent underflows.
-    const std::size_t e = s.find_first_of("eE");
-    if (e == std::string_view::npos || e + 1 >= s.size() || s[e + 1] != '-') return std::nullopt;
-    return 0.0;
-  }
-  if (!std::isfinite(x)) return std::nullopt;
+  if (parse_number(text, x) != Parsed::Ok) return std::nullopt;
   return x;
 }
 

@@ -42,9 +42,8 @@ std::optional<ParsedArgs> parse_args(const std::vector<Arg>& args, const std::ve
 
 Diagnostic command_line_error(int col, std::string message);
 
-// A number given on the command line: the whole text one finite decimal number, read as a
-// scenario file reads one (a leading '+' allowed; no spaces, hex or inf; a value too small for a
-// double, 1e-400, is 0, one too large is refused); else nothing.
+// A number given on the command line, read as a scenario file reads one (util/text.h,
+// parse_number); nothing unless it reads as a finite number.
 std::optional<double> flag_number(std::string_view text);
 
 }  // namespace tinderbox

@@ -16,15 +16,13 @@ namespace {
 
 constexpr int kOk = 0, kBadInput = 2;
 
-std::optional<double> number(const std::string& text) { return flag_number(text); }
-
 // The flag's number if it lies in (lo, hi] (or [lo, hi] when lo_closed), else an error.
 bool number_flag(const ParsedArgs& a, const std::string& flag, double lo, bool lo_closed, double hi,
                  bool hi_closed, const std::string& range, double& out,
                  std::vector<Diagnostic>& errors) {
   const Arg* v = a.value(flag);
   if (!v) return true;
-  const auto x = number(v->text);
+  const auto x = flag_number(v->text);
   if (!x || (lo_closed ? *x < lo : *x <= lo) || (hi_closed ? *x > hi : *x >= hi)) {
     errors.push_back(command_line_error(
         v->col, "'" + flag + "' needs a number " + range + " (got '" + v->text + "')"));
@@ -43,7 +41,7 @@ bool lives_flag(const ParsedArgs& a, std::vector<double>& out, std::vector<Diagn
   for (std::size_t start = 0; start <= v->text.size();) {
     const std::size_t end = std::min(v->text.find(',', start), v->text.size());
     const std::string item = v->text.substr(start, end - start);
-    const auto x = number(item);
+    const auto x = flag_number(item);
     if (!x || *x < 0.1 || *x > 100)
       errors.push_back(command_line_error(
           v->col + static_cast<int>(start),

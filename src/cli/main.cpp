@@ -29,6 +29,7 @@
 #include "scenario/builtin.h"
 #include "scenario/loader.h"
 #include "util/suggest.h"
+#include "util/text.h"
 
 namespace tinderbox {
 namespace {

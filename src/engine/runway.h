@@ -16,8 +16,8 @@ namespace tinderbox {
 Scenario without_new_money(const Scenario& s);
 
 // For each entity, the period in which it runs out of cash without new money, if within the
-// horizon: one run of without_new_money(s), the same for every entity (a caller that reports
-// several entities runs it once, not once each: that made `run` quadratic in the entities).
+// horizon: one run of without_new_money(s), the same for every entity. A run's readers get it
+// from RunResult::dry_runways(), which keeps it.
 std::vector<std::optional<int>> runways_without_new_money(const Scenario& s);
 
 }  // namespace tinderbox

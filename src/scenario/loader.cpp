@@ -22,28 +22,13 @@
 #include "scenario/yaml_tree.h"
 #include "scenario/yaml_values.h"
 #include "util/suggest.h"
+#include "util/text.h"
 
 namespace tinderbox {
 
 // A diagnostic is one line: a control character in a path the user gave (a file named with a
 // newline, an escape sequence) or in a message quoting one is written as \xNN, so that it can
 // neither split the line nor drive the terminal. Values from the file are already quoted so.
-std::string one_line(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c == 0x7F) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else {
-      out += ch;
-    }
-  }
-  return out;
-}
-
 std::string Diagnostic::str() const {
   return one_line(file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": error: " +
                   message);
@@ -594,7 +579,8 @@ class ScenarioReader {
             lenders.push_back(l.party.name);
     for (const auto& [k, v] : n.entries) {
       if (v.is_null()) continue;
-      const auto c = to_choice(p_, v, "creditor class", std::span<const Choice<CreditorClass>>(kCreditorClassChoices));
+      const auto c = to_choice(p_, v, "creditor class",
+                               std::span<const Choice<CreditorClass>>(kCreditorClassChoices));
       if (!c) continue;
       if (const int entity = entities_.find(k.scalar); entity >= 0) {
         const CreditorClass own = creditor_class(s, Party{k.scalar, entity});

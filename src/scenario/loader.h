@@ -19,12 +19,8 @@ struct Diagnostic {
   int line = 1;      // 1-based
   int col = 1;       // 1-based
   std::string message;
-  std::string str() const;  // "FILE:LINE:COL: error: MESSAGE", through one_line()
+  std::string str() const;  // "FILE:LINE:COL: error: MESSAGE", through one_line() (util/text.h)
 };
-
-// `s` with each control character (below 0x20, and 0x7F) written as \xNN: a path the user typed
-// stays on one line of output and cannot send the terminal escape sequences.
-std::string one_line(std::string_view s);
 
 // A file a scenario was read from, as diagnostics name it, and its text.
 struct ScenarioFile {

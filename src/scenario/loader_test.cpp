@@ -12,6 +12,7 @@
 #include "report/json_output.h"
 #include "scenario/builtin.h"
 #include "scenario/yaml_tree.h"
+#include "util/text.h"
 
 namespace tinderbox {
 namespace {

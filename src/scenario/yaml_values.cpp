@@ -5,6 +5,8 @@
 #include <cmath>
 #include <tuple>
 
+#include "util/text.h"
+
 namespace tinderbox::loader {
 
 // ---------------------------------------------------------------------------------- problems
@@ -148,28 +150,6 @@ const Ceiling& ceiling(std::string_view label) {
       if (c.key == key) return c;
   }
   return kAnyNumber;
-}
-
-enum class Parsed { Ok, NotNumber, NotFinite };
-
-// Strict: the whole text is one finite decimal number. YAML's .inf/.nan and anything that
-// overflows a double are refused rather than carried into the engine.
-Parsed parse_number(std::string_view s, double& out) {
-  if (s.size() > 1 && s[0] == '+' && s[1] != '-') s.remove_prefix(1);
-  std::string_view body = s.substr(s.empty() || s[0] != '-' ? 0 : 1);
-  for (std::string_view special : {".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN"})
-    if (body == special) return Parsed::NotFinite;
-  const auto [end, ec] =
-      std::from_chars(s.data(), s.data() + s.size(), out, std::chars_format::general);
-  if (ec == std::errc::invalid_argument || end != s.data() + s.size()) return Parsed::NotNumber;
-  if (ec == std::errc::result_out_of_range) {
-    const std::size_t e = s.find_first_of("eE");
-    if (e == std::string_view::npos || e + 1 >= s.size() || s[e + 1] != '-')
-      return Parsed::NotFinite;
-    out = 0;  // 1e-400 underflows to zero, as any reader of it would expect
-    return Parsed::Ok;
-  }
-  return std::isfinite(out) ? Parsed::Ok : Parsed::NotFinite;
 }
 
 std::optional<long long> to_integer(Problems& p, const YNode& n, std::string_view label) {
